@@ -1,0 +1,152 @@
+/**
+ * The retry policy (SPEC §7): which failures are retried, exponential backoff with full jitter,
+ * `Retry-After`, and the run's deadline. Pure: the clock, the sleep and the randomness are passed in.
+ * @module
+ */
+
+import { ApiError, errorMessage, isRetryable } from "./errors.ts";
+
+/** First backoff step, in milliseconds. */
+export const BASE_DELAY_MS = 250;
+/** Longest computed backoff, in milliseconds. */
+export const MAX_DELAY_MS = 8000;
+
+/** What the policy needs from the world, injected so tests need no real waiting. */
+export interface RetryClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or rejects when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A number in [0, 1). */
+  random(): number;
+}
+
+/** The policy's settings. */
+export interface RetryOptions {
+  /** At most this many attempts in all (at least 1). */
+  maxAttempts: number;
+  /** The run's deadline, in epoch milliseconds: no wait may end after it. */
+  deadline: number;
+  clock: RetryClock;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called before each wait, for the warn log line. */
+  onRetry?(info: RetryInfo): void;
+}
+
+/** What is known when a retry is decided. */
+export interface RetryInfo {
+  readonly endpoint: string;
+  /** The attempt that failed, from 1. */
+  readonly attempt: number;
+  readonly error: ApiError;
+  /** How long the policy waits before the next attempt. */
+  readonly delayMs: number;
+  /** Whether the wait is the server's (`Retry-After`) rather than computed. */
+  readonly serverDelay: boolean;
+}
+
+/** The computed wait before attempt `attempt + 1`: full jitter over `min(cap, base × 2^(attempt−1))`. */
+export function backoffDelay(
+  attempt: number,
+  random: number,
+  baseDelayMs = BASE_DELAY_MS,
+  maxDelayMs = MAX_DELAY_MS,
+): number {
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random * ceiling);
+}
+
+/**
+ * A `Retry-After` value in milliseconds from `now`: delay-seconds or an HTTP date (a date in the
+ * past means no wait). `undefined` when absent or unreadable, so the computed backoff applies.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/[a-z]/i.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with an error that is not retried, runs out of attempts,
+ * or would have to wait past the deadline. The error thrown at the end is the last attempt's
+ * {@link ApiError}, its message extended with the attempts made (and the deadline when that ended it).
+ */
+export async function withRetries<T>(
+  endpoint: string,
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryOptions,
+  signal?: AbortSignal,
+): Promise<T> {
+  const { clock, maxAttempts } = options;
+  for (let n = 1;; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      error.attempts = n;
+      const plural = n === 1 ? "attempt" : "attempts";
+      if (!isRetryable(error) || signal?.aborted) {
+        if (n > 1) error.message += ` (after ${n} ${plural})`;
+        throw error;
+      }
+      if (n >= maxAttempts) {
+        error.message += ` (gave up after ${n} ${plural})`;
+        throw error;
+      }
+      const serverWait = parseRetryAfter(error.retryAfter, clock.now());
+      const delayMs = serverWait ??
+        backoffDelay(n, clock.random(), options.baseDelayMs, options.maxDelayMs);
+      const remaining = options.deadline - clock.now();
+      if (delayMs > remaining) {
+        const wait = (delayMs / 1000).toFixed(1);
+        error.message += ` (after ${n} ${plural}; not retried: waiting ${wait} s` +
+          `${
+            serverWait === undefined ? "" : " as Retry-After asks"
+          } would pass the run's deadline)`;
+        throw error;
+      }
+      options.onRetry?.({
+        endpoint,
+        attempt: n,
+        error,
+        delayMs,
+        serverDelay: serverWait !== undefined,
+      });
+      try {
+        await clock.sleep(delayMs, signal);
+      } catch (sleepError) {
+        throw new ApiError(
+          "aborted",
+          endpoint,
+          `${endpoint}: interrupted: ${errorMessage(sleepError)}`,
+          {
+            cause: sleepError,
+          },
+        );
+      }
+    }
+  }
+}
+
+/** Real time: `Date.now`, a cancellable `setTimeout` and `Math.random`. */
+export const realClock: RetryClock = {
+  now: () => Date.now(),
+  random: () => Math.random(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};

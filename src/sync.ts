@@ -1,0 +1,179 @@
+/**
+ * The sync (SPEC §1, §3, §7): fetch the outages once and each site's info, filter and enrich,
+ * validate, and post — each site independently, several at a time. Sees the API only through
+ * {@link OutageApi}.
+ * @module
+ */
+
+import type { OutageApi } from "./api.ts";
+import { errorMessage, ValidationError } from "./errors.ts";
+import { deviceNames, filterSiteOutages } from "./filter.ts";
+import type { Logger } from "./logger.ts";
+import type { RunReport, SiteReport } from "./report.ts";
+import type { Since } from "./timestamp.ts";
+import type { Outage } from "./types.ts";
+import {
+  describeInvalidOutage,
+  validateOutages,
+  validatePayload,
+  validateSiteInfo,
+} from "./validate.ts";
+
+/** What the sync needs to know (a subset of the resolved configuration). */
+export interface SyncOptions {
+  readonly sites: readonly string[];
+  readonly since: Since;
+  /** Shown in the report. */
+  readonly baseUrl: string;
+  readonly dryRun: boolean;
+  readonly skipInvalid: boolean;
+  readonly postEmpty: boolean;
+  readonly concurrency: number;
+  /** `check`: fetch and validate, build nothing, post nothing. */
+  readonly checkOnly?: boolean;
+}
+
+/** The world the sync runs in. */
+export interface SyncContext {
+  readonly api: OutageApi;
+  readonly logger: Logger;
+  /** Aborted on SIGINT/SIGTERM: in-flight requests stop and no new POST starts. */
+  readonly signal?: AbortSignal;
+  readonly now?: () => number;
+}
+
+/** How many invalid records are logged one by one before the rest are only counted. */
+export const MAX_INVALID_LOGGED = 100;
+
+interface FetchedOutages {
+  outages: readonly Outage[];
+}
+
+/** Runs `worker` over `items` with at most `limit` in flight, keeping results in item order. */
+async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  worker: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await worker(items[index]);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * Fetches and validates the outages. Invalid records fail the run unless `skipInvalid`, in which
+ * case each is warned about (the first {@link MAX_INVALID_LOGGED}) and counted.
+ */
+async function fetchOutages(
+  options: SyncOptions,
+  context: SyncContext,
+  counts: { fetched: number; invalid: number },
+): Promise<FetchedOutages> {
+  const body = await context.api.getOutages(context.signal);
+  const { outages, invalid } = validateOutages(body);
+  const fetched = (body as unknown[]).length;
+  counts.fetched = fetched;
+  counts.invalid = invalid.length;
+  const log = options.skipInvalid ? context.logger.warn : context.logger.error;
+  invalid.slice(0, MAX_INVALID_LOGGED).forEach((entry) =>
+    log(options.skipInvalid ? "skipping invalid outage" : "invalid outage", {
+      detail: describeInvalidOutage(entry),
+    })
+  );
+  if (invalid.length > MAX_INVALID_LOGGED) {
+    log(`${invalid.length - MAX_INVALID_LOGGED} more invalid outages not listed`);
+  }
+  if (invalid.length > 0 && !options.skipInvalid) {
+    const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more invalid records)` : "";
+    throw new ValidationError(
+      `${
+        describeInvalidOutage(invalid[0])
+      }${more}; nothing was posted (--skip-invalid skips such records)`,
+    );
+  }
+  context.logger.info("outages fetched", { count: fetched, invalid: invalid.length });
+  return { outages };
+}
+
+/** Runs the sync for every configured site and returns the report; never throws for API failures. */
+export async function runSync(options: SyncOptions, context: SyncContext): Promise<RunReport> {
+  const now = context.now ?? Date.now;
+  const started = now();
+  const { logger, api, signal } = context;
+  // One GET /outages per run, started now so that it runs alongside the first site-info requests.
+  const counts = { fetched: 0, invalid: 0 };
+  const outagesResult = fetchOutages(options, context, counts).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+  const syncSite = async (siteId: string): Promise<SiteReport> => {
+    const report: SiteReport = {
+      siteId,
+      siteName: null,
+      status: "failed",
+      kept: 0,
+      droppedBeforeSince: 0,
+      droppedUnknownDevice: 0,
+    };
+    try {
+      if (signal?.aborted) {
+        throw new Error("interrupted before this site was started; nothing was posted");
+      }
+      const where = `GET /site-info/${encodeURIComponent(siteId)}`;
+      const site = validateSiteInfo(await api.getSiteInfo(siteId, signal), siteId, where);
+      report.siteName = site.name;
+      const names = deviceNames(site, where);
+      logger.debug("site info fetched", { site: siteId, devices: site.devices.length });
+      const fetched = await outagesResult;
+      if (!fetched.ok) throw fetched.error;
+      if (options.checkOnly) {
+        report.status = "checked";
+        return report;
+      }
+      const result = filterSiteOutages(fetched.value.outages, names, options.since);
+      report.kept = result.payload.length;
+      report.droppedBeforeSince = result.droppedBeforeSince;
+      report.droppedUnknownDevice = result.droppedUnknownDevice;
+      const postWhere = `POST /site-outages/${encodeURIComponent(siteId)}`;
+      validatePayload(result.payload, postWhere);
+      if (options.dryRun) {
+        report.status = "dry-run";
+        report.payload = result.payload;
+      } else if (result.payload.length === 0 && !options.postEmpty) {
+        report.status = "skipped-empty";
+        logger.info("nothing to post", { site: siteId });
+      } else {
+        if (signal?.aborted) throw new Error("interrupted before the POST; nothing was posted");
+        await api.postSiteOutages(siteId, result.payload, signal);
+        report.status = "posted";
+        logger.info("posted", { site: siteId, outages: result.payload.length });
+      }
+    } catch (error) {
+      report.status = "failed";
+      report.error = errorMessage(error);
+      logger.error("site failed", { site: siteId, error: report.error });
+    }
+    return report;
+  };
+
+  const sites = await mapConcurrent(options.sites, options.concurrency, syncSite);
+  await outagesResult;
+  return {
+    ok: sites.every((site) => site.status !== "failed"),
+    dryRun: options.dryRun,
+    since: options.since.text,
+    baseUrl: options.baseUrl,
+    outagesFetched: counts.fetched,
+    outagesInvalid: counts.invalid,
+    durationMs: Math.round(now() - started),
+    sites,
+  };
+}

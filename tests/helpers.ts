@@ -1,0 +1,93 @@
+/**
+ * Shared test helpers: the real captured data and a hand-written stub of {@link OutageApi}.
+ * @module
+ */
+
+import type { OutageApi } from "../src/api.ts";
+import { ApiError } from "../src/errors.ts";
+import type { EnhancedOutage } from "../src/types.ts";
+
+const dataDir = new URL("../src/mock/data/", import.meta.url);
+
+/** The real `GET /outages` body. */
+export const realOutages: unknown[] = JSON.parse(
+  Deno.readTextFileSync(new URL("outages.json", dataDir)),
+);
+/** The real `GET /site-info/norwich-pear-tree` body. */
+export const realSiteInfo: { id: string; name: string; devices: { id: string; name: string }[] } =
+  JSON
+    .parse(Deno.readTextFileSync(new URL("site-info-norwich-pear-tree.json", dataDir)));
+/** The payload the real API accepts for norwich-pear-tree. */
+export const realExpected: EnhancedOutage[] = JSON.parse(
+  Deno.readTextFileSync(new URL("expected-site-outages-norwich-pear-tree.json", dataDir)),
+);
+
+/** One recorded call of the stub. */
+export interface StubCall {
+  method: "getOutages" | "getSiteInfo" | "postSiteOutages";
+  siteId?: string;
+  payload?: readonly EnhancedOutage[];
+}
+
+/** What the stub answers: a body, or an error to throw, per call. */
+export interface StubPlan {
+  outages?: unknown | Error | (() => Promise<unknown>);
+  sites?: Record<string, unknown | Error>;
+  post?: Record<string, Error | undefined>;
+}
+
+/** A hand-written stub of the API that records its calls. */
+export function stubApi(plan: StubPlan): OutageApi & { calls: StubCall[] } {
+  const calls: StubCall[] = [];
+  const answer = (value: unknown) =>
+    value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
+  return {
+    calls,
+    getOutages() {
+      calls.push({ method: "getOutages" });
+      const outages = plan.outages ?? realOutages;
+      return typeof outages === "function"
+        ? (outages as () => Promise<unknown>)()
+        : answer(outages);
+    },
+    getSiteInfo(siteId) {
+      calls.push({ method: "getSiteInfo", siteId });
+      const sites = plan.sites ?? { "norwich-pear-tree": realSiteInfo };
+      if (!(siteId in sites)) {
+        return Promise.reject(
+          new ApiError(
+            "status",
+            `GET /site-info/${siteId}`,
+            `GET /site-info/${siteId}: the API answered 404`,
+            {
+              status: 404,
+            },
+          ),
+        );
+      }
+      return answer(sites[siteId]);
+    },
+    postSiteOutages(siteId, payload) {
+      calls.push({ method: "postSiteOutages", siteId, payload });
+      const error = plan.post?.[siteId];
+      return error === undefined ? Promise.resolve() : Promise.reject(error);
+    },
+  };
+}
+
+/** A logger that keeps its lines, for assertions. */
+export function memoryLogger(): import("../src/logger.ts").Logger & {
+  lines: { level: string; msg: string; fields?: unknown }[];
+} {
+  const lines: { level: string; msg: string; fields?: unknown }[] = [];
+  const at = (level: string) => (msg: string, fields?: unknown) =>
+    void lines.push({ level, msg, fields });
+  return {
+    lines,
+    error: at("error"),
+    warn: at("warn"),
+    info: at("info"),
+    debug: at("debug"),
+    enabled: () => true,
+  };
+}

@@ -1,0 +1,257 @@
+import assert from "node:assert/strict";
+import { ApiError } from "../src/errors.ts";
+import { exitCodeFor } from "../src/report.ts";
+import { runSync, type SyncOptions } from "../src/sync.ts";
+import { parseSince } from "../src/timestamp.ts";
+import { memoryLogger, realExpected, realOutages, realSiteInfo, stubApi } from "./helpers.ts";
+
+const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
+  sites: ["norwich-pear-tree"],
+  since: parseSince("2022-01-01T00:00:00.000Z"),
+  baseUrl: "http://127.0.0.1:1",
+  dryRun: false,
+  skipInvalid: false,
+  postEmpty: false,
+  concurrency: 4,
+  ...overrides,
+});
+
+const serverError = (endpoint: string) =>
+  new ApiError("status", endpoint, `${endpoint}: the API answered 500: boom`, { status: 500 });
+
+Deno.test("sync posts the real data's expected payload once, in order", async () => {
+  const api = stubApi({});
+  const report = await runSync(options(), { api, logger: memoryLogger() });
+  const posts = api.calls.filter((c) => c.method === "postSiteOutages");
+  assert.equal(posts.length, 1);
+  assert.equal(JSON.stringify(posts[0].payload), JSON.stringify(realExpected));
+  assert.equal(report.ok, true);
+  assert.equal(report.outagesFetched, realOutages.length);
+  assert.deepEqual(report.sites[0], {
+    siteId: "norwich-pear-tree",
+    siteName: "Norwich Pear Tree",
+    status: "posted",
+    kept: 10,
+    droppedBeforeSince: 8,
+    droppedUnknownDevice: 90,
+  });
+  assert.equal(exitCodeFor(report), 0);
+});
+
+Deno.test("GET /outages is fetched once for many sites, duplicates already collapsed by config", async () => {
+  const sites: Record<string, unknown> = {};
+  for (const id of ["a", "b", "c", "d", "e"]) sites[id] = { ...realSiteInfo, id };
+  const api = stubApi({ sites });
+  const report = await runSync(options({ sites: Object.keys(sites), concurrency: 2 }), {
+    api,
+    logger: memoryLogger(),
+  });
+  assert.equal(api.calls.filter((c) => c.method === "getOutages").length, 1);
+  assert.deepEqual(report.sites.map((s) => s.siteId), ["a", "b", "c", "d", "e"]);
+  assert.ok(report.sites.every((s) => s.status === "posted" && s.kept === 10));
+});
+
+Deno.test("at most --concurrency sites are in flight", async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const base = stubApi({});
+  const api = {
+    ...base,
+    async getSiteInfo(siteId: string) {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return { ...realSiteInfo, id: siteId };
+    },
+  };
+  await runSync(options({ sites: ["1", "2", "3", "4", "5", "6", "7"], concurrency: 3 }), {
+    api,
+    logger: memoryLogger(),
+  });
+  assert.equal(peak, 3);
+});
+
+Deno.test("GET /outages starts before the first site-info answer arrives", async () => {
+  const order: string[] = [];
+  const base = stubApi({});
+  const api = {
+    ...base,
+    getOutages() {
+      order.push("outages");
+      return base.getOutages();
+    },
+    getSiteInfo(siteId: string) {
+      order.push("site-info");
+      return base.getSiteInfo(siteId);
+    },
+  };
+  await runSync(options(), { api, logger: memoryLogger() });
+  assert.deepEqual(order, ["outages", "site-info"]);
+});
+
+Deno.test("a failing GET /outages fails every site with the same cause and posts nothing", async () => {
+  const api = stubApi({
+    outages: serverError("GET /outages"),
+    sites: { a: { ...realSiteInfo, id: "a" }, b: { ...realSiteInfo, id: "b" } },
+  });
+  const report = await runSync(options({ sites: ["a", "b"] }), { api, logger: memoryLogger() });
+  assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+  assert.ok(report.sites.every((s) => s.status === "failed" && s.error?.includes("GET /outages")));
+  assert.equal(report.ok, false);
+  assert.equal(exitCodeFor(report), 1);
+});
+
+Deno.test("a failing site-info fails only that site (exit 3)", async () => {
+  const api = stubApi({
+    sites: { good: { ...realSiteInfo, id: "good" }, bad: serverError("GET /site-info/bad") },
+  });
+  const report = await runSync(options({ sites: ["good", "bad"] }), {
+    api,
+    logger: memoryLogger(),
+  });
+  assert.deepEqual(report.sites.map((s) => s.status), ["posted", "failed"]);
+  assert.match(report.sites[1].error ?? "", /GET \/site-info\/bad: the API answered 500/);
+  assert.deepEqual(api.calls.filter((c) => c.method === "postSiteOutages").map((c) => c.siteId), [
+    "good",
+  ]);
+  assert.equal(exitCodeFor(report), 3);
+});
+
+Deno.test("an unknown site (404) fails with the API's answer", async () => {
+  const api = stubApi({});
+  const report = await runSync(options({ sites: ["nowhere"] }), { api, logger: memoryLogger() });
+  assert.equal(report.sites[0].status, "failed");
+  assert.match(report.sites[0].error ?? "", /404/);
+  assert.equal(exitCodeFor(report), 1);
+});
+
+Deno.test("a failing POST fails the site and is reported", async () => {
+  const api = stubApi({
+    post: { "norwich-pear-tree": serverError("POST /site-outages/norwich-pear-tree") },
+  });
+  const report = await runSync(options(), { api, logger: memoryLogger() });
+  assert.equal(report.sites[0].status, "failed");
+  assert.equal(report.sites[0].kept, 10);
+  assert.match(report.sites[0].error ?? "", /POST \/site-outages\/norwich-pear-tree/);
+});
+
+const withInvalid = () => {
+  const outages = structuredClone(realOutages) as Record<string, unknown>[];
+  outages[3] = { ...outages[3], begin: "2022-06-01T00:00:00" };
+  outages.push("not an outage" as unknown as Record<string, unknown>);
+  return outages;
+};
+
+Deno.test("invalid outage records fail the run and nothing is posted", async () => {
+  const api = stubApi({ outages: withInvalid() });
+  const logger = memoryLogger();
+  const report = await runSync(options(), { api, logger });
+  assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+  assert.equal(report.sites[0].status, "failed");
+  assert.equal(
+    report.sites[0].error,
+    'GET /outages: item 3, field "begin": not an RFC 3339 timestamp with offset: "2022-06-01T00:00:00" ' +
+      "(and 1 more invalid records); nothing was posted (--skip-invalid skips such records)",
+  );
+  assert.equal(report.outagesInvalid, 2);
+  assert.equal(report.outagesFetched, realOutages.length + 1);
+  assert.equal(logger.lines.filter((l) => l.msg === "invalid outage").length, 2);
+});
+
+Deno.test("--skip-invalid skips, counts and warns about each invalid record", async () => {
+  const api = stubApi({ outages: withInvalid() });
+  const logger = memoryLogger();
+  const report = await runSync(options({ skipInvalid: true }), { api, logger });
+  assert.equal(report.sites[0].status, "posted");
+  assert.equal(report.outagesInvalid, 2);
+  assert.equal(
+    logger.lines.filter((l) => l.level === "warn" && l.msg === "skipping invalid outage").length,
+    2,
+  );
+  const posted = api.calls.find((c) => c.method === "postSiteOutages");
+  // Item 3 belongs to another device, so the payload is unchanged.
+  assert.equal(JSON.stringify(posted?.payload), JSON.stringify(realExpected));
+});
+
+Deno.test("an outages body that is not an array fails the fetch", async () => {
+  const api = stubApi({ outages: { outages: [] } });
+  const report = await runSync(options(), { api, logger: memoryLogger() });
+  assert.equal(
+    report.sites[0].error,
+    "GET /outages: expected a JSON array of outages, got an object",
+  );
+});
+
+Deno.test("an invalid site-info fails the site with the path of the problem", async () => {
+  const site = structuredClone(realSiteInfo) as Record<string, unknown>;
+  (site.devices as Record<string, unknown>[])[2].name = 7;
+  const api = stubApi({ sites: { "norwich-pear-tree": site } });
+  const report = await runSync(options(), { api, logger: memoryLogger() });
+  assert.equal(
+    report.sites[0].error,
+    'GET /site-info/norwich-pear-tree: device 2, field "name": expected a string, got a number',
+  );
+  assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+});
+
+Deno.test("conflicting duplicate device names fail the site, naming the id", async () => {
+  const site = structuredClone(realSiteInfo);
+  site.devices.push({ id: site.devices[0].id, name: "Not Battery 1" });
+  const report = await runSync(options(), {
+    api: stubApi({ sites: { "norwich-pear-tree": site } }),
+    logger: memoryLogger(),
+  });
+  assert.match(
+    report.sites[0].error ?? "",
+    new RegExp(`device "${site.devices[0].id}" is listed twice`),
+  );
+});
+
+Deno.test("an empty payload is skipped unless --post-empty", async (t) => {
+  const late = options({ since: parseSince("2030-01-01T00:00:00Z") });
+  await t.step("skipped-empty, no POST, exit 0", async () => {
+    const api = stubApi({});
+    const report = await runSync(late, { api, logger: memoryLogger() });
+    assert.equal(report.sites[0].status, "skipped-empty");
+    assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+    assert.equal(exitCodeFor(report), 0);
+  });
+  await t.step("--post-empty posts []", async () => {
+    const api = stubApi({});
+    const report = await runSync({ ...late, postEmpty: true }, { api, logger: memoryLogger() });
+    assert.equal(report.sites[0].status, "posted");
+    assert.deepEqual(api.calls.find((c) => c.method === "postSiteOutages")?.payload, []);
+  });
+});
+
+Deno.test("a dry run posts nothing and reports the payload", async () => {
+  const api = stubApi({});
+  const report = await runSync(options({ dryRun: true }), { api, logger: memoryLogger() });
+  assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+  assert.equal(report.sites[0].status, "dry-run");
+  assert.equal(report.dryRun, true);
+  assert.deepEqual(report.sites[0].payload, realExpected);
+  assert.equal(exitCodeFor(report), 0);
+});
+
+Deno.test("an aborted run starts no POST", async () => {
+  const controller = new AbortController();
+  const base = stubApi({});
+  const api = {
+    ...base,
+    async getSiteInfo(siteId: string) {
+      const info = await base.getSiteInfo(siteId);
+      controller.abort(new Error("interrupted by SIGTERM"));
+      return info;
+    },
+  };
+  const report = await runSync(options(), {
+    api,
+    logger: memoryLogger(),
+    signal: controller.signal,
+  });
+  assert.equal(base.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+  assert.equal(report.sites[0].status, "failed");
+  assert.match(report.sites[0].error ?? "", /interrupted before the POST/);
+});

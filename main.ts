@@ -26,12 +26,13 @@ async function run(args: string[]): Promise<number> {
     );
     return 0;
   }
-  const { main } = await import("./src/cli.ts");
+  const [{ main }, { Interrupted }] = await Promise.all([
+    import("./src/cli.ts"),
+    import("./src/errors.ts"),
+  ]);
   const controller = new AbortController();
-  let signalCode: number | undefined;
   const onSignal = (name: "SIGINT" | "SIGTERM", code: number) => () => {
-    signalCode ??= code;
-    controller.abort(new Error(`interrupted by ${name}`));
+    if (!controller.signal.aborted) controller.abort(new Interrupted(name, code));
   };
   const sigint = onSignal("SIGINT", 130);
   const sigterm = onSignal("SIGTERM", 143);
@@ -54,8 +55,13 @@ async function run(args: string[]): Promise<number> {
       stderrIsTerminal: Deno.stderr.isTerminal(),
       signal: controller.signal,
       version: VERSION,
+      fs: {
+        writeTextFile: (path, text) => Deno.writeTextFile(path, text, { mode: 0o644 }),
+        rename: (from, to) => Deno.rename(from, to),
+        remove: (path) => Deno.remove(path),
+      },
     });
-    return signalCode ?? code;
+    return code;
   } finally {
     Deno.removeSignalListener("SIGINT", sigint);
     if (!windows) Deno.removeSignalListener("SIGTERM", sigterm);

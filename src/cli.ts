@@ -6,9 +6,15 @@
 
 import { createHttpApi, type RequestStats } from "./api.ts";
 import { resolveConfig, type SyncConfig } from "./config.ts";
-import { ExitCode, UsageError } from "./errors.ts";
+import { errorMessage, ExitCode, Interrupted, UsageError } from "./errors.ts";
 import { MAIN_HELP } from "./help.ts";
 import { createLogger, type Logger, redact } from "./logger.ts";
+import {
+  type MetricsFs,
+  previousLastSuccess,
+  renderMetrics,
+  writeFileAtomically,
+} from "./metrics.ts";
 import { exitCodeFor, renderJsonReport, renderTextReport, type RunReport } from "./report.ts";
 import { realClock, type RetryClock } from "./retry_policy.ts";
 import { runSync } from "./sync.ts";
@@ -22,8 +28,10 @@ export interface CliIo {
   stderr(text: string): void;
   /** Whether stderr is a terminal (colour is only used there). */
   readonly stderrIsTerminal: boolean;
-  /** Aborted on SIGINT/SIGTERM. */
+  /** Aborted on SIGINT/SIGTERM, with an {@link Interrupted} reason. */
   readonly signal: AbortSignal;
+  /** File writes, for `--metrics-file` only. */
+  readonly fs?: MetricsFs;
   readonly fetch?: typeof fetch;
   readonly clock?: RetryClock;
   /** The program's version. */
@@ -49,10 +57,49 @@ export function loggerFor(config: SyncConfig, io: CliIo): Logger {
   });
 }
 
+/** The exit code of a finished run: the signal's when it was interrupted. */
+function finalExitCode(report: RunReport, signal: AbortSignal): number {
+  return signal.aborted && signal.reason instanceof Interrupted
+    ? signal.reason.exitCode
+    : exitCodeFor(report);
+}
+
+/** Writes the metrics file; a failure is logged, and does not change the exit code. */
+async function writeMetrics(
+  path: string,
+  report: RunReport,
+  facts: { attempts: number; retries: number; exitCode: number; endedAt: number },
+  io: CliIo,
+  logger: Logger,
+): Promise<void> {
+  try {
+    if (io.fs === undefined) throw new Error("file writes are not available here");
+    let previous: string | undefined;
+    try {
+      previous = io.readTextFile(path);
+    } catch {
+      previous = undefined; // Unreadable: the last success time starts afresh.
+    }
+    const text = renderMetrics(report, {
+      ...facts,
+      previousLastSuccess: previousLastSuccess(previous),
+    });
+    await writeFileAtomically(path, text, io.fs);
+    logger.debug("metrics written", { path });
+  } catch (error) {
+    logger.error("cannot write the metrics file", {
+      path,
+      error: errorMessage(error),
+      hint: error instanceof Deno.errors.NotCapable ? "grant write access to that path" : undefined,
+    });
+  }
+}
+
 /** Runs `sync` (or `check`) with a resolved configuration against the HTTP API. */
 export async function syncCommand(
   config: SyncConfig,
   io: CliIo,
+  checkOnly = false,
 ): Promise<{ report: RunReport; code: number }> {
   const logger = loggerFor(config, io);
   const clock = io.clock ?? realClock;
@@ -80,19 +127,31 @@ export async function syncCommand(
     sites: config.sites,
     since: config.since,
     baseUrl: config.baseUrl.href.replace(/\/$/, ""),
-    dryRun: config.dryRun,
-    skipInvalid: config.skipInvalid,
+    dryRun: config.dryRun || checkOnly,
+    skipInvalid: config.skipInvalid || checkOnly,
     postEmpty: config.postEmpty,
     concurrency: config.concurrency,
+    checkOnly,
   }, { api, logger, signal: io.signal, now: clock.now });
   const text = config.json ? renderJsonReport(report) : renderTextReport(report);
   io.stdout(redact(text, [config.apiKey.reveal()]));
+  const code = finalExitCode(report, io.signal);
   logger.debug("finished", {
     attempts: stats.attempts,
     retries: stats.retries,
     ms: report.durationMs,
+    code,
   });
-  return { report, code: exitCodeFor(report) };
+  if (config.metricsFile !== undefined) {
+    await writeMetrics(
+      config.metricsFile,
+      report,
+      { ...stats, exitCode: code, endedAt: clock.now() },
+      io,
+      logger,
+    );
+  }
+  return { report, code };
 }
 
 /** The program: parses `args`, runs the command and returns the exit code. */
@@ -142,7 +201,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       return await demoCommand(commandArgs, io);
     }
     const config = resolveConfig(commandArgs, io, command);
-    return (await syncCommand(config, io)).code;
+    return (await syncCommand(config, io, command === "check")).code;
   } catch (error) {
     if (error instanceof UsageError) return usageFailure(io, error);
     throw error;

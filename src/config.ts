@@ -135,7 +135,7 @@ export function parseFlags<T extends Record<string, { type: "string" | "boolean"
       const name = flag.split(" ")[0];
       throw new UsageError(
         `Option "${name}" ${
-          text.includes("argument missing") ? "needs a value" : "takes no value"
+          /argument missing|ambiguous/.test(text) ? "needs a value" : "takes no value"
         }`,
         help,
       );
@@ -382,12 +382,14 @@ export function resolveConfig(
     throw new UsageError(`Cannot combine "--quiet" and "--verbose"`);
   }
   const levelEntry = pick(flags["log-level"], "log-level", "KRAKENFLEX_LOG_LEVEL");
-  const level = flags.quiet ? "error" : flags.verbose ? "debug" : levelEntry?.value ?? "info";
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+  if (levelEntry !== undefined && !(LOG_LEVELS as readonly string[]).includes(levelEntry.value)) {
     throw new UsageError(
-      `Cannot parse ${levelEntry?.from}: expected one of ${LOG_LEVELS.join(", ")}, got "${level}"`,
+      `Cannot parse ${levelEntry.from}: expected one of ${
+        LOG_LEVELS.join(", ")
+      }, got "${levelEntry.value}"`,
     );
   }
+  const level = flags.quiet ? "error" : flags.verbose ? "debug" : levelEntry?.value ?? "info";
 
   const metricsEntry = pick(flags["metrics-file"], "metrics-file", "KRAKENFLEX_METRICS_FILE");
   if (metricsEntry !== undefined && metricsEntry.value === "") {

@@ -11,9 +11,10 @@ import { startMockServer } from "./mock/server.ts";
 
 /** Runs the demo; exit 0 when the emulator accepted the POST. */
 export async function demoCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const passThrough = args.filter((arg) => arg === "--json" || arg === "--verbose" || arg === "-v");
+  const allowed = new Set(["--json", "--verbose", "-v"]);
+  const passThrough = args.filter((arg) => allowed.has(arg));
   if (passThrough.length !== args.length) {
-    const unknown = args.find((arg) => !passThrough.includes(arg));
+    const unknown = args.find((arg) => !allowed.has(arg));
     throw new UsageError(
       `Unknown option "${unknown}" for demo`,
       "demo takes --json and --verbose only.",

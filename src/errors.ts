@@ -76,6 +76,17 @@ export function isRetryable(error: unknown): boolean {
   }
 }
 
+/** The run was interrupted by a signal; the abort reason of the run's signal. */
+export class Interrupted extends Error {
+  override name = "Interrupted";
+  /** 130 for SIGINT, 143 for SIGTERM. */
+  readonly exitCode: number;
+  constructor(signalName: string, exitCode: number) {
+    super(`interrupted by ${signalName}`);
+    this.exitCode = exitCode;
+  }
+}
+
 /** Exit codes of SPEC §6. */
 export const ExitCode = {
   ok: 0,

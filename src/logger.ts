@@ -40,14 +40,18 @@ const COLOURS: Record<LogLevel, string> = {
   debug: "\x1b[90m",
 };
 
-/** Replaces every occurrence of each secret, raw or JSON-escaped, in `text`. */
+/**
+ * Replaces every occurrence of each secret in `text`: raw, and JSON-escaped once or twice (a
+ * message that quotes a JSON document, written as a JSON line). Longest secrets first, so that
+ * one secret inside another cannot leave the rest of the longer one behind.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) {
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret === "") continue;
-    out = out.replaceAll(secret, "[redacted]");
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret) out = out.replaceAll(escaped, "[redacted]");
+    const once = JSON.stringify(secret).slice(1, -1);
+    const twice = JSON.stringify(once).slice(1, -1);
+    for (const form of new Set([twice, once, secret])) out = out.replaceAll(form, "[redacted]");
   }
   return out;
 }

@@ -20,6 +20,8 @@ export interface SiteReport {
   payload?: EnhancedOutage[];
   /** On failure: what went wrong. */
   error?: string;
+  /** `check` only: how many devices the site has. */
+  devices?: number;
 }
 
 /** The outcome of a run, exactly the fields of SPEC §6. */
@@ -64,7 +66,7 @@ function describeSite(site: SiteReport, since: string): string {
         plural(site.kept, "outage")
       } would be posted (dry run)${counts}`;
     case "checked":
-      return `${site.siteId}${name}: reachable`;
+      return `${site.siteId}${name}: reachable, ${plural(site.devices ?? 0, "device")}`;
     case "failed":
       return `${site.siteId}${name}: ${site.error ?? "failed"}`;
   }
@@ -90,7 +92,11 @@ export function renderTextReport(report: RunReport): string {
       `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +
       `${plural(report.outagesFetched, "outage")} fetched${invalid}; ` +
       `${(report.durationMs / 1000).toFixed(2)} s${
-        report.dryRun ? "; dry run, nothing posted" : ""
+        report.sites.some((site) => site.status === "checked")
+          ? "; check only, nothing posted"
+          : report.dryRun
+          ? "; dry run, nothing posted"
+          : ""
       }`,
   );
   return lines.join("\n") + "\n";

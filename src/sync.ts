@@ -29,7 +29,7 @@ export interface SyncOptions {
   readonly skipInvalid: boolean;
   readonly postEmpty: boolean;
   readonly concurrency: number;
-  /** `check`: fetch and validate, build nothing, post nothing. */
+  /** `check`: fetch and validate, post nothing; sites report their device count. */
   readonly checkOnly?: boolean;
 }
 
@@ -136,6 +136,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       if (!fetched.ok) throw fetched.error;
       if (options.checkOnly) {
         report.status = "checked";
+        report.devices = site.devices.length;
         return report;
       }
       const result = filterSiteOutages(fetched.value.outages, names, options.since);

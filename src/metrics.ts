@@ -1,0 +1,131 @@
+/**
+ * Prometheus text-format metrics for node_exporter's textfile collector (`--metrics-file`),
+ * written atomically: a temporary file beside the target, then a rename.
+ * @module
+ */
+
+import type { RunReport } from "./report.ts";
+
+/** What the metrics describe besides the report. */
+export interface RunFacts {
+  /** Attempts made across every request of the run. */
+  attempts: number;
+  /** Of those, how many were retries. */
+  retries: number;
+  /** The exit code the run ends with. */
+  exitCode: number;
+  /** When the run ended, epoch milliseconds. */
+  endedAt: number;
+  /** The previous file's last success time (seconds), kept when this run did not succeed. */
+  previousLastSuccess: number | undefined;
+}
+
+const STATUSES = ["posted", "skipped-empty", "dry-run", "checked", "failed"] as const;
+
+function label(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+}
+
+/** The metrics text for a finished run. */
+export function renderMetrics(report: RunReport, facts: RunFacts): string {
+  const lines: string[] = [];
+  const metric = (name: string, help: string, samples: [string, number][]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  };
+  const perSite = (value: (site: RunReport["sites"][number]) => number): [string, number][] =>
+    report.sites.map((site) => [`{site="${label(site.siteId)}"}`, value(site)]);
+
+  metric(
+    "outage_sync_site_status",
+    "Status of the site in the last run: 1 for the status it ended with, 0 for the others.",
+    report.sites.flatMap((site) =>
+      STATUSES.map((status): [string, number] => [
+        `{site="${label(site.siteId)}",status="${status}"}`,
+        site.status === status ? 1 : 0,
+      ])
+    ),
+  );
+  metric(
+    "outage_sync_site_outages_posted",
+    "Outages posted for the site in the last run (0 unless it was posted).",
+    perSite((site) => site.status === "posted" ? site.kept : 0),
+  );
+  metric(
+    "outage_sync_site_outages_kept",
+    "Outages kept for the site in the last run.",
+    perSite((site) => site.kept),
+  );
+  metric(
+    "outage_sync_site_outages_dropped",
+    "Outages dropped for the site in the last run, by reason.",
+    report.sites.flatMap((site): [string, number][] => [
+      [`{site="${label(site.siteId)}",reason="before_since"}`, site.droppedBeforeSince],
+      [`{site="${label(site.siteId)}",reason="unknown_device"}`, site.droppedUnknownDevice],
+    ]),
+  );
+  metric("outage_sync_outages_fetched", "Outage records in GET /outages in the last run.", [[
+    "",
+    report.outagesFetched,
+  ]]);
+  metric("outage_sync_outages_invalid", "Invalid outage records in the last run.", [[
+    "",
+    report.outagesInvalid,
+  ]]);
+  metric("outage_sync_run_duration_seconds", "Duration of the last run.", [[
+    "",
+    report.durationMs / 1000,
+  ]]);
+  metric("outage_sync_run_attempts", "HTTP attempts made in the last run, retries included.", [[
+    "",
+    facts.attempts,
+  ]]);
+  metric("outage_sync_run_retries", "HTTP retries made in the last run.", [["", facts.retries]]);
+  metric("outage_sync_run_exit_code", "Exit code of the last run.", [["", facts.exitCode]]);
+  metric("outage_sync_run_timestamp_seconds", "When the last run ended.", [[
+    "",
+    facts.endedAt / 1000,
+  ]]);
+  const lastSuccess = facts.exitCode === 0 ? facts.endedAt / 1000 : facts.previousLastSuccess;
+  if (lastSuccess !== undefined) {
+    metric(
+      "outage_sync_last_success_timestamp_seconds",
+      "When a run last ended with exit code 0.",
+      [[
+        "",
+        lastSuccess,
+      ]],
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The last success time recorded in an earlier metrics file, if any. */
+export function previousLastSuccess(text: string | undefined): number | undefined {
+  const match = text?.match(/^outage_sync_last_success_timestamp_seconds (\S+)$/m);
+  const value = match === null || match === undefined ? NaN : Number(match[1]);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** The file operations the atomic write needs, injected for tests. */
+export interface MetricsFs {
+  writeTextFile(path: string, text: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+}
+
+/** Writes `text` to `path` atomically: a reader sees the old file or the new one, never half. */
+export async function writeFileAtomically(
+  path: string,
+  text: string,
+  fs: MetricsFs,
+): Promise<void> {
+  const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await fs.writeTextFile(temporary, text);
+    await fs.rename(temporary, path);
+  } catch (error) {
+    await fs.remove(temporary).catch(() => {});
+    throw error;
+  }
+}

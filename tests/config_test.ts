@@ -1,0 +1,570 @@
+import assert from "node:assert/strict";
+import {
+  type ConfigSources,
+  DEFAULT_BASE_URL,
+  DEFAULT_SINCE,
+  DEFAULT_SITE,
+  resolveConfig,
+  type SyncConfig,
+} from "../src/config.ts";
+import { UsageError } from "../src/errors.ts";
+
+/** A fake environment and file system; records which files were read. */
+function fakeSources(
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): ConfigSources & { read: string[] } {
+  const read: string[] = [];
+  return {
+    read,
+    env: (name) => Object.hasOwn(env, name) ? env[name] : undefined,
+    readTextFile: (path) => {
+      read.push(path);
+      return Object.hasOwn(files, path) ? files[path] : undefined;
+    },
+  };
+}
+
+const KEY = { KRAKENFLEX_API_KEY: "test-key-123" };
+
+function resolve(
+  args: string[],
+  env: Record<string, string> = KEY,
+  files: Record<string, string> = {},
+): SyncConfig {
+  return resolveConfig(args, fakeSources(env, files));
+}
+
+/** Asserts a one-line UsageError (message and hint) and returns it. */
+function usageError(fn: () => unknown, pattern?: RegExp): UsageError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof UsageError, `expected a UsageError, got ${caught}`);
+  assert.ok(!caught.message.includes("\n"), `message not one line: ${caught.message}`);
+  assert.ok(!caught.hint.includes("\n"), `hint not one line: ${caught.hint}`);
+  assert.ok(caught.message.length > 0);
+  if (pattern !== undefined) assert.match(caught.message, pattern);
+  return caught;
+}
+
+Deno.test("resolveConfig: defaults", () => {
+  const sources = fakeSources(KEY);
+  const config = resolveConfig([], sources);
+  assert.deepEqual(config.sites, [DEFAULT_SITE]);
+  assert.deepEqual(config.sites, ["norwich-pear-tree"]);
+  assert.equal(config.since.text, DEFAULT_SINCE);
+  assert.equal(config.since.epochNanoseconds, 1640995200000000000n);
+  assert.equal(config.baseUrl.href, DEFAULT_BASE_URL + "/");
+  assert.equal(
+    config.baseUrl.href,
+    "https://api.krakenflex.systems/interview-tests-mock-api/v1/",
+  );
+  assert.equal(config.apiKey.reveal(), "test-key-123");
+  assert.equal(config.dryRun, false);
+  assert.equal(config.json, false);
+  assert.equal(config.skipInvalid, false);
+  assert.equal(config.postEmpty, false);
+  assert.equal(config.timeoutMs, 10_000);
+  assert.equal(config.maxAttempts, 5);
+  assert.equal(config.deadlineMs, 120_000);
+  assert.equal(config.concurrency, 4);
+  assert.equal(config.maxResponseBytes, 512 * 1024 * 1024);
+  assert.equal(config.logFormat, "text");
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.metricsFile, undefined);
+  assert.deepEqual(sources.read, [".env"]); // ./.env is looked for; its absence is fine
+});
+
+Deno.test("resolveConfig: boolean flags", () => {
+  const config = resolve(["--dry-run", "--json", "--skip-invalid", "--post-empty"]);
+  assert.equal(config.dryRun, true);
+  assert.equal(config.json, true);
+  assert.equal(config.skipInvalid, true);
+  assert.equal(config.postEmpty, true);
+});
+
+interface Setting {
+  flag: string;
+  env: string;
+  /** A value and another, both different from the default. */
+  a: string;
+  b: string;
+  get(config: SyncConfig): unknown;
+  expectA: unknown;
+  expectDefault: unknown;
+}
+
+const SETTINGS: Setting[] = [
+  {
+    flag: "--site",
+    env: "KRAKENFLEX_SITE",
+    a: "site-a",
+    b: "site-b",
+    get: (c) => c.sites,
+    expectA: ["site-a"],
+    expectDefault: ["norwich-pear-tree"],
+  },
+  {
+    flag: "--since",
+    env: "KRAKENFLEX_SINCE",
+    a: "2023-01-01T00:00:00+01:00",
+    b: "2024-01-01T00:00:00Z",
+    get: (c) => c.since.text,
+    expectA: "2023-01-01T00:00:00+01:00",
+    expectDefault: DEFAULT_SINCE,
+  },
+  {
+    flag: "--base-url",
+    env: "KRAKENFLEX_BASE_URL",
+    a: "https://a.example/v1",
+    b: "https://b.example/v2",
+    get: (c) => c.baseUrl.href,
+    expectA: "https://a.example/v1/",
+    expectDefault: DEFAULT_BASE_URL + "/",
+  },
+  {
+    flag: "--timeout",
+    env: "KRAKENFLEX_TIMEOUT",
+    a: "2.5",
+    b: "30",
+    get: (c) => c.timeoutMs,
+    expectA: 2500,
+    expectDefault: 10_000,
+  },
+  {
+    flag: "--max-attempts",
+    env: "KRAKENFLEX_MAX_ATTEMPTS",
+    a: "2",
+    b: "9",
+    get: (c) => c.maxAttempts,
+    expectA: 2,
+    expectDefault: 5,
+  },
+  {
+    flag: "--deadline",
+    env: "KRAKENFLEX_DEADLINE",
+    a: "60",
+    b: "300",
+    get: (c) => c.deadlineMs,
+    expectA: 60_000,
+    expectDefault: 120_000,
+  },
+  {
+    flag: "--log-format",
+    env: "KRAKENFLEX_LOG_FORMAT",
+    a: "json",
+    b: "text",
+    get: (c) => c.logFormat,
+    expectA: "json",
+    expectDefault: "text",
+  },
+  {
+    flag: "--log-level",
+    env: "KRAKENFLEX_LOG_LEVEL",
+    a: "debug",
+    b: "warn",
+    get: (c) => c.logLevel,
+    expectA: "debug",
+    expectDefault: "info",
+  },
+  {
+    flag: "--metrics-file",
+    env: "KRAKENFLEX_METRICS_FILE",
+    a: "/var/lib/a.prom",
+    b: "/var/lib/b.prom",
+    get: (c) => c.metricsFile,
+    expectA: "/var/lib/a.prom",
+    expectDefault: undefined,
+  },
+];
+
+Deno.test("resolveConfig: precedence flag > environment > .env > default", async (t) => {
+  for (const s of SETTINGS) {
+    const dotEnv = (value: string) => ({ ".env": `${s.env}=${value}\n` });
+    await t.step(`${s.flag}: default`, () => {
+      assert.deepEqual(s.get(resolve([])), s.expectDefault);
+    });
+    await t.step(`${s.flag}: .env beats the default`, () => {
+      assert.deepEqual(s.get(resolve([], KEY, dotEnv(s.a))), s.expectA);
+    });
+    await t.step(`${s.flag}: environment beats .env`, () => {
+      assert.deepEqual(s.get(resolve([], { ...KEY, [s.env]: s.a }, dotEnv(s.b))), s.expectA);
+    });
+    await t.step(`${s.flag}: flag beats environment and .env`, () => {
+      assert.deepEqual(
+        s.get(resolve([s.flag, s.a], { ...KEY, [s.env]: s.b }, dotEnv(s.b))),
+        s.expectA,
+      );
+      assert.deepEqual(
+        s.get(resolve([`${s.flag}=${s.a}`], { ...KEY, [s.env]: s.b }, dotEnv(s.b))),
+        s.expectA,
+      );
+    });
+  }
+
+  await t.step("--concurrency: flag and default (no environment variable)", () => {
+    assert.equal(resolve([]).concurrency, 4);
+    assert.equal(resolve(["--concurrency", "16"]).concurrency, 16);
+    assert.equal(
+      resolve([], { ...KEY, KRAKENFLEX_CONCURRENCY: "16" }, {
+        ".env": "KRAKENFLEX_CONCURRENCY=16",
+      }).concurrency,
+      4,
+    );
+  });
+
+  await t.step("--quiet and --verbose beat the environment", () => {
+    const env = { ...KEY, KRAKENFLEX_LOG_LEVEL: "warn" };
+    assert.equal(resolve(["--quiet"], env).logLevel, "error");
+    assert.equal(resolve(["-q"], env).logLevel, "error");
+    assert.equal(resolve(["--verbose"], env).logLevel, "debug");
+    assert.equal(resolve(["-v"], env).logLevel, "debug");
+  });
+
+  await t.step("values from the environment are trimmed", () => {
+    const config = resolve([], {
+      ...KEY,
+      KRAKENFLEX_LOG_LEVEL: " debug ",
+      KRAKENFLEX_TIMEOUT: " 3 ",
+      KRAKENFLEX_SITE: " x ",
+    });
+    assert.equal(config.logLevel, "debug");
+    assert.equal(config.timeoutMs, 3000);
+    assert.deepEqual(config.sites, ["x"]);
+  });
+});
+
+Deno.test("resolveConfig: .env files", async (t) => {
+  await t.step("comments, quotes, export and whitespace", () => {
+    const text = [
+      "# a comment line",
+      "export KRAKENFLEX_SITE=site-from-dotenv",
+      'KRAKENFLEX_SINCE="2023-01-01T00:00:00Z" # a trailing comment',
+      "  KRAKENFLEX_LOG_LEVEL  =  debug  ",
+      "KRAKENFLEX_LOG_FORMAT='json'",
+      "#KRAKENFLEX_TIMEOUT=99",
+      "",
+      'KRAKENFLEX_API_KEY=" dot-key "',
+      "KRAKENFLEX_DEADLINE=7",
+    ].join("\n");
+    const config = resolveConfig([], fakeSources({}, { ".env": text }));
+    assert.deepEqual(config.sites, ["site-from-dotenv"]);
+    assert.equal(config.since.text, "2023-01-01T00:00:00Z");
+    assert.equal(config.logLevel, "debug");
+    assert.equal(config.logFormat, "json");
+    assert.equal(config.timeoutMs, 10_000);
+    assert.equal(config.deadlineMs, 7000);
+    assert.equal(config.apiKey.reveal(), "dot-key");
+  });
+
+  await t.step("CRLF line ends", () => {
+    const text = "KRAKENFLEX_API_KEY=crlf-key\r\nKRAKENFLEX_LOG_LEVEL=warn\r\n";
+    const config = resolveConfig([], fakeSources({}, { ".env": text }));
+    assert.equal(config.apiKey.reveal(), "crlf-key");
+    assert.equal(config.logLevel, "warn");
+  });
+
+  await t.step("--env-file names the file; ./.env is then not read", () => {
+    const sources = fakeSources({}, {
+      ".env": "KRAKENFLEX_API_KEY=from-dot-env\nKRAKENFLEX_SITE=dot",
+      "conf/prod.env": "KRAKENFLEX_API_KEY=from-prod",
+    });
+    const config = resolveConfig(["--env-file", "conf/prod.env"], sources);
+    assert.equal(config.apiKey.reveal(), "from-prod");
+    assert.deepEqual(config.sites, [DEFAULT_SITE]);
+    assert.deepEqual(sources.read, ["conf/prod.env"]);
+  });
+
+  await t.step("--env-file naming a missing file is a usage error", () => {
+    const error = usageError(
+      () => resolve(["--env-file", "missing.env"]),
+      /missing\.env/,
+    );
+    assert.match(error.message, /no such file/);
+  });
+
+  await t.step("./.env that cannot be read is a usage error", () => {
+    const sources: ConfigSources = {
+      env: (name) => (KEY as Record<string, string>)[name],
+      readTextFile: () => {
+        throw new Deno.errors.PermissionDenied("permission denied");
+      },
+    };
+    usageError(() => resolveConfig([], sources), /\.env/);
+  });
+});
+
+Deno.test("resolveConfig: the API key", async (t) => {
+  await t.step("from the environment", () => {
+    assert.equal(resolve([], { KRAKENFLEX_API_KEY: "env-key" }).apiKey.reveal(), "env-key");
+  });
+
+  await t.step("from .env", () => {
+    const config = resolve([], {}, { ".env": "KRAKENFLEX_API_KEY=dot-key\n" });
+    assert.equal(config.apiKey.reveal(), "dot-key");
+  });
+
+  await t.step("the environment beats .env", () => {
+    const config = resolve([], { KRAKENFLEX_API_KEY: "env-key" }, {
+      ".env": "KRAKENFLEX_API_KEY=dot-key\n",
+    });
+    assert.equal(config.apiKey.reveal(), "env-key");
+  });
+
+  await t.step("from --api-key-file, its trailing newline trimmed", () => {
+    const config = resolve(["--api-key-file", "/run/secrets/key"], {}, {
+      "/run/secrets/key": "file-key\n",
+    });
+    assert.equal(config.apiKey.reveal(), "file-key");
+  });
+
+  await t.step("--api-key-file beats KRAKENFLEX_API_KEY", () => {
+    const config = resolve(["--api-key-file", "k.txt"], { KRAKENFLEX_API_KEY: "env-key" }, {
+      "k.txt": "file-key\r\n",
+    });
+    assert.equal(config.apiKey.reveal(), "file-key");
+  });
+
+  await t.step("from KRAKENFLEX_API_KEY_FILE in the environment and in .env", () => {
+    const files = { "/etc/key": "  file-key  \n" };
+    assert.equal(
+      resolve([], { KRAKENFLEX_API_KEY_FILE: "/etc/key" }, files).apiKey.reveal(),
+      "file-key",
+    );
+    assert.equal(
+      resolve([], {}, { ...files, ".env": "KRAKENFLEX_API_KEY_FILE=/etc/key" }).apiKey.reveal(),
+      "file-key",
+    );
+  });
+
+  await t.step("a real environment variable beats .env, key or key file", () => {
+    const files = { "/etc/key": "file-key\n" };
+    assert.equal(
+      resolve([], { KRAKENFLEX_API_KEY_FILE: "/etc/key" }, {
+        ...files,
+        ".env": "KRAKENFLEX_API_KEY=dot-key",
+      }).apiKey.reveal(),
+      "file-key",
+    );
+    assert.equal(
+      resolve([], { KRAKENFLEX_API_KEY: "env-key" }, {
+        ...files,
+        ".env": "KRAKENFLEX_API_KEY_FILE=/etc/key",
+      }).apiKey.reveal(),
+      "env-key",
+    );
+  });
+
+  await t.step("a missing key file is a usage error", () => {
+    usageError(() => resolve(["--api-key-file", "nope.txt"], {}), /nope\.txt/);
+    usageError(() => resolve([], { KRAKENFLEX_API_KEY_FILE: "nope.txt" }), /nope\.txt/);
+  });
+
+  await t.step("no key is a usage error", () => {
+    usageError(() => resolve([], {}), /KRAKENFLEX_API_KEY/);
+  });
+
+  await t.step("an empty key is a usage error", () => {
+    usageError(() => resolve([], { KRAKENFLEX_API_KEY: "" }), /empty/);
+    usageError(() => resolve([], { KRAKENFLEX_API_KEY: "   " }), /empty/);
+    usageError(() => resolve([], {}, { ".env": "KRAKENFLEX_API_KEY=" }), /empty/);
+    usageError(
+      () => resolve(["--api-key-file", "k"], {}, { k: "\n" }),
+      /empty/,
+    );
+  });
+
+  await t.step("a key with a space or a control character: the message never shows it", () => {
+    const secretHalf = "SENTINELxyz";
+    const keys = [`${secretHalf} ${secretHalf}`, `${secretHalf}\t2`, `${secretHalf}\u0001`];
+    for (const key of keys) {
+      const fromEnv = usageError(() => resolve([], { KRAKENFLEX_API_KEY: key }));
+      const fromFile = usageError(() => resolve(["--api-key-file", "k"], {}, { k: key }));
+      const fromDotEnv = usageError(() =>
+        resolve([], {}, { ".env": `KRAKENFLEX_API_KEY="${key}"` })
+      );
+      for (const error of [fromEnv, fromFile, fromDotEnv]) {
+        assert.ok(!error.message.includes(secretHalf), error.message);
+        assert.ok(!error.hint.includes(secretHalf), error.hint);
+        assert.ok(!String(error.stack).includes(secretHalf));
+      }
+    }
+  });
+});
+
+Deno.test("resolveConfig: the base URL", async (t) => {
+  const ok: [string, string][] = [
+    ["https://api.example.com", "https://api.example.com/"],
+    ["https://api.example.com/", "https://api.example.com/"],
+    ["https://api.example.com/prefix/v1", "https://api.example.com/prefix/v1/"],
+    ["https://api.example.com/prefix/v1/", "https://api.example.com/prefix/v1/"],
+    ["http://127.0.0.1:8080", "http://127.0.0.1:8080/"],
+    [
+      "http://localhost:8080/interview-tests-mock-api/v1",
+      "http://localhost:8080/interview-tests-mock-api/v1/",
+    ],
+    ["http://[::1]:9000/", "http://[::1]:9000/"],
+    ["HTTP://LOCALHOST:1/", "http://localhost:1/"],
+  ];
+  for (const [text, href] of ok) {
+    await t.step(`accepts ${text}`, () => {
+      const url = resolve(["--base-url", text]).baseUrl;
+      assert.equal(url.href, href);
+      assert.ok(url.pathname.endsWith("/"));
+      assert.equal(new URL("outages", url).href, href + "outages");
+    });
+  }
+
+  const bad: [string, RegExp][] = [
+    ["http://api.example.com", /https/],
+    ["http://127.0.0.2:8080", /https/],
+    ["http://localhost.example.com", /https/],
+    ["ftp://api.example.com", /https/],
+    ["https://user:pa55word@api.example.com/v1", /credentials/],
+    ["https://api.example.com/v1?x=1", /query/],
+    ["https://api.example.com/v1#frag", /fragment/],
+    ["not a url", /absolute URL/],
+    ["/v1", /absolute URL/],
+  ];
+  for (const [text, pattern] of bad) {
+    await t.step(`rejects ${text}`, () => {
+      const error = usageError(() => resolve(["--base-url", text]), pattern);
+      assert.ok(!error.message.includes("pa55word"), error.message);
+    });
+  }
+
+  await t.step("the environment's base URL is checked too", () => {
+    usageError(
+      () => resolve([], { ...KEY, KRAKENFLEX_BASE_URL: "http://api.example.com" }),
+      /KRAKENFLEX_BASE_URL/,
+    );
+  });
+});
+
+Deno.test("resolveConfig: sites", async (t) => {
+  await t.step("repeated and comma-separated, duplicates collapsed, order kept", () => {
+    assert.deepEqual(resolve(["--site", "a,b", "--site", "b,c"]).sites, ["a", "b", "c"]);
+    assert.deepEqual(resolve(["--site", " a , b ", "--site=a"]).sites, ["a", "b"]);
+  });
+
+  await t.step("KRAKENFLEX_SITE is a comma list", () => {
+    assert.deepEqual(resolve([], { ...KEY, KRAKENFLEX_SITE: "x, y,x" }).sites, ["x", "y"]);
+  });
+
+  await t.step("case matters", () => {
+    assert.deepEqual(resolve(["--site", "A,a"]).sites, ["A", "a"]);
+  });
+
+  await t.step("an empty site id is a usage error", () => {
+    usageError(() => resolve(["--site", ""]), /empty site id/);
+    usageError(() => resolve(["--site", "a,,b"]), /empty site id/);
+    usageError(() => resolve(["--site", "a,"]), /empty site id/);
+    usageError(() => resolve([], { ...KEY, KRAKENFLEX_SITE: "a, ,b" }), /KRAKENFLEX_SITE/);
+  });
+});
+
+Deno.test("resolveConfig: bad values are one-line usage errors", async (t) => {
+  await t.step("--since without an offset", () => {
+    const error = usageError(() => resolve(["--since", "2022-01-01T00:00:00"]), /--since/);
+    assert.match(error.message, /"2022-01-01T00:00:00"/);
+    usageError(() => resolve(["--since", "2022-01-01"]), /--since/);
+    usageError(() => resolve(["--since", "2022-01-01T00:00:00+0100"]), /--since/);
+    usageError(
+      () => resolve([], { ...KEY, KRAKENFLEX_SINCE: "2022-01-01 00:00:00Z" }),
+      /KRAKENFLEX_SINCE/,
+    );
+  });
+
+  await t.step("--since with an offset is accepted", () => {
+    const since = resolve(["--since", "2022-01-01T01:00:00+01:00"]).since;
+    assert.equal(since.epochNanoseconds, 1640995200000000000n);
+  });
+
+  const numbers: [string[], RegExp][] = [
+    [["--timeout", "0"], /--timeout/],
+    [["--timeout", "abc"], /--timeout/],
+    [["--timeout", "1e3"], /--timeout/],
+    [["--timeout", "3601"], /--timeout/],
+    [["--timeout=-1"], /--timeout/],
+    [["--max-attempts", "1.5"], /--max-attempts/],
+    [["--max-attempts", "0"], /--max-attempts/],
+    [["--max-attempts", "101"], /--max-attempts/],
+    [["--deadline", "0"], /--deadline/],
+    [["--deadline", ""], /--deadline/],
+    [["--concurrency", "abc"], /--concurrency/],
+    [["--concurrency", "0"], /--concurrency/],
+    [["--concurrency", "2.0"], /--concurrency/],
+  ];
+  for (const [args, pattern] of numbers) {
+    await t.step(args.join(" "), () => {
+      const error = usageError(() => resolve(args), pattern);
+      const value = args.length === 2 ? args[1] : args[0].split("=")[1];
+      assert.ok(error.message.includes(`"${value}"`), error.message);
+    });
+  }
+
+  await t.step("bad numbers from the environment name the variable", () => {
+    usageError(() => resolve([], { ...KEY, KRAKENFLEX_TIMEOUT: "ten" }), /KRAKENFLEX_TIMEOUT/);
+    usageError(
+      () => resolve([], KEY, { ".env": "KRAKENFLEX_MAX_ATTEMPTS=many" }),
+      /KRAKENFLEX_MAX_ATTEMPTS \(\.env\)/,
+    );
+  });
+
+  await t.step("--log-level and --log-format", () => {
+    usageError(() => resolve(["--log-level", "verbose"]), /--log-level/);
+    usageError(() => resolve(["--log-format", "xml"]), /--log-format/);
+    usageError(
+      () => resolve([], { ...KEY, KRAKENFLEX_LOG_LEVEL: "trace" }),
+      /KRAKENFLEX_LOG_LEVEL/,
+    );
+  });
+
+  await t.step("--quiet with --verbose", () => {
+    usageError(() => resolve(["--quiet", "--verbose"]), /--quiet/);
+    usageError(() => resolve(["-q", "-v"]), /--verbose/);
+  });
+
+  await t.step("a bad --log-level is reported even with --quiet or --verbose", () => {
+    usageError(() => resolve(["--quiet", "--log-level", "bogus"]), /--log-level/);
+    usageError(() => resolve(["--verbose", "--log-level", "bogus"]), /--log-level/);
+  });
+
+  await t.step("an unknown flag gets a hint with the closest one", () => {
+    const error = usageError(() => resolve(["--dryrun"]), /--dryrun/);
+    assert.ok(error.hint.includes("--dry-run"), error.hint);
+    const other = usageError(() => resolve(["--sit", "x"]), /--sit/);
+    assert.ok(other.hint.includes("--site"), other.hint);
+  });
+
+  await t.step("an unknown flag far from every known one gets no wrong guess", () => {
+    const error = usageError(() => resolve(["--zzzzzzzzzzzz"]));
+    assert.ok(!error.hint.includes("Did you mean"), error.hint);
+  });
+
+  await t.step("--site without a value", () => {
+    const error = usageError(() => resolve(["--site"]), /--site/);
+    assert.match(error.message, /needs a value/);
+  });
+
+  await t.step("--site followed by another flag instead of a value", () => {
+    const error = usageError(() => resolve(["--site", "--dry-run"]), /--site/);
+    assert.match(error.message, /needs a value/);
+  });
+
+  await t.step("a boolean flag given a value", () => {
+    usageError(() => resolve(["--dry-run=yes"]), /--dry-run.*takes no value/);
+  });
+
+  await t.step("a positional argument", () => {
+    usageError(() => resolve(["norwich-pear-tree"]), /Unexpected argument "norwich-pear-tree"/);
+  });
+
+  await t.step("an empty --metrics-file", () => {
+    usageError(() => resolve(["--metrics-file", ""]), /--metrics-file/);
+  });
+});

@@ -1,0 +1,422 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ApiError, type ApiErrorKind } from "../src/errors.ts";
+import {
+  backoffDelay,
+  BASE_DELAY_MS,
+  MAX_DELAY_MS,
+  parseRetryAfter,
+  realClock,
+  type RetryClock,
+  type RetryInfo,
+  type RetryOptions,
+  withRetries,
+} from "../src/retry_policy.ts";
+
+const ENDPOINT = "GET /outages";
+const START = Date.UTC(2024, 0, 1, 12, 0, 0);
+
+/** A clock that never waits: sleeps are recorded and move `now` forward. */
+function fakeClock(randoms: number[] = [0.5]) {
+  let now = START;
+  let randomCalls = 0;
+  const sleeps: number[] = [];
+  const clock: RetryClock = {
+    now: () => now,
+    random: () => randoms[Math.min(randomCalls++, randoms.length - 1)],
+    sleep: (ms, signal) => {
+      sleeps.push(ms);
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+  return {
+    clock,
+    sleeps,
+    get randomCalls() {
+      return randomCalls;
+    },
+    get now() {
+      return now;
+    },
+  };
+}
+
+function statusError(status: number, retryAfter?: string): ApiError {
+  return new ApiError(
+    "status",
+    ENDPOINT,
+    `${ENDPOINT}: the API answered ${status}`,
+    { status, retryAfter },
+  );
+}
+
+/** An attempt function failing with `errors` in turn, then answering "done". */
+function scripted(errors: unknown[]) {
+  const calls: number[] = [];
+  const attempt = (n: number): Promise<string> => {
+    calls.push(n);
+    const error = errors[calls.length - 1];
+    return error === undefined ? Promise.resolve("done") : Promise.reject(error);
+  };
+  return { attempt, calls };
+}
+
+function options(clock: RetryClock, extra: Partial<RetryOptions> = {}): RetryOptions {
+  return { maxAttempts: 5, deadline: START + 600_000, clock, ...extra };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new assert.AssertionError({ message: "expected a rejection" });
+}
+
+Deno.test("backoffDelay", async (t) => {
+  await t.step("the ceiling doubles from 250 ms up to 8 s; jitter in [0, ceiling)", () => {
+    const ceilings = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000, 8000, 8000];
+    for (const [i, ceiling] of ceilings.entries()) {
+      const n = i + 1;
+      assert.equal(ceiling, Math.min(8000, 250 * 2 ** (n - 1)));
+      assert.equal(backoffDelay(n, 0), 0, `attempt ${n}, random 0`);
+      assert.equal(backoffDelay(n, 0.999999), ceiling - 1, `attempt ${n}, random 0.999999`);
+      assert.equal(backoffDelay(n, 0.5), ceiling / 2, `attempt ${n}, random 0.5`);
+    }
+    assert.equal(BASE_DELAY_MS, 250);
+    assert.equal(MAX_DELAY_MS, 8000);
+  });
+
+  await t.step("very many attempts stay at the cap", () => {
+    assert.equal(backoffDelay(100, 0.999999), 7999);
+    assert.equal(backoffDelay(5000, 0.999999), 7999);
+  });
+
+  await t.step("custom base and cap", () => {
+    assert.equal(backoffDelay(1, 0.999999, 100, 1000), 99);
+    assert.equal(backoffDelay(4, 0.999999, 100, 1000), 799);
+    assert.equal(backoffDelay(5, 0.999999, 100, 1000), 999);
+  });
+
+  await t.step("property: a whole number in [0, min(8000, 250·2^(n−1)))", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (n, random) => {
+          const delay = backoffDelay(n, random);
+          const ceiling = Math.min(8000, 250 * 2 ** (n - 1));
+          assert.ok(Number.isInteger(delay));
+          assert.ok(delay >= 0 && delay < ceiling, `${delay} for attempt ${n}`);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+Deno.test("parseRetryAfter", async (t) => {
+  await t.step("delay-seconds", () => {
+    assert.equal(parseRetryAfter("0", START), 0);
+    assert.equal(parseRetryAfter("5", START), 5000);
+    assert.equal(parseRetryAfter(" 7 ", START), 7000);
+    assert.equal(parseRetryAfter("120", START), 120_000);
+  });
+
+  await t.step("an HTTP date, relative to now; a past date means no wait", () => {
+    const now = Date.UTC(2015, 9, 21, 7, 27, 30);
+    assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now), 30_000);
+    assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:27:30 GMT", now), 0);
+    assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now), 0);
+  });
+
+  await t.step("the obsolete HTTP date forms RFC 9110 requires, read as GMT", () => {
+    const now = Date.UTC(1994, 10, 6, 8, 49, 0);
+    assert.equal(parseRetryAfter("Sunday, 06-Nov-94 08:49:37 GMT", now), 37_000);
+    // asctime has no zone but is GMT by definition: it must not depend on the local zone.
+    assert.equal(parseRetryAfter("Sun Nov  6 08:49:37 1994", now), 37_000);
+  });
+
+  await t.step("absent or unreadable: undefined", () => {
+    for (const value of [null, undefined, "", " ", "soon", "1.5", "-5", "+5", "5s", "0x10"]) {
+      assert.equal(parseRetryAfter(value, START), undefined, JSON.stringify(value));
+    }
+  });
+
+  await t.step("garbage that merely contains a number is not a date", () => {
+    const values = ["abc 5", "retry 3000", "later 1"];
+    assert.deepEqual(
+      Object.fromEntries(values.map((value) => [value, parseRetryAfter(value, START)])),
+      Object.fromEntries(values.map((value) => [value, undefined])),
+    );
+  });
+});
+
+Deno.test("withRetries", async (t) => {
+  await t.step("success at once: one attempt, no sleep", async () => {
+    const fake = fakeClock();
+    const { attempt, calls } = scripted([]);
+    assert.equal(await withRetries(ENDPOINT, attempt, options(fake.clock)), "done");
+    assert.deepEqual(calls, [1]);
+    assert.deepEqual(fake.sleeps, []);
+  });
+
+  await t.step("success after retries, counting attempts, with backoff and jitter", async () => {
+    const fake = fakeClock([0.5, 0.999999]);
+    const infos: RetryInfo[] = [];
+    const errors = [statusError(503), new ApiError("network", ENDPOINT, "reset")];
+    const { attempt, calls } = scripted(errors);
+    const result = await withRetries(
+      ENDPOINT,
+      attempt,
+      options(fake.clock, { onRetry: (info) => infos.push(info) }),
+    );
+    assert.equal(result, "done");
+    assert.deepEqual(calls, [1, 2, 3]);
+    assert.deepEqual(fake.sleeps, [125, 499]);
+    assert.equal(fake.now, START + 125 + 499);
+    assert.deepEqual(
+      infos.map((i) => [i.endpoint, i.attempt, i.delayMs, i.serverDelay, i.error]),
+      [[ENDPOINT, 1, 125, false, errors[0]], [ENDPOINT, 2, 499, false, errors[1]]],
+    );
+  });
+
+  const retried: [ApiErrorKind, number | undefined][] = [
+    ["network", undefined],
+    ["timeout", undefined],
+    ["body", undefined],
+    ["status", 408],
+    ["status", 429],
+    ["status", 500],
+    ["status", 502],
+    ["status", 503],
+    ["status", 504],
+  ];
+  for (const [kind, status] of retried) {
+    await t.step(`${kind}${status === undefined ? "" : ` ${status}`} is retried`, async () => {
+      const fake = fakeClock();
+      const { attempt, calls } = scripted([new ApiError(kind, ENDPOINT, "x", { status })]);
+      assert.equal(await withRetries(ENDPOINT, attempt, options(fake.clock)), "done");
+      assert.deepEqual(calls, [1, 2]);
+      assert.equal(fake.sleeps.length, 1);
+    });
+  }
+
+  const final: [ApiErrorKind, number | undefined][] = [
+    ["status", 400],
+    ["status", 403],
+    ["status", 404],
+    ["status", 409],
+    ["status", 501],
+    ["redirect", 301],
+    ["too-large", undefined],
+    ["deadline", undefined],
+    ["aborted", undefined],
+  ];
+  for (const [kind, status] of final) {
+    await t.step(`${kind}${status === undefined ? "" : ` ${status}`} is not retried`, async () => {
+      const fake = fakeClock();
+      const error = new ApiError(kind, ENDPOINT, `${ENDPOINT}: failed`, { status });
+      const { attempt, calls } = scripted([error, error]);
+      const thrown = await rejection(withRetries(ENDPOINT, attempt, options(fake.clock)));
+      assert.equal(thrown, error);
+      assert.equal(error.message, `${ENDPOINT}: failed`);
+      assert.equal(error.attempts, 1);
+      assert.deepEqual(calls, [1]);
+      assert.deepEqual(fake.sleeps, []);
+    });
+  }
+
+  await t.step("a final error after retries says how many attempts were made", async () => {
+    const fake = fakeClock();
+    const last = statusError(404);
+    const { attempt, calls } = scripted([statusError(500), last]);
+    const thrown = await rejection(withRetries(ENDPOINT, attempt, options(fake.clock)));
+    assert.equal(thrown, last);
+    assert.equal(last.attempts, 2);
+    assert.equal(last.message, `${ENDPOINT}: the API answered 404 (after 2 attempts)`);
+    assert.deepEqual(calls, [1, 2]);
+  });
+
+  await t.step("an error that is not an ApiError is rethrown at once", async () => {
+    const fake = fakeClock();
+    const bug = new TypeError("a bug");
+    const { attempt, calls } = scripted([bug]);
+    assert.equal(await rejection(withRetries(ENDPOINT, attempt, options(fake.clock))), bug);
+    assert.deepEqual(calls, [1]);
+    assert.deepEqual(fake.sleeps, []);
+  });
+
+  await t.step("429 with Retry-After waits exactly the server's delay, no jitter", async () => {
+    const fake = fakeClock();
+    const infos: RetryInfo[] = [];
+    const { attempt, calls } = scripted([statusError(429, "3"), statusError(429, "20")]);
+    await withRetries(
+      ENDPOINT,
+      attempt,
+      options(fake.clock, { onRetry: (info) => infos.push(info) }),
+    );
+    assert.deepEqual(calls, [1, 2, 3]);
+    assert.deepEqual(fake.sleeps, [3000, 20_000]);
+    assert.equal(fake.randomCalls, 0);
+    assert.deepEqual(infos.map((i) => i.serverDelay), [true, true]);
+  });
+
+  await t.step("Retry-After as an HTTP date", async () => {
+    const fake = fakeClock();
+    const date = new Date(START + 4500).toUTCString(); // whole seconds: START + 4000
+    const { attempt } = scripted([statusError(503, date)]);
+    await withRetries(ENDPOINT, attempt, options(fake.clock));
+    assert.deepEqual(fake.sleeps, [4000]);
+    assert.equal(fake.randomCalls, 0);
+  });
+
+  await t.step("an unreadable Retry-After falls back to the computed backoff", async () => {
+    const fake = fakeClock([0.5]);
+    const { attempt } = scripted([statusError(429, "soon")]);
+    await withRetries(ENDPOINT, attempt, options(fake.clock));
+    assert.deepEqual(fake.sleeps, [125]);
+    assert.equal(fake.randomCalls, 1);
+  });
+
+  await t.step("maxAttempts is respected: gave up after N attempts", async () => {
+    const fake = fakeClock([0.5]);
+    const errors = [statusError(500), statusError(500), statusError(502), statusError(500)];
+    const { attempt, calls } = scripted(errors);
+    const thrown = await rejection(
+      withRetries(ENDPOINT, attempt, options(fake.clock, { maxAttempts: 3 })),
+    );
+    assert.equal(thrown, errors[2]);
+    assert.equal(errors[2].attempts, 3);
+    assert.equal(errors[2].message, `${ENDPOINT}: the API answered 502 (gave up after 3 attempts)`);
+    assert.deepEqual(calls, [1, 2, 3]);
+    assert.deepEqual(fake.sleeps, [125, 250]);
+  });
+
+  await t.step("maxAttempts 1: no retry at all", async () => {
+    const fake = fakeClock();
+    const error = statusError(503);
+    const { attempt, calls } = scripted([error]);
+    await rejection(withRetries(ENDPOINT, attempt, options(fake.clock, { maxAttempts: 1 })));
+    assert.match(error.message, /\(gave up after 1 attempt\)$/);
+    assert.deepEqual(calls, [1]);
+    assert.deepEqual(fake.sleeps, []);
+  });
+
+  await t.step("a server wait past the deadline fails at once, without sleeping", async () => {
+    const fake = fakeClock();
+    const error = statusError(429, "5");
+    const { attempt, calls } = scripted([error]);
+    const thrown = await rejection(
+      withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START + 4999 })),
+    );
+    assert.equal(thrown, error);
+    assert.match(error.message, /deadline/);
+    assert.match(error.message, /5\.0 s/);
+    assert.match(error.message, /Retry-After/);
+    assert.deepEqual(calls, [1]);
+    assert.deepEqual(fake.sleeps, []);
+  });
+
+  await t.step("a computed wait past the deadline fails at once, without sleeping", async () => {
+    const fake = fakeClock([0.5, 0.999999]);
+    const errors = [statusError(500), statusError(500)];
+    const { attempt, calls } = scripted(errors);
+    // 125 ms fits in the 400 ms left, the next 499 ms does not.
+    const thrown = await rejection(
+      withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START + 400 })),
+    );
+    assert.equal(thrown, errors[1]);
+    assert.match(errors[1].message, /after 2 attempts.*deadline/);
+    assert.ok(!errors[1].message.includes("Retry-After"));
+    assert.deepEqual(calls, [1, 2]);
+    assert.deepEqual(fake.sleeps, [125]);
+  });
+
+  await t.step("a wait ending exactly at the deadline is allowed", async () => {
+    const fake = fakeClock([0.5]);
+    const { attempt, calls } = scripted([statusError(500)]);
+    await withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START + 125 }));
+    assert.deepEqual(calls, [1, 2]);
+    assert.deepEqual(fake.sleeps, [125]);
+  });
+
+  await t.step("a deadline already passed: no wait at all", async () => {
+    const fake = fakeClock([0]);
+    const error = statusError(500);
+    const { attempt } = scripted([error]);
+    await rejection(withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START - 1 })));
+    assert.match(error.message, /deadline/);
+    assert.deepEqual(fake.sleeps, []);
+  });
+
+  await t.step("an abort during the sleep ends with an 'aborted' ApiError", async () => {
+    const controller = new AbortController();
+    const sleeps: number[] = [];
+    const clock: RetryClock = {
+      now: () => START,
+      random: () => 0.5,
+      sleep: (ms, signal) => {
+        sleeps.push(ms);
+        return new Promise<void>((_resolve, reject) => {
+          signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+          queueMicrotask(() => controller.abort(new Error("SIGINT received")));
+        });
+      },
+    };
+    const { attempt, calls } = scripted([statusError(503), statusError(503)]);
+    const thrown = await rejection(
+      withRetries(ENDPOINT, attempt, options(clock), controller.signal),
+    );
+    assert.ok(thrown instanceof ApiError);
+    assert.equal(thrown.kind, "aborted");
+    assert.equal(thrown.endpoint, ENDPOINT);
+    assert.match(thrown.message, /interrupted/);
+    assert.match(thrown.message, /SIGINT received/);
+    assert.deepEqual(calls, [1]);
+    assert.deepEqual(sleeps, [125]);
+  });
+
+  await t.step("a signal aborted before the retry: the attempt's error, no sleep", async () => {
+    const fake = fakeClock();
+    const controller = new AbortController();
+    const error = statusError(503);
+    const attempt = () => {
+      controller.abort();
+      return Promise.reject(error);
+    };
+    const thrown = await rejection(
+      withRetries(ENDPOINT, attempt, options(fake.clock), controller.signal),
+    );
+    assert.equal(thrown, error);
+    assert.deepEqual(fake.sleeps, []);
+  });
+});
+
+Deno.test("realClock", async (t) => {
+  await t.step("sleep resolves", async () => {
+    await realClock.sleep(1);
+  });
+
+  await t.step("sleep rejects with the signal's reason on abort, clearing its timer", async () => {
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    const pending = realClock.sleep(60_000, controller.signal);
+    controller.abort(reason);
+    assert.equal(await rejection(pending), reason);
+  });
+
+  await t.step("sleep on an aborted signal rejects at once", async () => {
+    const reason = new Error("already");
+    assert.equal(await rejection(realClock.sleep(60_000, AbortSignal.abort(reason))), reason);
+  });
+
+  await t.step("random is in [0, 1), now is the time", () => {
+    const r = realClock.random();
+    assert.ok(r >= 0 && r < 1);
+    assert.ok(Math.abs(realClock.now() - Date.now()) < 1000);
+  });
+});

@@ -1,0 +1,380 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { isAtOrAfter, isRfc3339, parseSince, rfc3339Problem } from "../src/timestamp.ts";
+
+const DEFAULT_SINCE = "2022-01-01T00:00:00.000Z";
+
+function instantNs(text: string): bigint {
+  return Temporal.Instant.from(text).epochNanoseconds;
+}
+
+Deno.test("rfc3339Problem and isRfc3339", async (t) => {
+  const accepted = [
+    "2022-01-01T00:00:00Z",
+    "2022-01-01t00:00:00z",
+    "2022-01-01T00:00:00z",
+    "2022-01-01t00:00:00Z",
+    "2022-01-01T00:00:00+01:00",
+    "2022-01-01T00:00:00-05:30",
+    "2022-01-01T00:00:00+23:59",
+    "2022-01-01T00:00:00-00:00",
+    "2022-01-01T00:00:00.1Z",
+    "2022-01-01T00:00:00.123Z",
+    "2022-01-01T00:00:00.123456Z",
+    "2022-01-01T00:00:00.123456789Z",
+    "2022-01-01T00:00:00.000000000+14:00",
+    "2024-02-29T12:00:00Z",
+    "2000-02-29T12:00:00Z",
+    "0000-02-29T00:00:00Z",
+    "9999-12-31T23:59:59.999999999Z",
+    "2016-12-31T23:59:60Z",
+    "2022-06-30T12:34:60.5+02:00",
+    "2022-04-30T00:00:00Z",
+  ];
+  for (const text of accepted) {
+    await t.step(`accepts ${text}`, () => {
+      assert.equal(rfc3339Problem(text), undefined);
+      assert.equal(isRfc3339(text), true);
+    });
+  }
+
+  const rejected: [string, string][] = [
+    ["2022-01-01T00:00:00.1234567890Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00", "not an RFC 3339 timestamp with offset"],
+    ["2022-06-01T00:00:00.000", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00+0100", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00+01", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00+01:00:00", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01 00:00:00Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00.Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00,5Z", "not an RFC 3339 timestamp with offset"],
+    ["+002022-01-01T00:00:00Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-1-01T00:00:00Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01", "not an RFC 3339 timestamp with offset"],
+    ["", "not an RFC 3339 timestamp with offset"],
+    [" 2022-01-01T00:00:00Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00Z ", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00Z\n", "not an RFC 3339 timestamp with offset"],
+    ["２０２２-01-01T00:00:00Z", "not an RFC 3339 timestamp with offset"],
+    ["2022-02-29T00:00:00Z", "day of month out of range"],
+    ["1900-02-29T00:00:00Z", "day of month out of range"],
+    ["2022-04-31T00:00:00Z", "day of month out of range"],
+    ["2022-01-32T00:00:00Z", "day of month out of range"],
+    ["2022-01-00T00:00:00Z", "day of month out of range"],
+    ["2022-13-01T00:00:00Z", "month out of range"],
+    ["2022-00-01T00:00:00Z", "month out of range"],
+    ["2022-01-01T24:00:00Z", "hour out of range"],
+    ["2022-01-01T00:60:00Z", "minute out of range"],
+    ["2022-01-01T00:00:61Z", "second out of range"],
+    ["2022-01-01T00:00:00+24:00", "offset out of range"],
+    ["2022-01-01T00:00:00-24:00", "offset out of range"],
+    ["2022-01-01T00:00:00+01:60", "offset out of range"],
+  ];
+  for (const [text, problem] of rejected) {
+    await t.step(`rejects ${JSON.stringify(text)} (${problem})`, () => {
+      assert.equal(rfc3339Problem(text), problem);
+      assert.equal(isRfc3339(text), false);
+    });
+  }
+});
+
+Deno.test("parseSince", async (t) => {
+  await t.step("keeps the text and the exact instant", () => {
+    const since = parseSince("2022-01-01T01:00:00.000000001+01:00");
+    assert.equal(since.text, "2022-01-01T01:00:00.000000001+01:00");
+    assert.equal(since.epochNanoseconds, instantNs("2022-01-01T00:00:00Z") + 1n);
+    assert.equal(since.millisecondPrefix, "2022-01-01T00:00:00.000");
+    assert.equal(since.hasSubMillisecond, true);
+  });
+
+  await t.step("the default cut-off", () => {
+    const since = parseSince(DEFAULT_SINCE);
+    assert.equal(since.epochNanoseconds, 1640995200000000000n);
+    assert.equal(since.millisecondPrefix, "2022-01-01T00:00:00.000");
+    assert.equal(since.hasSubMillisecond, false);
+  });
+
+  const bad: [string, string][] = [
+    ["2022-01-01", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00", "not an RFC 3339 timestamp with offset"],
+    ["2022-01-01T00:00:00+0100", "not an RFC 3339 timestamp with offset"],
+    ["yesterday", "not an RFC 3339 timestamp with offset"],
+    ["", "not an RFC 3339 timestamp with offset"],
+    ["2022-02-29T00:00:00Z", "day of month out of range"],
+    ["2022-01-01T00:00:00+24:00", "offset out of range"],
+  ];
+  for (const [text, problem] of bad) {
+    await t.step(`throws a RangeError for ${JSON.stringify(text)}`, () => {
+      assert.throws(() => parseSince(text), (error: unknown) => {
+        assert.ok(error instanceof RangeError);
+        assert.equal(
+          error.message,
+          `expected an RFC 3339 timestamp with offset, got "${text}" (${problem})`,
+        );
+        return true;
+      });
+    });
+  }
+
+  await t.step("a cut-off whose UTC instant is outside years 0000-9999 has no fast path", () => {
+    const late = parseSince("9999-12-31T23:30:00-01:00");
+    assert.equal(late.millisecondPrefix, undefined);
+    assert.equal(late.epochNanoseconds, instantNs("9999-12-31T23:30:00-01:00"));
+    const early = parseSince("0000-01-01T00:30:00+01:00");
+    assert.equal(early.millisecondPrefix, undefined);
+    assert.equal(early.epochNanoseconds, instantNs("0000-01-01T00:30:00+01:00"));
+  });
+});
+
+Deno.test("isAtOrAfter is exact", async (t) => {
+  const cut = parseSince(DEFAULT_SINCE);
+  const cases: [string, string, boolean][] = [
+    [DEFAULT_SINCE, "the boundary instant itself", true],
+    ["2022-01-01T00:00:00Z", "the boundary without fraction", true],
+    ["2022-01-01T00:00:00.000000000Z", "the boundary with 9 digits", true],
+    ["2022-01-01T00:00:00+00:00", "the boundary as +00:00", true],
+    ["2022-01-01T00:00:00-00:00", "the boundary as -00:00", true],
+    ["2022-01-01t00:00:00.000z", "the boundary in lowercase", true],
+    ["2022-01-01T01:00:00+01:00", "the boundary at +01:00", true],
+    ["2021-12-31T23:00:00-01:00", "the boundary at -01:00", true],
+    ["2021-12-31T23:59:59.999999999Z", "1 ns before", false],
+    ["2021-12-31T23:59:59.999Z", "1 ms before (canonical)", false],
+    ["2021-12-31T23:59:59.999z", "1 ms before (lowercase z)", false],
+    ["2022-01-01T00:00:00.000000001Z", "1 ns after", true],
+    ["2022-01-01T00:00:00.001Z", "1 ms after (canonical)", true],
+    ["2022-01-01T00:30:00+01:00", "half an hour before, at +01:00", false],
+    ["2022-01-01T00:59:59.999999999+01:00", "1 ns before, at +01:00", false],
+    ["2021-12-31T23:30:00-01:00", "half an hour after, at -01:00", true],
+    ["2021-12-31T22:59:59.999999999-01:00", "1 ns before, at -01:00", false],
+    ["2021-12-31T23:59:60Z", "a leap second read as :59", false],
+    ["2022-06-01T00:00:00.000Z", "well after", true],
+    ["1999-06-01T00:00:00.000Z", "well before", false],
+    ["0000-01-01T00:00:00.000Z", "year 0000", false],
+    ["9999-12-31T23:59:59.999Z", "year 9999", true],
+  ];
+  for (const [text, label, kept] of cases) {
+    await t.step(`${label}: ${text} ${kept ? "kept" : "dropped"}`, () => {
+      assert.equal(isAtOrAfter(text, cut), kept);
+      assert.equal(instantNs(text) >= cut.epochNanoseconds, kept); // the table itself is right
+    });
+  }
+
+  await t.step("a cut-off with sub-millisecond digits against canonical timestamps", () => {
+    const since = parseSince("2022-01-01T00:00:00.000500Z");
+    assert.equal(since.hasSubMillisecond, true);
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.000Z", since), false);
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.001Z", since), true);
+    assert.equal(isAtOrAfter("2021-12-31T23:59:59.999Z", since), false);
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.0005Z", since), true);
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.000499999Z", since), false);
+    const ns = parseSince("2022-01-01T00:00:00.000000001Z");
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.000Z", ns), false);
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.001Z", ns), true);
+  });
+
+  await t.step("a cut-off at an offset against canonical timestamps", () => {
+    const since = parseSince("2022-01-01T05:30:00.250+05:30");
+    assert.equal(since.millisecondPrefix, "2022-01-01T00:00:00.250");
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.250Z", since), true);
+    assert.equal(isAtOrAfter("2022-01-01T00:00:00.249Z", since), false);
+    assert.equal(isAtOrAfter("2022-01-01T05:00:00.000Z", since), true);
+  });
+
+  await t.step("a cut-off after year 9999 UTC", () => {
+    const since = parseSince("9999-12-31T23:30:00-01:00"); // 10000-01-01T00:30Z
+    assert.equal(isAtOrAfter("9999-12-31T23:59:59.999Z", since), false);
+    assert.equal(isAtOrAfter("9999-12-31T23:59:59.999999999Z", since), false);
+    assert.equal(isAtOrAfter("9999-12-31T23:30:00-01:00", since), true);
+    assert.equal(isAtOrAfter("9999-12-31T23:29:59.999999999-01:00", since), false);
+    assert.equal(isAtOrAfter("9999-12-31T23:59:59-00:31", since), true);
+  });
+
+  await t.step("a cut-off before year 0000 UTC", () => {
+    const since = parseSince("0000-01-01T00:30:00+01:00"); // -000001-12-31T23:30Z
+    assert.equal(isAtOrAfter("0000-01-01T00:00:00.000Z", since), true);
+    assert.equal(isAtOrAfter("0000-01-01T00:30:00+01:00", since), true);
+    assert.equal(isAtOrAfter("0000-01-01T00:29:59.999999999+01:00", since), false);
+    assert.equal(isAtOrAfter("0000-01-01T00:00:00+00:31", since), false);
+  });
+});
+
+// ---- properties ----------------------------------------------------------------------------
+
+function daysIn(year: number, month: number): number {
+  return Temporal.PlainYearMonth.from({ year, month }).daysInMonth;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
+
+/** An offset `Z`, `z` or `±hh:mm`. */
+const offsetArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom("Z", "z"),
+  fc.tuple(
+    fc.constantFrom("+", "-"),
+    fc.integer({ min: 0, max: 23 }),
+    fc.integer({
+      min: 0,
+      max: 59,
+    }),
+  ).map(([sign, h, m]) => `${sign}${pad(h)}:${pad(m)}`),
+  fc.constantFrom("+00:00", "-00:00", "+01:00", "-01:00", "+23:59", "-23:59"),
+);
+
+const fractionArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constant(""),
+  fc.integer({ min: 1, max: 9 }).chain((n) =>
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n })
+      .map((digits) => "." + digits.join(""))
+  ),
+);
+
+/** Any valid RFC 3339 timestamp with offset, years 0000–9999 (edges weighted). */
+const rfc3339Arb: fc.Arbitrary<string> = fc.record({
+  year: fc.oneof(
+    fc.integer({ min: 0, max: 9999 }),
+    fc.constantFrom(0, 1, 1970, 2021, 2022, 9998, 9999),
+  ),
+  month: fc.integer({ min: 1, max: 12 }),
+  dayPick: fc.integer({ min: 1, max: 31 }),
+  hour: fc.integer({ min: 0, max: 23 }),
+  minute: fc.integer({ min: 0, max: 59 }),
+  second: fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 59 }) }, {
+    weight: 1,
+    arbitrary: fc.constant(60),
+  }),
+  fraction: fractionArb,
+  t: fc.constantFrom("T", "t"),
+  offset: offsetArb,
+}).map(({ year, month, dayPick, hour, minute, second, fraction, t, offset }) => {
+  const day = Math.min(dayPick, daysIn(year, month));
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}${t}${pad(hour)}:${pad(minute)}:${
+    pad(second)
+  }${fraction}${offset}`;
+});
+
+const nearDeltaArb: fc.Arbitrary<bigint> = fc.oneof(
+  fc.constantFrom(0n, 1n, -1n, 999_999n, -999_999n, 1_000_000n, -1_000_000n, 1_000_001n),
+  fc.bigInt({ min: -3_000_000n, max: 3_000_000n }),
+  fc.bigInt({ min: -5_000_000_000_000n, max: 5_000_000_000_000n }),
+);
+
+Deno.test("property: isAtOrAfter agrees exactly with Temporal", async (t) => {
+  await t.step("the arbitrary builds only valid timestamps", () => {
+    fc.assert(
+      fc.property(rfc3339Arb, (text) => {
+        assert.equal(rfc3339Problem(text), undefined, text);
+        Temporal.Instant.from(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  await t.step("arbitrary timestamps against arbitrary cut-offs", () => {
+    fc.assert(
+      fc.property(rfc3339Arb, rfc3339Arb, (text, sinceText) => {
+        const since = parseSince(sinceText);
+        assert.equal(isAtOrAfter(text, since), instantNs(text) >= since.epochNanoseconds);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  await t.step("timestamps near the cut-off, canonical and at offsets", () => {
+    let canonical = 0;
+    fc.assert(
+      fc.property(
+        rfc3339Arb,
+        nearDeltaArb,
+        fc.constantFrom("canonical", "canonical", "canonical", "offset"),
+        offsetArb,
+        (sinceText, delta, shape, offset) => {
+          const since = parseSince(sinceText);
+          let instant: Temporal.Instant;
+          try {
+            instant = Temporal.Instant.fromEpochNanoseconds(since.epochNanoseconds + delta);
+          } catch {
+            return; // beyond Temporal's range
+          }
+          let text: string;
+          if (shape === "canonical") {
+            text = instant.toString({ smallestUnit: "millisecond" });
+            if (text.length !== 24) return; // a year beyond 0000-9999 has no RFC 3339 form
+            canonical++;
+          } else {
+            const zone = offset.toUpperCase() === "Z" ? "+00:00" : offset;
+            text = instant.toString({ timeZone: zone, smallestUnit: "nanosecond" });
+            if (!isRfc3339(text)) return;
+          }
+          assert.equal(
+            isAtOrAfter(text, since),
+            instantNs(text) >= since.epochNanoseconds,
+            `${text} vs ${sinceText}`,
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    assert.ok(canonical > 1000, `only ${canonical} canonical timestamps were tried`);
+  });
+});
+
+const STRICT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function temporalAccepts(text: string): boolean {
+  try {
+    Temporal.Instant.from(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Strings close to RFC 3339: fields in and just out of range, odd widths, separators, offsets. */
+const nearRfc3339Arb: fc.Arbitrary<string> = fc.record({
+  year: fc.oneof(
+    fc.integer({ min: 0, max: 9999 }).map((y) => pad(y, 4)),
+    fc.constantFrom("0000", "2024", "2022", "1900", "2000", "202", "20220", "+002022"),
+  ),
+  month: fc.integer({ min: 0, max: 14 }),
+  day: fc.integer({ min: 0, max: 32 }),
+  hour: fc.integer({ min: 0, max: 25 }),
+  minute: fc.integer({ min: 0, max: 61 }),
+  second: fc.integer({ min: 0, max: 62 }),
+  narrow: fc.constantFrom("", "", "", "", "month", "day", "hour", "second", "time"),
+  sep: fc.constantFrom("T", "T", "t", " ", "_"),
+  fraction: fc.oneof(
+    fractionArb,
+    fc.constantFrom(".", ",5", ".1234567890", ".12345678901"),
+  ),
+  offset: fc.oneof(
+    offsetArb,
+    fc.tuple(
+      fc.constantFrom("+", "-"),
+      fc.integer({ min: 0, max: 25 }),
+      fc.integer({ min: 0, max: 61 }),
+      fc.constantFrom(":", "", ":", ":"),
+    ).map(([s, h, m, c]) => `${s}${pad(h)}${c}${pad(m)}`),
+    fc.constantFrom("", "+01", "+01:00:00", "Z ", "UTC", "[UTC]", "Z[Europe/London]"),
+  ),
+}).map(({ year, month, day, hour, minute, second, narrow, sep, fraction, offset }) => {
+  const p = (n: number, field: string) => (narrow === field ? String(n) : pad(n));
+  const time = narrow === "time"
+    ? `${pad(hour)}:${pad(minute)}`
+    : `${p(hour, "hour")}:${pad(minute)}:${p(second, "second")}${fraction}`;
+  return `${year}-${p(month, "month")}-${p(day, "day")}${sep}${time}${offset}`;
+});
+
+Deno.test("property: isRfc3339 is Temporal's acceptance plus the strict pattern", () => {
+  let valid = 0;
+  fc.assert(
+    fc.property(fc.oneof(nearRfc3339Arb, rfc3339Arb), (text) => {
+      const oracle = STRICT.test(text) && temporalAccepts(text);
+      if (oracle) valid++;
+      assert.equal(isRfc3339(text), oracle, text);
+      assert.equal(rfc3339Problem(text) === undefined, oracle, text);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(valid > 200, `only ${valid} valid strings were tried`);
+});

@@ -1,0 +1,203 @@
+/**
+ * The fault matrix (SPEC §7): every fault the emulator can script, on every endpoint, once
+ * (survivable faults must be survived) and on every attempt (the run must fail cleanly). For each
+ * row: the exit code, the attempts the emulator saw per route, whether a POST reached it and with
+ * which body, and that the key never appeared in the output. "Lost data" — a POST with a wrong
+ * body, or any POST after a GET failed — must never happen.
+ */
+
+import assert from "node:assert/strict";
+import type { Route, ScriptedResponse } from "../src/mock/handler.ts";
+import { type MockServer, startMockServer } from "../src/mock/server.ts";
+import { realExpected } from "./helpers.ts";
+import { runMain } from "./in_process.ts";
+import { startScriptedServer } from "./scripted_server.ts";
+
+const KEY = "SENTINEL-matrix-key-77aa";
+const MAX_ATTEMPTS = 3;
+
+interface Fault {
+  name: string;
+  response: (elsewhere: string) => ScriptedResponse;
+  retried: boolean;
+  /** A 2xx whose body the POST does not need: the POST succeeds at once. */
+  harmlessOnPost?: boolean;
+}
+
+const FAULTS: Fault[] = [
+  { name: "500", response: () => 500, retried: true },
+  { name: "502", response: () => 502, retried: true },
+  { name: "503", response: () => 503, retried: true },
+  { name: "504", response: () => 504, retried: true },
+  {
+    name: "500 empty body",
+    response: () => ({ kind: "status", status: 500, body: "" }),
+    retried: true,
+  },
+  {
+    name: "500 HTML body",
+    response: () => ({
+      kind: "status",
+      status: 500,
+      body: "<html><body><h1>500 Internal Server Error</h1></body></html>",
+      headers: { "content-type": "text/html" },
+    }),
+    retried: true,
+  },
+  { name: "408", response: () => 408, retried: true },
+  {
+    name: "429 with Retry-After",
+    response: () => ({ kind: "status", status: 429, headers: { "retry-after": "2" } }),
+    retried: true,
+  },
+  { name: "429 without Retry-After", response: () => 429, retried: true },
+  { name: "reset", response: () => "reset", retried: true },
+  { name: "hang past the timeout", response: () => "hang", retried: true },
+  { name: "truncated body", response: () => "truncate", retried: true },
+  { name: "malformed JSON", response: () => "malformed", retried: true, harmlessOnPost: true },
+  {
+    name: "redirect",
+    response: (elsewhere) => ({ kind: "redirect", location: `${elsewhere}/x` }),
+    retried: false,
+  },
+  { name: "400", response: () => 400, retried: false },
+  { name: "403", response: () => 403, retried: false },
+  { name: "404", response: () => 404, retried: false },
+];
+
+const ROUTES: Route[] = ["GET /outages", "GET /site-info", "POST /site-outages"];
+
+function routeOf(entry: { method: string; path: string }): Route {
+  if (entry.method === "POST") return "POST /site-outages";
+  return entry.path.includes("/site-info/") ? "GET /site-info" : "GET /outages";
+}
+
+/** One row's outcome, for the summary table. */
+type Outcome = "survived" | "failed cleanly" | "lost data";
+const matrix: { fault: string; route: Route; once: Outcome; always: Outcome }[] = [];
+
+async function runRow(server: MockServer, route: Route, responses: ScriptedResponse[]) {
+  server.api.reset();
+  server.api.script(route, responses);
+  const result = await runMain(
+    [
+      "sync",
+      "--base-url",
+      server.url,
+      "--max-attempts",
+      String(MAX_ATTEMPTS),
+      "--timeout",
+      "0.3",
+      "--log-level",
+      "debug",
+    ],
+    { KRAKENFLEX_API_KEY: KEY },
+  );
+  const log = server.api.requests();
+  const attempts = (r: Route) => log.filter((entry) => routeOf(entry) === r).length;
+  const posts = log.filter((entry) => entry.method === "POST");
+  const getsOk = ["GET /outages", "GET /site-info"].every((r) =>
+    log.some((entry) => routeOf(entry) === r && entry.status === 200)
+  );
+  const lostData =
+    posts.some((post) => JSON.stringify(post.body) !== JSON.stringify(realExpected)) ||
+    (posts.length > 0 && !getsOk);
+  assert.ok(
+    !result.stdout.includes(KEY) && !result.stderr.includes(KEY),
+    "the key appeared in the output",
+  );
+  return { result, attempts, posts, lostData };
+}
+
+Deno.test("fault matrix: every fault × endpoint, once and on every attempt", async (t) => {
+  const elsewhere = startScriptedServer(() => new Response("{}"));
+  const server = await startMockServer({ apiKey: KEY, port: 0 });
+  try {
+    for (const fault of FAULTS) {
+      for (const route of ROUTES) {
+        const row = {
+          fault: fault.name,
+          route,
+          once: "survived" as Outcome,
+          always: "survived" as Outcome,
+        };
+        await t.step(`${fault.name} on ${route}, once`, async () => {
+          const { result, attempts, posts, lostData } = await runRow(server, route, [
+            fault.response(elsewhere.url),
+          ]);
+          assert.equal(lostData, false);
+          const harmless = route === "POST /site-outages" && fault.harmlessOnPost;
+          if (fault.retried || harmless) {
+            assert.equal(result.code, 0, result.stdout + result.stderr);
+            assert.equal(attempts(route), harmless ? 1 : 2);
+            assert.equal(posts.length, route === "POST /site-outages" && !harmless ? 2 : 1);
+            assert.ok(posts.some((post) => post.status === 200));
+          } else {
+            assert.equal(result.code, 1, result.stdout + result.stderr);
+            assert.equal(attempts(route), 1);
+            // A GET that failed means no POST at all; a refused POST was sent once, exactly right.
+            assert.equal(posts.length, route === "POST /site-outages" ? 1 : 0);
+          }
+          if (fault.name === "429 with Retry-After") assert.deepEqual(result.sleeps, [2000]);
+          row.once = lostData ? "lost data" : result.code === 0 ? "survived" : "failed cleanly";
+        });
+        await t.step(`${fault.name} on ${route}, every attempt`, async () => {
+          const responses = Array.from(
+            { length: MAX_ATTEMPTS },
+            () => fault.response(elsewhere.url),
+          );
+          const { result, attempts, posts, lostData } = await runRow(server, route, responses);
+          assert.equal(lostData, false);
+          const harmless = route === "POST /site-outages" && fault.harmlessOnPost;
+          if (harmless) {
+            assert.equal(result.code, 0);
+          } else {
+            assert.equal(result.code, 1, result.stdout + result.stderr);
+            assert.equal(attempts(route), fault.retried ? MAX_ATTEMPTS : 1);
+            assert.equal(posts.length, route === "POST /site-outages" ? attempts(route) : 0);
+            assert.ok(posts.every((post) => post.status !== 200 || post.fault !== undefined));
+            assert.match(result.stdout, /^failed +norwich-pear-tree[ :]/m);
+            if (fault.retried) {
+              assert.match(result.stdout, new RegExp(`gave up after ${MAX_ATTEMPTS} attempts`));
+            }
+          }
+          row.always = lostData ? "lost data" : result.code === 0 ? "survived" : "failed cleanly";
+        });
+        matrix.push(row);
+      }
+    }
+    assert.equal(elsewhere.requests.length, 0, "a redirect was followed");
+  } finally {
+    await server.close();
+    await elsewhere.close();
+  }
+  if (Deno.env.get("FAULT_MATRIX_TABLE")) {
+    const lines = ["| fault | endpoint | once | every attempt |", "|---|---|---|---|"];
+    for (const row of matrix) {
+      lines.push(`| ${row.fault} | ${row.route} | ${row.once} | ${row.always} |`);
+    }
+    await Deno.writeTextFile(Deno.env.get("FAULT_MATRIX_TABLE")!, lines.join("\n") + "\n");
+  }
+});
+
+Deno.test("random 500s: --fail-rate 0.3 over 200 seeded runs, every run posts the exact payload", async () => {
+  let posted = 0;
+  for (let seed = 1; seed <= 200; seed++) {
+    const server = await startMockServer({ apiKey: KEY, port: 0, failRate: 0.3, seed });
+    try {
+      const result = await runMain(["--base-url", server.url, "--max-attempts", "8", "-q"], {
+        KRAKENFLEX_API_KEY: KEY,
+      });
+      assert.equal(result.code, 0, `seed ${seed}: ${result.stdout}`);
+      const accepted = server.api.requests().filter((entry) =>
+        entry.method === "POST" && entry.status === 200
+      );
+      assert.equal(accepted.length, 1, `seed ${seed}`);
+      assert.equal(JSON.stringify(accepted[0].body), JSON.stringify(realExpected));
+      posted++;
+    } finally {
+      await server.close();
+    }
+  }
+  assert.equal(posted, 200);
+});

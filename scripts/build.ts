@@ -49,48 +49,41 @@ async function run(args: string[], print: boolean): Promise<void> {
     cwd: root,
     stdout: "inherit",
     stderr: "inherit",
-  })
-    .output();
+  }).output();
   if (code !== 0) throw new Error(`deno ${args[0]} failed with exit code ${code}`);
 }
 
-/** Bundles `main.ts` into `dist/outage-sync.js` with a shebang carrying the permission set. */
-export async function bundle(print = false): Promise<string> {
-  const output = new URL("outage-sync.js", dist).pathname;
-  await run([
-    "bundle",
-    "--quiet",
-    "--platform",
-    "deno",
-    "--packages",
-    "bundle",
-    "-o",
-    output,
-    "main.ts",
-  ], print);
+/** The bundle's first line: `deno run` with the permission set, never prompting. */
+export function bundleShebang(): string {
+  return `#!/usr/bin/env -S deno run --no-prompt ${permissionFlags().join(" ")}`;
+}
+
+/** Bundles `main.ts` into `output` (default `dist/outage-sync.js`) with {@link bundleShebang}. */
+export async function bundle(
+  print = false,
+  output = new URL("outage-sync.js", dist).pathname,
+): Promise<string> {
+  const args = ["bundle", "--quiet", "--platform", "deno", "--packages", "bundle"];
+  await run([...args, "-o", output, "main.ts"], print);
   if (!print) {
     const code = await Deno.readTextFile(output);
-    const shebang = `#!/usr/bin/env -S deno run --no-prompt ${permissionFlags().join(" ")}\n`;
-    await Deno.writeTextFile(output, shebang + code.replace(/^#!.*\n/, ""));
+    await Deno.writeTextFile(output, `${bundleShebang()}\n${code.replace(/^#!.*\n/, "")}`);
     await Deno.chmod(output, 0o755);
   }
   return output;
 }
 
-/** Compiles a binary for `target` (this machine's when undefined). */
-export async function compile(target: string | undefined, print = false): Promise<string> {
-  const output =
-    new URL(target === undefined ? "outage-sync" : `outage-sync-${target}`, dist).pathname;
+/** Compiles a binary for `target` (this machine's when undefined) into `output` (default under `dist/`). */
+export async function compile(
+  target: string | undefined,
+  print = false,
+  output = new URL(target === undefined ? "outage-sync" : `outage-sync-${target}`, dist).pathname,
+): Promise<string> {
   const targetFlags = target === undefined ? [] : ["--target", target];
-  await run([
-    "compile",
-    "--no-prompt",
-    ...permissionFlags(),
-    ...targetFlags,
-    "--output",
-    output,
-    "main.ts",
-  ], print);
+  await run(
+    ["compile", "--no-prompt", ...permissionFlags(), ...targetFlags, "--output", output, "main.ts"],
+    print,
+  );
   return output;
 }
 

@@ -31,9 +31,10 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     const demoIo: CliIo = { ...io, env, readTextFile: () => undefined };
     const config = resolveConfig(["--base-url", server.url, ...passThrough], demoIo, "demo");
     const { code } = await syncCommand(config, demoIo);
-    const accepted = server.api.requests().some((entry) =>
-      entry.method === "POST" && entry.status === 200
-    );
+    const log = server.api.requests();
+    const accepted = log.some((entry) => entry.method === "POST" && entry.status === 200);
+    const seen = log.map((entry) => `${entry.method} ${entry.path} → ${entry.status}`).join(", ");
+    io.stderr(`demo: the emulator's request log: ${seen}\n`);
     io.stderr(
       accepted
         ? "demo: the emulator accepted the POST: the payload is exactly what the real API expects\n"

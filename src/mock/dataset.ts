@@ -1,0 +1,164 @@
+/**
+ * What the emulator serves: outages, sites and, optionally, the payload each site must receive.
+ * The default is the real captures embedded in the program; `--data FILE` loads another one.
+ * @module
+ */
+
+import type { EnhancedOutage, Outage, SiteInfo } from "../types.ts";
+import { rfc3339Problem } from "../timestamp.ts";
+import capturedOutages from "./data/outages.json" with { type: "json" };
+import capturedSite from "./data/site-info-norwich-pear-tree.json" with { type: "json" };
+import capturedExpected from "./data/expected-site-outages-norwich-pear-tree.json" with {
+  type: "json",
+};
+
+/**
+ * The emulator's data. `expected[siteId]`, when present, is the exact payload (as a multiset) that
+ * `POST /site-outages/{siteId}` accepts; sites without one get a structural check instead.
+ */
+export interface Dataset {
+  /** What `GET /outages` returns, in this order. */
+  readonly outages: readonly Outage[];
+  /** What `GET /site-info/{siteId}` returns, one entry per site id. */
+  readonly sites: readonly SiteInfo[];
+  /** The payload each listed site must receive, element order and key order aside. */
+  readonly expected?: Readonly<Record<string, readonly EnhancedOutage[]>>;
+}
+
+/** The site of the embedded captures. */
+export const DEFAULT_SITE_ID = "norwich-pear-tree";
+
+/**
+ * The real captures from `shared/krakenflex-data`, embedded at build time: 108 outages, the
+ * `norwich-pear-tree` site and its expected payload. Serialised compactly they are the capture files
+ * byte for byte.
+ */
+export function defaultDataset(): Dataset {
+  return {
+    outages: capturedOutages,
+    sites: [capturedSite],
+    expected: { [DEFAULT_SITE_ID]: capturedExpected },
+  };
+}
+
+/** A `--data` file that cannot be served; the message names the file and the path inside it. */
+export class DatasetError extends Error {
+  /** Always `"DatasetError"`. */
+  override name = "DatasetError";
+}
+
+const TOP_LEVEL_KEYS = new Set(["outages", "sites", "expected"]);
+const ENHANCED_KEYS = ["id", "name", "begin", "end"] as const;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads and validates a dataset file (`{outages, sites, expected?}`); `fileName` prefixes every
+ * error message, e.g. `data.json: sites[2].devices[0].name: expected a string, got number 7`.
+ * Throws {@link DatasetError} on the first problem found.
+ */
+export function parseDataset(text: string, fileName: string): Dataset {
+  const fail = (path: string, problem: string): never => {
+    throw new DatasetError(
+      path === "" ? `${fileName}: ${problem}` : `${fileName}: ${path}: ${problem}`,
+    );
+  };
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (error) {
+    fail("", `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (!isRecord(root)) {
+    return fail("", `expected an object with "outages" and "sites", got ${describe(root)}`);
+  }
+  for (const key of Object.keys(root)) {
+    if (!TOP_LEVEL_KEYS.has(key)) {
+      fail("", `unknown key ${JSON.stringify(key)} (expected "outages", "sites" and "expected")`);
+    }
+  }
+  const string = (record: Record<string, unknown>, key: string, path: string): string => {
+    const value = record[key];
+    if (!Object.hasOwn(record, key)) fail(`${path}.${key}`, "missing");
+    if (typeof value !== "string") {
+      fail(`${path}.${key}`, `expected a string, got ${describe(value)}`);
+    }
+    return value as string;
+  };
+  const timestamp = (record: Record<string, unknown>, key: string, path: string): string => {
+    const value = string(record, key, path);
+    const problem = rfc3339Problem(value);
+    if (problem !== undefined) fail(`${path}.${key}`, `${problem}: ${JSON.stringify(value)}`);
+    return value;
+  };
+  const array = (value: unknown, path: string): unknown[] => {
+    if (value === undefined) fail(path, "missing");
+    if (!Array.isArray(value)) fail(path, `expected an array, got ${describe(value)}`);
+    return value as unknown[];
+  };
+  const record = (value: unknown, path: string): Record<string, unknown> => {
+    if (!isRecord(value)) fail(path, `expected an object, got ${describe(value)}`);
+    return value as Record<string, unknown>;
+  };
+
+  const outages = array(root.outages, "outages");
+  outages.forEach((item, i) => {
+    const path = `outages[${i}]`;
+    const outage = record(item, path);
+    string(outage, "id", path);
+    timestamp(outage, "begin", path);
+    timestamp(outage, "end", path);
+  });
+
+  const siteIds = new Set<string>();
+  const sites = array(root.sites, "sites");
+  sites.forEach((item, i) => {
+    const path = `sites[${i}]`;
+    const site = record(item, path);
+    const id = string(site, "id", path);
+    if (siteIds.has(id)) fail(`${path}.id`, `duplicate site id ${JSON.stringify(id)}`);
+    siteIds.add(id);
+    string(site, "name", path);
+    array(site.devices, `${path}.devices`).forEach((entry, j) => {
+      const devicePath = `${path}.devices[${j}]`;
+      const device = record(entry, devicePath);
+      string(device, "id", devicePath);
+      string(device, "name", devicePath);
+    });
+  });
+
+  if (root.expected !== undefined) {
+    const expected = record(root.expected, "expected");
+    for (const [siteId, list] of Object.entries(expected)) {
+      const path = `expected[${JSON.stringify(siteId)}]`;
+      if (!siteIds.has(siteId)) fail(path, 'no site in "sites" has this id');
+      array(list, path).forEach((entry, j) => {
+        const elementPath = `${path}[${j}]`;
+        const element = record(entry, elementPath);
+        for (const key of Object.keys(element)) {
+          if (!(ENHANCED_KEYS as readonly string[]).includes(key)) {
+            fail(
+              elementPath,
+              `unexpected key ${JSON.stringify(key)} (expected id, name, begin, end)`,
+            );
+          }
+        }
+        string(element, "id", elementPath);
+        string(element, "name", elementPath);
+        timestamp(element, "begin", elementPath);
+        timestamp(element, "end", elementPath);
+      });
+    }
+  }
+  return root as unknown as Dataset;
+}

@@ -1,0 +1,168 @@
+/**
+ * The single-file artifacts (SPEC §9): the bundle built and run end to end from an empty directory
+ * with an empty Deno cache, its permissions, and the compiled binary where it can be built.
+ */
+
+import assert from "node:assert/strict";
+import { bundle, bundleShebang, compile, permissionFlags } from "../scripts/build.ts";
+import { startMockServer } from "../src/mock/server.ts";
+import { baseEnv } from "./cli_process.ts";
+import { realExpected } from "./helpers.ts";
+
+const KEY = "SENTINEL-artifact-key-0d";
+
+/** Runs an artifact directly (its shebang or its own binary) from an empty directory with an empty cache. */
+async function runArtifact(path: string, args: string[], env: Record<string, string> = {}) {
+  const cwd = await Deno.makeTempDir({ prefix: "outage-sync-empty-" });
+  const cache = await Deno.makeTempDir({ prefix: "outage-sync-cache-" });
+  try {
+    const output = await new Deno.Command(path, {
+      args,
+      cwd,
+      clearEnv: true,
+      env: { ...baseEnv(), DENO_DIR: cache, ...env },
+      stdin: "null",
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+    await Deno.remove(cache, { recursive: true });
+  }
+}
+
+/** The artifact run as a sync against the emulator: exact payload, exit 0. */
+async function assertSyncs(path: string) {
+  const server = await startMockServer({ apiKey: KEY, port: 0 });
+  try {
+    const result = await runArtifact(path, ["sync", "--base-url", server.url], {
+      KRAKENFLEX_API_KEY: KEY,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^posted +norwich-pear-tree \(Norwich Pear Tree\): 10 outages posted/m,
+    );
+    const posts = server.api.requests().filter((entry) => entry.method === "POST");
+    assert.equal(posts.length, 1);
+    assert.equal(JSON.stringify(posts[0].body), JSON.stringify(realExpected));
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test("the bundle: one executable file that syncs from an empty directory and an empty cache", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "outage-sync-bundle-" });
+  const path = `${dir}/outage-sync.js`;
+  try {
+    await bundle(false, path);
+    const text = await Deno.readTextFile(path);
+    await t.step("its shebang carries the permission set of deno.json and nothing else", () => {
+      assert.equal(text.split("\n")[0], bundleShebang());
+      assert.equal(
+        bundleShebang(),
+        `#!/usr/bin/env -S deno run --no-prompt ${permissionFlags().join(" ")}`,
+      );
+      for (const forbidden of ["--allow-all", "-A ", "--allow-run", "--allow-ffi", "--allow-sys"]) {
+        assert.ok(!text.split("\n")[0].includes(forbidden), forbidden);
+      }
+      assert.ok((Deno.statSync(path).mode ?? 0) & 0o100, "not executable");
+    });
+    await t.step("it imports nothing: npm and local modules are inlined", () => {
+      assert.doesNotMatch(text, /^import .* from ["'](npm:|jsr:|\.\/|https?:)/m);
+    });
+    await t.step("--version", async () => {
+      const result = await runArtifact(path, ["--version"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^outage-sync \d+\.\d+\.\d+ \(.+\)$/m);
+    });
+    await t.step("sync end to end against the emulator", () => assertSyncs(path));
+    await t.step("demo", async () => {
+      const result = await runArtifact(path, ["demo"]);
+      assert.equal(result.code, 0, result.stderr);
+    });
+    await t.step("it cannot write files outside the metrics directories", async () => {
+      const server = await startMockServer({ apiKey: KEY, port: 0 });
+      const target = await Deno.makeTempDir();
+      try {
+        const result = await runArtifact(path, [
+          "--base-url",
+          server.url,
+          "--metrics-file",
+          `${target}/m.prom`,
+        ], {
+          KRAKENFLEX_API_KEY: KEY,
+        });
+        assert.equal(result.code, 0);
+        assert.match(result.stderr, /cannot write the metrics file/);
+        assert.equal([...Deno.readDirSync(target)].length, 0);
+      } finally {
+        await server.close();
+        await Deno.remove(target, { recursive: true });
+      }
+    });
+    await t.step(
+      "code run under the same permissions can neither write nor start programs",
+      async () => {
+        const probe = `${dir}/probe.js`;
+        await Deno.writeTextFile(
+          probe,
+          `${bundleShebang()}
+const results = [];
+try { Deno.writeTextFileSync(${
+            JSON.stringify(`${dir}/written`)
+          }, "x"); results.push("wrote"); } catch (e) { results.push(e.name); }
+try { new Deno.Command("true").outputSync(); results.push("ran"); } catch (e) { results.push(e.name); }
+console.log(results.join(","));
+`,
+        );
+        await Deno.chmod(probe, 0o755);
+        const result = await runArtifact(probe, []);
+        assert.equal(result.stdout.trim(), "NotCapable,NotCapable", result.stderr);
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Whether `deno compile` can get its runtime: `DENORT_BIN` is set, or dl.deno.land resolves. */
+async function compileUnavailable(): Promise<string | undefined> {
+  if (Deno.env.get("DENORT_BIN")) return undefined;
+  try {
+    await Deno.resolveDns("dl.deno.land", "A");
+    return undefined;
+  } catch (error) {
+    return `deno compile downloads its runtime from dl.deno.land, which is unreachable here (${
+      (error as Error).name
+    }) and DENORT_BIN is not set`;
+  }
+}
+
+const skipCompile = await compileUnavailable();
+if (skipCompile !== undefined) {
+  // deno-lint-ignore no-console -- a skipped test must say why, where the test output shows it.
+  console.log(`SKIPPED compile test: ${skipCompile}`);
+}
+
+Deno.test({
+  name: `the compiled binary syncs end to end${
+    skipCompile === undefined ? "" : ` (skipped: ${skipCompile})`
+  }`,
+  ignore: skipCompile !== undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "outage-sync-compile-" });
+    try {
+      const path = await compile(undefined, false, `${dir}/outage-sync`);
+      const version = await runArtifact(path, ["--version"]);
+      assert.match(version.stdout, new RegExp(`\\(${Deno.build.target}\\)`));
+      await assertSyncs(path);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -201,3 +201,48 @@ Deno.test("random 500s: --fail-rate 0.3 over 200 seeded runs, every run posts th
   }
   assert.equal(posted, 200);
 });
+
+Deno.test("a Retry-After that would pass --deadline fails the request at once, saying so", async () => {
+  const server = await startMockServer({ apiKey: KEY, port: 0 });
+  try {
+    server.api.script("GET /outages", [{
+      kind: "status",
+      status: 503,
+      headers: { "retry-after": "60" },
+    }]);
+    const result = await runMain(["--base-url", server.url, "--deadline", "5"], {
+      KRAKENFLEX_API_KEY: KEY,
+    });
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.sleeps, []);
+    assert.match(
+      result.stdout,
+      /GET \/outages: the API answered 503: .*not retried: waiting 60\.0 s as Retry-After asks would pass the run's deadline/,
+    );
+    assert.equal(server.api.requests().filter((e) => e.path === "/outages").length, 1);
+    assert.equal(server.api.requests().filter((e) => e.method === "POST").length, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("one failing site among several: the others are posted, exit 3", async () => {
+  const server = await startMockServer({ apiKey: KEY, port: 0 });
+  try {
+    const result = await runMain([
+      "--base-url",
+      server.url,
+      "--site",
+      "norwich-pear-tree,unknown-site",
+    ], {
+      KRAKENFLEX_API_KEY: KEY,
+    });
+    assert.equal(result.code, 3);
+    const posts = server.api.requests().filter((e) => e.method === "POST");
+    assert.equal(posts.length, 1);
+    assert.equal(posts[0].status, 200);
+    assert.equal(server.api.requests().filter((e) => e.path === "/outages").length, 1);
+  } finally {
+    await server.close();
+  }
+});

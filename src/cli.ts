@@ -157,8 +157,11 @@ export async function syncCommand(
 /** The program: parses `args`, runs the command and returns the exit code. */
 export async function main(args: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = args;
-  if (first === "--version" || first === "-V") {
-    io.stdout(`outage-sync ${io.version}\n`);
+  if (
+    first === "--version" || first === "-V" ||
+    (COMMANDS.has(first ?? "") && rest.includes("--version"))
+  ) {
+    io.stdout(`outage-sync ${io.version} (${Deno.build.target})\n`);
     return ExitCode.ok;
   }
   if (first === "--help" || first === "-h" || first === "help") {

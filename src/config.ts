@@ -278,6 +278,10 @@ export function parseSites(values: readonly string[], from: string): string[] {
     for (const part of value.split(",")) {
       const site = part.trim();
       if (site === "") throw new UsageError(`Cannot parse ${from}: empty site id in "${value}"`);
+      if (site === "." || site === "..") {
+        // A URL path segment of "." or ".." would resolve to another endpoint, whatever its encoding.
+        throw new UsageError(`Cannot use ${from}: "${site}" is not a site id`);
+      }
       if (!sites.includes(site)) sites.push(site);
     }
   }

@@ -568,3 +568,18 @@ Deno.test("resolveConfig: bad values are one-line usage errors", async (t) => {
     usageError(() => resolve(["--metrics-file", ""]), /--metrics-file/);
   });
 });
+
+Deno.test("site ids that are URL dot-segments are refused: they would address another endpoint", () => {
+  for (const id of [".", ".."]) {
+    assert.throws(
+      () =>
+        resolveConfig(["--site", `norwich-pear-tree,${id}`], {
+          env: (n) => n === "KRAKENFLEX_API_KEY" ? "k" : undefined,
+          readTextFile: () => undefined,
+        }),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        error.message === `Cannot use "--site": "${id}" is not a site id`,
+    );
+  }
+});

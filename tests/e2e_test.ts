@@ -9,21 +9,23 @@ import { baseEnv, MAIN, runCli } from "./cli_process.ts";
 
 const KEY = "SENTINEL-e2e-key-a1b2";
 
+/** `deno run` arguments for `outage-sync mock-api --port 0` with the `deno task mock` permissions. */
+const MOCK_API = [
+  "run",
+  "--no-lock",
+  "--allow-net=127.0.0.1",
+  "--allow-env",
+  "--allow-read",
+  MAIN,
+  "mock-api",
+  "--port",
+  "0",
+];
+
 /** Starts `outage-sync mock-api --port 0` and reads its URL from the first stdout line. */
 async function startMockProcess(extra: string[] = []) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-lock",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      "--allow-read",
-      MAIN,
-      "mock-api",
-      "--port",
-      "0",
-      ...extra,
-    ],
+    args: [...MOCK_API, ...extra],
     clearEnv: true,
     env: { ...baseEnv(), KRAKENFLEX_API_KEY: KEY },
     stdin: "null",
@@ -94,17 +96,7 @@ Deno.test("sync (subprocess) against mock-api (subprocess): one GET /outages, on
 
 Deno.test("mock-api refuses to start without a key (exit 2) and names what to do", async () => {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-lock",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      "--allow-read",
-      MAIN,
-      "mock-api",
-      "--port",
-      "0",
-    ],
+    args: MOCK_API,
     clearEnv: true,
     env: baseEnv(),
     stdin: "null",

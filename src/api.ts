@@ -73,12 +73,22 @@ function errorBodyMessage(text: string): string {
   return text.trim() === "" ? "(empty body)" : snippet(text);
 }
 
-/** Reads a body as bytes, refusing it as soon as it passes `limit` bytes. */
+/** A response body read whole, as text. */
+interface BodyText {
+  readonly text: string;
+  /** Its size in bytes. */
+  readonly bytes: number;
+}
+
+/**
+ * Reads a body as UTF-8 text, refusing it unread when its declared length passes `limit` bytes, or
+ * as soon as it does while streaming.
+ */
 async function readCapped(
   response: Response,
   limit: number,
   endpoint: string,
-): Promise<Uint8Array> {
+): Promise<BodyText> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
   const tooLarge = () =>
     new ApiError(
@@ -92,7 +102,16 @@ async function readCapped(
     await response.body?.cancel();
     throw tooLarge();
   }
-  if (response.body === null) return new Uint8Array();
+  if (response.body === null) return { text: "", bytes: 0 };
+  const encoding = response.headers.get("content-encoding");
+  if (declared <= limit && (encoding === null || encoding.trim().toLowerCase() === "identity")) {
+    // A declared length within the cap, of the body as it is (fetch never reads past
+    // Content-Length; a compressed body's length says nothing of what it inflates to, so it
+    // streams below): the runtime reads and decodes it in one piece, with no chunk list and no
+    // copy joining the chunks, and no bytes are left alive while the text is parsed (RSS at 1M
+    // outages: 690 → 613 MB, docs/benchmarks.md).
+    return { text: await response.text(), bytes: declared };
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = response.body.getReader();
@@ -110,14 +129,14 @@ async function readCapped(
   } finally {
     reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) return { text: new TextDecoder().decode(chunks[0]), bytes: size };
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return bytes;
+  return { text: new TextDecoder().decode(bytes), bytes: size };
 }
 
 /** The HTTP implementation of {@link OutageApi}. */
@@ -152,14 +171,12 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
       );
     }
     const timeoutMs = Math.min(options.timeoutMs, remaining);
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException("per-attempt timeout", "TimeoutError")),
-      timeoutMs,
-    );
-    const signal = runSignal === undefined
-      ? timeout.signal
-      : AbortSignal.any([runSignal, timeout.signal]);
+    // `AbortSignal.timeout` rather than `setTimeout` + `AbortController`: the first use of the
+    // global `setTimeout` makes Deno load its timers module, 2–7 ms before the first request goes
+    // out (docs/benchmarks.md). Its timer is not cancelled; it cannot keep the process alive, and
+    // firing after the attempt has ended aborts nothing that is still in use.
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = runSignal === undefined ? timeout : AbortSignal.any([runSignal, timeout]);
     const started = clock.now();
     stats.attempts++;
     logger.debug("request", { endpoint, attempt: attemptNumber, bytes: body?.length });
@@ -174,7 +191,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
       if (runSignal?.aborted) {
         return new ApiError("aborted", endpoint, `${endpoint}: interrupted`, { cause: error });
       }
-      if (timeout.signal.aborted) {
+      if (timeout.aborted) {
         const limit = timeoutMs < options.timeoutMs
           ? `the ${(timeoutMs / 1000).toFixed(1)} s left before the run's deadline`
           : `the ${options.timeoutMs / 1000} s timeout`;
@@ -200,69 +217,65 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
           },
         );
     };
+    let response: Response;
     try {
-      let response: Response;
-      try {
-        response = await doFetch(url, { method, headers, body, redirect: "manual", signal });
-      } catch (error) {
-        throw failure(error, "connect");
-      }
-      const { status } = response;
-      if (status >= 300 && status < 400) {
-        await response.body?.cancel();
-        const location = response.headers.get("location");
-        let target = "no Location header";
-        if (location !== null) {
-          try {
-            target = `to host "${new URL(location, url).host}"`;
-          } catch {
-            target = `to an unreadable Location`;
-          }
+      response = await doFetch(url, { method, headers, body, redirect: "manual", signal });
+    } catch (error) {
+      throw failure(error, "connect");
+    }
+    const { status } = response;
+    if (status >= 300 && status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get("location");
+      let target = "no Location header";
+      if (location !== null) {
+        try {
+          target = `to host "${new URL(location, url).host}"`;
+        } catch {
+          target = `to an unreadable Location`;
         }
-        throw new ApiError(
-          "redirect",
-          endpoint,
-          `${endpoint}: the API answered ${status} redirecting ${target}; redirects are not followed, ` +
-            `so the API key is only ever sent to ${options.baseUrl.host} (check --base-url)`,
-          { status },
-        );
       }
-      let bytes: Uint8Array;
-      try {
-        bytes = await readCapped(response, options.maxResponseBytes, endpoint);
-      } catch (error) {
-        throw failure(error, "body");
-      }
-      const text = new TextDecoder().decode(bytes);
-      logger.debug("response", {
+      throw new ApiError(
+        "redirect",
         endpoint,
-        status,
-        bytes: bytes.byteLength,
-        ms: clock.now() - started,
-      });
-      if (status < 200 || status >= 300) {
-        throw new ApiError(
-          "status",
-          endpoint,
-          `${endpoint}: the API answered ${status}: ${errorBodyMessage(text)}`,
-          { status, retryAfter: response.headers.get("retry-after") ?? undefined },
-        );
-      }
-      if (method === "POST") return undefined; // Success bodies ({} or empty) carry nothing.
-      try {
-        return JSON.parse(text);
-      } catch (error) {
-        throw new ApiError(
-          "body",
-          endpoint,
-          `${endpoint}: the response is not JSON (${errorMessage(error)}): ${
-            JSON.stringify(snippet(text.slice(0, 300)))
-          }`,
-          { status, cause: error },
-        );
-      }
-    } finally {
-      clearTimeout(timer);
+        `${endpoint}: the API answered ${status} redirecting ${target}; redirects are not followed, ` +
+          `so the API key is only ever sent to ${options.baseUrl.host} (check --base-url)`,
+        { status },
+      );
+    }
+    let received: BodyText;
+    try {
+      received = await readCapped(response, options.maxResponseBytes, endpoint);
+    } catch (error) {
+      throw failure(error, "body");
+    }
+    const { text } = received;
+    logger.debug("response", {
+      endpoint,
+      status,
+      bytes: received.bytes,
+      ms: clock.now() - started,
+    });
+    if (status < 200 || status >= 300) {
+      throw new ApiError(
+        "status",
+        endpoint,
+        `${endpoint}: the API answered ${status}: ${errorBodyMessage(text)}`,
+        { status, retryAfter: response.headers.get("retry-after") ?? undefined },
+      );
+    }
+    if (method === "POST") return undefined; // Success bodies ({} or empty) carry nothing.
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new ApiError(
+        "body",
+        endpoint,
+        `${endpoint}: the response is not JSON (${errorMessage(error)}): ${
+          JSON.stringify(snippet(text.slice(0, 300)))
+        }`,
+        { status, cause: error },
+      );
     }
   }
 

@@ -11,11 +11,69 @@
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
 
+/** The character codes of `-`, `T`, `:`, `.` and `Z`. */
+const DASH = 45, T = 84, COLON = 58, DOT = 46, Z = 90;
+
+/** The digit whose character code is `code`, or a number above 9 when it is not a digit. */
+function digit(code: number): number {
+  return (code - 48) >>> 0;
+}
+
 /**
- * The canonical shape the API uses, `YYYY-MM-DDTHH:MM:SS.sssZ`, whose string order is time order.
- * A leap second (`:60`) is left to `Temporal`, which reads it as `:59`.
+ * Whether `text` has the canonical shape the API uses, `YYYY-MM-DDTHH:MM:SS.sssZ`: 24 characters,
+ * upper-case `T` and `Z`, a digit or the separator at every position. Field ranges are not checked
+ * here. Character codes rather than a pattern: this runs twice per outage, a million times.
  */
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d\.\d{3}Z$/;
+function isCanonicalShape(text: string): boolean {
+  return text.length === 24 && text.charCodeAt(4) === DASH && text.charCodeAt(7) === DASH &&
+    text.charCodeAt(10) === T && text.charCodeAt(13) === COLON &&
+    text.charCodeAt(16) === COLON && text.charCodeAt(19) === DOT && text.charCodeAt(23) === Z &&
+    digit(text.charCodeAt(0)) <= 9 && digit(text.charCodeAt(1)) <= 9 &&
+    digit(text.charCodeAt(2)) <= 9 && digit(text.charCodeAt(3)) <= 9 &&
+    digit(text.charCodeAt(5)) <= 9 && digit(text.charCodeAt(6)) <= 9 &&
+    digit(text.charCodeAt(8)) <= 9 && digit(text.charCodeAt(9)) <= 9 &&
+    digit(text.charCodeAt(11)) <= 9 && digit(text.charCodeAt(12)) <= 9 &&
+    digit(text.charCodeAt(14)) <= 9 && digit(text.charCodeAt(15)) <= 9 &&
+    digit(text.charCodeAt(17)) <= 9 && digit(text.charCodeAt(18)) <= 9 &&
+    digit(text.charCodeAt(20)) <= 9 && digit(text.charCodeAt(21)) <= 9 &&
+    digit(text.charCodeAt(22)) <= 9;
+}
+
+/**
+ * The fast path of {@link rfc3339Problem}: `true` when `text` is canonical and every field is in
+ * range, so that the general path would find no problem either. `false` says nothing: the
+ * general path then decides, and words the problem. Reads each character once.
+ */
+function isValidCanonical(text: string): boolean {
+  if (
+    text.length !== 24 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH ||
+    text.charCodeAt(10) !== T || text.charCodeAt(13) !== COLON ||
+    text.charCodeAt(16) !== COLON || text.charCodeAt(19) !== DOT || text.charCodeAt(23) !== Z
+  ) {
+    return false;
+  }
+  const y0 = digit(text.charCodeAt(0)), y1 = digit(text.charCodeAt(1));
+  const y2 = digit(text.charCodeAt(2)), y3 = digit(text.charCodeAt(3));
+  const mo0 = digit(text.charCodeAt(5)), mo1 = digit(text.charCodeAt(6));
+  const d0 = digit(text.charCodeAt(8)), d1 = digit(text.charCodeAt(9));
+  const h0 = digit(text.charCodeAt(11)), h1 = digit(text.charCodeAt(12));
+  const mi0 = digit(text.charCodeAt(14)), mi1 = digit(text.charCodeAt(15));
+  const s0 = digit(text.charCodeAt(17)), s1 = digit(text.charCodeAt(18));
+  if (
+    y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || mo0 > 9 || mo1 > 9 || d0 > 9 || d1 > 9 ||
+    h0 > 9 || h1 > 9 || mi0 > 9 || mi1 > 9 || s0 > 9 || s1 > 9 ||
+    digit(text.charCodeAt(20)) > 9 || digit(text.charCodeAt(21)) > 9 ||
+    digit(text.charCodeAt(22)) > 9
+  ) {
+    return false;
+  }
+  const month = mo0 * 10 + mo1;
+  const day = d0 * 10 + d1;
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day > 28 && day > daysInMonth(y0 * 1000 + y1 * 100 + y2 * 10 + y3, month)) return false;
+  // Minutes 00–59 and seconds 00–60 (a leap second), as the general path allows.
+  return h0 * 10 + h1 <= 23 && mi0 <= 5 && s0 * 10 + s1 <= 60;
+}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) {
@@ -31,6 +89,7 @@ function daysInMonth(year: number, month: number): number {
  * 00–60 as RFC 3339 allows a leap second, offset hours 00–23 and minutes 00–59).
  */
 export function rfc3339Problem(text: string): string | undefined {
+  if (isValidCanonical(text)) return undefined;
   const m = RFC3339.exec(text);
   if (m === null) return "not an RFC 3339 timestamp with offset";
   const year = +m[1], month = +m[2], day = +m[3];
@@ -45,7 +104,7 @@ export function rfc3339Problem(text: string): string | undefined {
 
 /** Whether `text` is an RFC 3339 timestamp with offset whose fields are all in range. */
 export function isRfc3339(text: string): boolean {
-  return rfc3339Problem(text) === undefined;
+  return isValidCanonical(text) || rfc3339Problem(text) === undefined;
 }
 
 /**
@@ -92,9 +151,15 @@ export function parseSince(text: string): Since {
  * any other shape goes through `Temporal.Instant`.
  */
 export function isAtOrAfter(text: string, since: Since): boolean {
-  if (since.millisecondPrefix !== undefined && text.length === 24 && CANONICAL.test(text)) {
-    const prefix = text.slice(0, 23);
-    if (prefix !== since.millisecondPrefix) return prefix > since.millisecondPrefix;
+  const prefix = since.millisecondPrefix;
+  // A leap second (`:60`) is left to `Temporal`, which reads it as `:59`.
+  if (prefix !== undefined && isCanonicalShape(text) && text.charCodeAt(17) < 54 /* "6" */) {
+    // Same shape, same width, digits in the same places: the first differing character decides.
+    for (let i = 0; i < 23; i++) {
+      const a = text.charCodeAt(i);
+      const b = prefix.charCodeAt(i);
+      if (a !== b) return a > b;
+    }
     return !since.hasSubMillisecond;
   }
   return Temporal.Instant.from(text).epochNanoseconds >= since.epochNanoseconds;

@@ -6,7 +6,7 @@
  */
 
 import { ValidationError } from "./errors.ts";
-import { rfc3339Problem } from "./timestamp.ts";
+import { isRfc3339, rfc3339Problem } from "./timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "./types.ts";
 
 /** A value quoted for an error message, cut short when long. */
@@ -46,6 +46,18 @@ function timestampFieldProblem(record: Record<string, unknown>, field: string): 
   return problem === undefined ? undefined : `field "${field}": ${problem}: ${quote(text)}`;
 }
 
+/**
+ * Whether `value` is a valid outage record: {@link outageProblem} without building a message, for
+ * the common case. Flat on purpose: a million records go through it, and with the calls and keyed
+ * property reads of the general path they took 1.6–1.8 times as long (docs/benchmarks.md).
+ */
+function isValidOutage(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const { id, begin, end } = value as Record<string, unknown>;
+  return typeof id === "string" && typeof begin === "string" && typeof end === "string" &&
+    isRfc3339(begin) && isRfc3339(end);
+}
+
 /** Why `value` is not a valid outage record, or `undefined` when it is one. */
 export function outageProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `expected an object, got ${kindOf(value)}`;
@@ -76,6 +88,7 @@ export function validateOutages(body: unknown, where = "GET /outages"): Validate
   }
   let invalid: InvalidOutage[] | undefined;
   for (let i = 0; i < body.length; i++) {
+    if (isValidOutage(body[i])) continue;
     const problem = outageProblem(body[i]);
     if (problem !== undefined) (invalid ??= []).push({ index: i, problem });
   }
@@ -131,9 +144,19 @@ export function enhancedOutageProblem(value: unknown): string | undefined {
     timestampFieldProblem(value, "begin") ?? timestampFieldProblem(value, "end");
 }
 
+/** {@link enhancedOutageProblem} without a message, for the common case (as {@link isValidOutage}). */
+function isValidEnhancedOutage(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  if (Object.keys(value).length !== 4) return false;
+  const { id, name, begin, end } = value as Record<string, unknown>;
+  return typeof id === "string" && typeof name === "string" && typeof begin === "string" &&
+    typeof end === "string" && isRfc3339(begin) && isRfc3339(end);
+}
+
 /** Checks the outgoing payload against `EnhancedOutage`; throws a {@link ValidationError}. */
 export function validatePayload(payload: readonly EnhancedOutage[], where: string): void {
   for (let i = 0; i < payload.length; i++) {
+    if (isValidEnhancedOutage(payload[i])) continue;
     const problem = enhancedOutageProblem(payload[i]);
     if (problem !== undefined) {
       throw new ValidationError(`${where}: payload item ${i}, ${problem}; nothing was posted`);

@@ -226,6 +226,24 @@ Deno.test("bodies over the cap are refused, declared or streamed", async (t) => 
       await server.close();
     }
   });
+  await t.step("compressed: a Content-Length within the cap, a body beyond it", async () => {
+    const gzipped = new Uint8Array(
+      await new Response(new Blob([big]).stream().pipeThrough(new CompressionStream("gzip")))
+        .arrayBuffer(),
+    );
+    assert.ok(gzipped.length < 10_000 && big.length > 10_000);
+    const server = startScriptedServer(() =>
+      new Response(gzipped, {
+        headers: { "content-encoding": "gzip", "content-type": "application/json" },
+      })
+    );
+    try {
+      const error = await rejected(apiFor(server, { maxResponseBytes: 10_000 }).getOutages());
+      assert.equal(error.kind, "too-large");
+    } finally {
+      await server.close();
+    }
+  });
   await t.step("chunked, without Content-Length", async () => {
     const server = startScriptedServer(() =>
       new Response(

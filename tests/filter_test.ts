@@ -362,3 +362,38 @@ Deno.test("property: the filter's laws", () => {
     { numRuns: 1000 },
   );
 });
+
+Deno.test("property: no device id is missed, whatever the ids and the site's size", () => {
+  // The filter screens ids with a fingerprint table before the Map: it must never drop a device.
+  const idArb = fc.oneof(
+    fc.string({ maxLength: 40, unit: "grapheme" }),
+    fc.string({ minLength: 36, maxLength: 36, unit: fc.constantFrom(..."0123456789abcdef-") }),
+    fc.constantFrom("", "a", "__proto__", "constructor", "toString", "\u0000", "\ud83d\ude00"),
+  );
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(idArb, { maxLength: 3000, size: "max" }),
+      fc.array(fc.tuple(fc.nat(), idArb, fc.nat({ max: 39 })), { maxLength: 300 }),
+      (deviceIds, picks) => {
+        const devices = deviceIds.map((id, i) => ({ id, name: `d${i}` }));
+        const names = deviceNames(site(devices));
+        // Outages of the site's devices, near misses (one code unit changed) and random ids.
+        const outages = picks.map(([pick, other, at], i): Outage => {
+          if (deviceIds.length === 0 || i % 3 === 2) return outage(other, END);
+          const id = deviceIds[pick % deviceIds.length];
+          if (i % 3 === 0 || id.length === 0) return outage(id, END);
+          const k = at % id.length;
+          return outage(
+            id.slice(0, k) + String.fromCharCode(id.charCodeAt(k) ^ 1) + id.slice(k + 1),
+            END,
+          );
+        });
+        const result = filterSiteOutages(outages, names, DEFAULT_SINCE);
+        const expected = outages.filter((o) => names.has(o.id));
+        assert.deepEqual(result.payload.map((o) => o.id), expected.map((o) => o.id));
+        assert.equal(result.droppedUnknownDevice, outages.length - expected.length);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});

@@ -378,3 +378,85 @@ Deno.test("property: isRfc3339 is Temporal's acceptance plus the strict pattern"
   );
   assert.ok(valid > 200, `only ${valid} valid strings were tried`);
 });
+
+/** `rfc3339Problem` as it was before its canonical fast path: the pattern, then the ranges. */
+function referenceRfc3339Problem(text: string): string | undefined {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/
+      .exec(text);
+  if (m === null) return "not an RFC 3339 timestamp with offset";
+  const year = +m[1], month = +m[2], day = +m[3];
+  if (month < 1 || month > 12) return "month out of range";
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (day < 1 || day > days) return "day of month out of range";
+  if (+m[4] > 23) return "hour out of range";
+  if (+m[5] > 59) return "minute out of range";
+  if (+m[6] > 60) return "second out of range";
+  if (m[9] !== undefined && (+m[9] > 23 || +m[10] > 59)) return "offset out of range";
+  return undefined;
+}
+
+/**
+ * Strings of the canonical shape `YYYY-MM-DDTHH:MM:SS.sssZ` with every two-digit field anywhere
+ * in 00–99, some with one character replaced, dropped or added: the fast path's whole border.
+ */
+const canonicalShapeArb: fc.Arbitrary<string> = fc.record({
+  year: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(0, 1900, 2000, 2023, 2024)),
+  month: fc.oneof(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: 12 })),
+  day: fc.oneof(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 27, max: 32 })),
+  hour: fc.oneof(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 22, max: 25 })),
+  minute: fc.oneof(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 58, max: 61 })),
+  second: fc.oneof(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 58, max: 62 })),
+  milli: fc.integer({ min: 0, max: 999 }),
+  edit: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(undefined) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constantFrom("replace", "drop", "insert"),
+        at: fc.integer({ min: 0, max: 24 }),
+        char: fc.constantFrom("0", "9", "-", ":", ".", "T", "t", "Z", "z", " ", "+", "/", "٣"),
+      }),
+    },
+  ),
+}).map(({ year, month, day, hour, minute, second, milli, edit }) => {
+  const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${
+    pad(second)
+  }.${pad(milli, 3)}Z`;
+  if (edit === undefined) return text;
+  const at = Math.min(edit.at, text.length);
+  const rest = text.slice(at + (edit.kind === "insert" ? 0 : 1));
+  return text.slice(0, at) + (edit.kind === "drop" ? "" : edit.char) + rest;
+});
+
+Deno.test("property: the canonical fast path changes no verdict and no message", () => {
+  let valid = 0;
+  fc.assert(
+    fc.property(fc.oneof(canonicalShapeArb, nearRfc3339Arb, rfc3339Arb), (text) => {
+      const expected = referenceRfc3339Problem(text);
+      if (expected === undefined) valid++;
+      assert.equal(rfc3339Problem(text), expected, text);
+    }),
+    { numRuns: 5000 },
+  );
+  assert.ok(valid > 500, `only ${valid} valid strings were tried`);
+});
+
+Deno.test("property: isAtOrAfter on canonical-shaped timestamps agrees with Temporal", () => {
+  fc.assert(
+    fc.property(canonicalShapeArb, rfc3339Arb, (text, sinceText) => {
+      if (!isRfc3339(text)) return;
+      const since = parseSince(sinceText);
+      assert.equal(isAtOrAfter(text, since), instantNs(text) >= since.epochNanoseconds, text);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+Deno.test("isAtOrAfter: a canonical leap second is read as :59, as Temporal reads it", () => {
+  const since = parseSince("2016-12-31T23:59:59.700Z");
+  assert.equal(isAtOrAfter("2016-12-31T23:59:60.500Z", since), false);
+  assert.equal(isAtOrAfter("2016-12-31T23:59:60.700Z", since), true);
+  assert.equal(isAtOrAfter("2016-12-31T23:59:59.699Z", since), false);
+});

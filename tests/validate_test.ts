@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { ValidationError } from "../src/errors.ts";
 import type { EnhancedOutage } from "../src/types.ts";
 import {
@@ -249,6 +250,65 @@ Deno.test("enhancedOutageProblem and validatePayload", async (t) => {
           "POST /site-outages/s",
         ),
       "POST /site-outages/s: payload item 0, expected the keys id, name, begin, end, got id, name, begin, end, extra; nothing was posted",
+    );
+  });
+});
+
+/** Records close to valid outages and payload elements, and anything else. */
+const recordArb: fc.Arbitrary<unknown> = fc.oneof(
+  fc.record(
+    {
+      id: fc.oneof(fc.string(), fc.constant(7), fc.constant(null)),
+      name: fc.oneof(fc.string(), fc.constant(undefined), fc.constant(1)),
+      begin: fc.oneof(
+        fc.constantFrom(
+          "2022-02-01T00:00:00.000Z",
+          "2022-02-29T00:00:00.000Z",
+          "2024-02-29T23:59:60.999Z",
+          "2022-02-01T00:00:00Z",
+          "2022-02-01t00:00:00.000z",
+          "2022-02-01T24:00:00.000Z",
+          "2022-02-01T00:00:00.000+01:00",
+          "2022-02-01T00:00:00.000",
+        ),
+        fc.string(),
+        fc.constant(0),
+      ),
+      end: fc.oneof(
+        fc.constantFrom("2022-03-01T00:00:00.000Z", "2022-13-01T00:00:00.000Z"),
+        fc.string(),
+      ),
+      extra: fc.string(),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.anything(),
+);
+
+Deno.test("property: the fast paths of validation agree with the problem finders", async (t) => {
+  await t.step("validateOutages flags a record iff outageProblem finds a problem", () => {
+    fc.assert(
+      fc.property(recordArb, (record) => {
+        const { invalid } = validateOutages([record]);
+        const problem = outageProblem(record);
+        assert.deepEqual(invalid, problem === undefined ? [] : [{ index: 0, problem }]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  await t.step("validatePayload throws iff enhancedOutageProblem finds a problem", () => {
+    fc.assert(
+      fc.property(recordArb, (record) => {
+        const problem = enhancedOutageProblem(record);
+        try {
+          validatePayload([record as EnhancedOutage], "POST /site-outages/s");
+          assert.equal(problem, undefined);
+        } catch (error) {
+          assert.ok(error instanceof ValidationError);
+          assert.notEqual(problem, undefined);
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -187,10 +187,30 @@ function messageResponse(
   return jsonResponse(status, { message: MESSAGES[status] }, headers);
 }
 
+/** Bodies larger than this are sent as a stream of views rather than copied whole. */
+const STREAM_ABOVE = 1 << 20;
+
 function bytesResponse(body: Uint8Array): Response {
-  return new Response(body as Uint8Array<ArrayBuffer>, {
+  if (body.length <= STREAM_ABOVE) {
+    return new Response(body as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: { "content-type": JSON_TYPE },
+    });
+  }
+  // `new Response(bytes)` copies the bytes before the first one goes out: 12–23 ms for the 114 MB
+  // body of a million outages, on every request (66–88 ms cold). Views of the kept bytes copy
+  // nothing (docs/benchmarks.md).
+  let offset = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(body.subarray(offset, offset + STREAM_ABOVE));
+      offset += STREAM_ABOVE;
+      if (offset >= body.length) controller.close();
+    },
+  });
+  return new Response(stream, {
     status: 200,
-    headers: { "content-type": JSON_TYPE },
+    headers: { "content-type": JSON_TYPE, "content-length": String(body.length) },
   });
 }
 
@@ -213,6 +233,8 @@ function droppedResponse(bytes: Uint8Array, contentLength?: number): Response {
 
 /** JSON with object keys sorted at every level, so equal values serialise equally. */
 function canonicalJson(value: unknown): string {
+  const outage = enhancedOutageJson(value);
+  if (outage !== undefined) return outage;
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const record = value as Record<string, unknown>;
@@ -220,6 +242,30 @@ function canonicalJson(value: unknown): string {
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * {@link canonicalJson} of an object whose keys are exactly `id`, `name`, `begin` and `end`, all
+ * strings — every element of a good payload — without sorting anything; `undefined` for anything
+ * else. Checking a POST of 50,036 outages: 108 → 94 ms (docs/benchmarks.md).
+ */
+function enhancedOutageJson(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 4) return undefined;
+  for (const key of keys) {
+    if (key !== "id" && key !== "name" && key !== "begin" && key !== "end") return undefined;
+  }
+  const { id, name, begin, end } = value as Record<string, unknown>;
+  if (
+    typeof id !== "string" || typeof name !== "string" || typeof begin !== "string" ||
+    typeof end !== "string"
+  ) {
+    return undefined;
+  }
+  return `{"begin":${JSON.stringify(begin)},"end":${JSON.stringify(end)},"id":${
+    JSON.stringify(id)
+  },"name":${JSON.stringify(name)}}`;
 }
 
 function prepareSites(dataset: Dataset): Map<string, PreparedSite> {

@@ -1,0 +1,244 @@
+/**
+ * What the end-to-end benchmarks share: the emulator and the program as subprocesses, wall time
+ * and peak RSS per run, and the statistics reported.
+ * @module
+ */
+
+/** The repository root (the program's `deno.json` and `main.ts`). */
+export const ROOT: string = new URL("../", import.meta.url).pathname;
+/** The key the emulator and the program share in benchmarks (long enough not to redact words). */
+export const BENCH_KEY = "bench-key-8f3a2c71e5d94b06";
+
+/** The median and spread of a series. */
+export interface Stats {
+  readonly n: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** 25th and 75th percentiles (linear interpolation). */
+  readonly p25: number;
+  readonly p75: number;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+
+/** Median, quartiles and range of `values`. */
+export function stats(values: readonly number[]): Stats {
+  if (values.length === 0) throw new RangeError("Invalid series: expected at least one value");
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    median: quantile(sorted, 0.5),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    p25: quantile(sorted, 0.25),
+    p75: quantile(sorted, 0.75),
+  };
+}
+
+/** `123 (IQR 120–130, range 118–140)`, numbers rounded to `digits`. */
+export function formatStats(s: Stats, digits = 0): string {
+  const f = (value: number) => value.toFixed(digits);
+  return `${f(s.median)} (IQR ${f(s.p25)}–${f(s.p75)}, range ${f(s.min)}–${f(s.max)})`;
+}
+
+let timeAvailable: boolean | undefined;
+
+/** Whether GNU time is at `/usr/bin/time` (then it reports peak RSS; else `/proc` is polled). */
+export async function hasGnuTime(): Promise<boolean> {
+  if (timeAvailable === undefined) {
+    try {
+      const { success, stderr } = await new Deno.Command("/usr/bin/time", {
+        args: ["-f", "%M", "true"],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      timeAvailable = success && /^\d+\s*$/.test(new TextDecoder().decode(stderr));
+    } catch {
+      timeAvailable = false;
+    }
+  }
+  return timeAvailable;
+}
+
+/** One finished subprocess. */
+export interface ProcessRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Wall time from spawn to exit, milliseconds. */
+  readonly wallMs: number;
+  /** Peak resident set size, MB (10⁶ bytes). */
+  readonly peakRssMB: number;
+}
+
+const RSS_MARK = "__peak_rss_kib__=";
+
+/**
+ * Runs `deno` with `args` in the repository root and measures it: wall time around the whole
+ * process, peak RSS from GNU time's `%M` (or the last `VmHWM` polled from `/proc/PID/status`).
+ */
+export async function runDeno(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<ProcessRun> {
+  const gnuTime = await hasGnuTime();
+  const command = gnuTime
+    ? new Deno.Command("/usr/bin/time", {
+      args: ["-f", `${RSS_MARK}%M`, Deno.execPath(), ...args],
+      cwd: ROOT,
+      env: { NO_COLOR: "1", ...env },
+      stdout: "piped",
+      stderr: "piped",
+    })
+    : new Deno.Command(Deno.execPath(), {
+      args: [...args],
+      cwd: ROOT,
+      env: { NO_COLOR: "1", ...env },
+      stdout: "piped",
+      stderr: "piped",
+    });
+  const started = performance.now();
+  const child = command.spawn();
+  let polledKiB = 0;
+  let polling: ReturnType<typeof setInterval> | undefined;
+  if (!gnuTime) {
+    const poll = () => {
+      try {
+        const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+        const match = /VmHWM:\s+(\d+) kB/.exec(status);
+        if (match !== null) polledKiB = Math.max(polledKiB, Number(match[1]));
+      } catch {
+        // The process has exited.
+      }
+    };
+    poll();
+    polling = setInterval(poll, 5);
+  }
+  const output = await child.output();
+  const wallMs = performance.now() - started;
+  if (polling !== undefined) clearInterval(polling);
+  let stderr = new TextDecoder().decode(output.stderr);
+  let peakKiB = polledKiB;
+  if (gnuTime) {
+    const at = stderr.lastIndexOf(RSS_MARK);
+    peakKiB = Number(stderr.slice(at + RSS_MARK.length).trim());
+    stderr = stderr.slice(0, at);
+  }
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr,
+    wallMs,
+    peakRssMB: peakKiB * 1024 / 1e6,
+  };
+}
+
+/** A running emulator subprocess. */
+export interface Emulator {
+  readonly url: string;
+  /**
+   * Clears its request log (`POST /__mock/reset`). The log keeps every POSTed body, 50,000
+   * outages a run at 1M: without a reset between runs, the emulator's heap, and its garbage
+   * collections, would grow from one run to the next.
+   */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `outage-sync mock-api --port 0` with `args` as a subprocess and resolves with its URL,
+ * read from the first line of its stdout.
+ */
+export async function startEmulator(args: readonly string[]): Promise<Emulator> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "--allow-read",
+      "main.ts",
+      "mock-api",
+      "--port",
+      "0",
+      ...args,
+    ],
+    cwd: ROOT,
+    env: { KRAKENFLEX_API_KEY: BENCH_KEY },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) {
+      await child.status;
+      throw new Error(`The emulator exited before printing its URL (mock-api ${args.join(" ")})`);
+    }
+    text += value;
+  }
+  const url = text.slice(0, text.indexOf("\n")).trim();
+  // Keep draining stdout so the emulator never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await reader.read()).done) { /* nothing else is printed */ }
+  })();
+  return {
+    url,
+    async reset() {
+      const response = await fetch(`${url}/__mock/reset`, { method: "POST" });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`POST /__mock/reset answered ${response.status}`);
+    },
+    async close() {
+      child.kill("SIGTERM");
+      await child.status;
+      await drained;
+    },
+  };
+}
+
+/** The part of the program's `--json` report that the benchmarks read. */
+export interface ReportSummary {
+  readonly ok: boolean;
+  readonly durationMs: number;
+  readonly outagesFetched: number;
+  readonly sites: readonly { siteId: string; status: string; kept: number; error?: string }[];
+}
+
+/** One measured run of `outage-sync sync --json`. */
+export interface SyncRun extends ProcessRun {
+  readonly report: ReportSummary;
+}
+
+/**
+ * Runs `deno run -P main.ts sync --base-url URL --json --quiet ...args` and checks that every
+ * site was posted: a benchmark of a failed run would measure the wrong thing.
+ */
+export async function runSync(url: string, args: readonly string[]): Promise<SyncRun> {
+  const run = await runDeno(
+    ["run", "-P", "main.ts", "sync", "--base-url", url, "--json", "--quiet", ...args],
+    { KRAKENFLEX_API_KEY: BENCH_KEY },
+  );
+  let report: ReportSummary;
+  try {
+    report = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`The sync printed no report (exit ${run.code}): ${run.stderr.slice(0, 500)}`);
+  }
+  const failed = report.sites.filter((site) => site.status !== "posted");
+  if (run.code !== 0 || failed.length > 0) {
+    throw new Error(
+      `The sync did not post every site (exit ${run.code}): ${JSON.stringify(failed.slice(0, 3))} ${
+        run.stderr.slice(0, 500)
+      }`,
+    );
+  }
+  return { ...run, report };
+}

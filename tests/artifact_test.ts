@@ -6,31 +6,17 @@
 import assert from "node:assert/strict";
 import { bundle, bundleShebang, compile, permissionFlags } from "../scripts/build.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { baseEnv } from "./cli_process.ts";
+import { runProcess } from "./cli_process.ts";
 import { realExpected } from "./helpers.ts";
 
 const KEY = "SENTINEL-artifact-key-0d";
 
 /** Runs an artifact directly (its shebang or its own binary) from an empty directory with an empty cache. */
 async function runArtifact(path: string, args: string[], env: Record<string, string> = {}) {
-  const cwd = await Deno.makeTempDir({ prefix: "outage-sync-empty-" });
   const cache = await Deno.makeTempDir({ prefix: "outage-sync-cache-" });
   try {
-    const output = await new Deno.Command(path, {
-      args,
-      cwd,
-      clearEnv: true,
-      env: { ...baseEnv(), DENO_DIR: cache, ...env },
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
+    return await runProcess(path, args, { env: { DENO_DIR: cache, ...env } });
   } finally {
-    await Deno.remove(cwd, { recursive: true });
     await Deno.remove(cache, { recursive: true });
   }
 }

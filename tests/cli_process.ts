@@ -33,16 +33,29 @@ export async function runCli(
   options: { env?: Record<string, string>; cwd?: string; permissions?: string[]; script?: string } =
     {},
 ): Promise<RunResult> {
+  const runArgs = [
+    "run",
+    "--no-lock",
+    ...(options.permissions ?? NARROW),
+    options.script ?? MAIN,
+    ...args,
+  ];
+  return await runProcess(Deno.execPath(), runArgs, { cwd: options.cwd, env: options.env });
+}
+
+/**
+ * Runs `command` with `args` in `cwd` (default: a fresh empty directory, removed afterwards) with
+ * {@link baseEnv} plus `env` as its whole environment, and collects its output.
+ */
+export async function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "outage-sync-cli-" });
   try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-lock",
-        ...(options.permissions ?? NARROW),
-        options.script ?? MAIN,
-        ...args,
-      ],
+    const output = await new Deno.Command(command, {
+      args,
       cwd,
       clearEnv: true,
       env: { ...baseEnv(), ...options.env },

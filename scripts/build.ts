@@ -91,18 +91,24 @@ if (import.meta.main) {
   const [command, ...rest] = Deno.args;
   const print = rest.includes("--print");
   if (!print) await Deno.mkdir(dist, { recursive: true });
-  switch (command) {
-    case "bundle":
-      await bundle(print);
-      break;
-    case "compile":
-      await compile(undefined, print);
-      break;
-    case "compile-all":
-      for (const target of TARGETS) await compile(target, print);
-      break;
-    default:
-      console.error("usage: deno run -A scripts/build.ts bundle|compile|compile-all [--print]");
-      Deno.exit(2);
+  try {
+    switch (command) {
+      case "bundle":
+        await bundle(print);
+        break;
+      case "compile":
+        await compile(undefined, print);
+        break;
+      case "compile-all":
+        for (const target of TARGETS) await compile(target, print);
+        break;
+      default:
+        console.error("usage: deno run -A scripts/build.ts bundle|compile|compile-all [--print]");
+        Deno.exit(2);
+    }
+  } catch (error) {
+    // deno compile's own message, above, says why (e.g. dl.deno.land unreachable).
+    console.error(`build failed: ${error instanceof Error ? error.message : error}`);
+    Deno.exit(1);
   }
 }

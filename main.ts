@@ -1,6 +1,6 @@
 /**
- * The entry point: wires real I/O (arguments, environment, files, stdout/stderr, signals) to
- * {@link main} and exits with its code.
+ * The entry point: wires real I/O (arguments, environment, files, stdout/stderr, signals) to the
+ * dispatcher in `src/cli/main.ts` and exits with its code.
  * @module
  */
 
@@ -27,15 +27,15 @@ async function run(args: string[]): Promise<number> {
     return 0;
   }
   const [{ main }, { Interrupted }] = await Promise.all([
-    import("./src/cli.ts"),
+    import("./src/cli/main.ts"),
     import("./src/errors.ts"),
   ]);
   const controller = new AbortController();
-  const onSignal = (name: "SIGINT" | "SIGTERM", code: number) => () => {
-    if (!controller.signal.aborted) controller.abort(new Interrupted(name, code));
+  const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
+    if (!controller.signal.aborted) controller.abort(new Interrupted(name));
   };
-  const sigint = onSignal("SIGINT", 130);
-  const sigterm = onSignal("SIGTERM", 143);
+  const sigint = onSignal("SIGINT");
+  const sigterm = onSignal("SIGTERM");
   const windows = Deno.build.os === "windows";
   Deno.addSignalListener("SIGINT", sigint);
   if (!windows) Deno.addSignalListener("SIGTERM", sigterm);
@@ -47,7 +47,7 @@ async function run(args: string[]): Promise<number> {
     }
   };
   try {
-    const code = await main(args, {
+    return await main(args, {
       env: (name) => Deno.env.get(name),
       readTextFile,
       stdout: write(Deno.stdout),
@@ -61,7 +61,6 @@ async function run(args: string[]): Promise<number> {
         remove: (path) => Deno.remove(path),
       },
     });
-    return code;
   } finally {
     Deno.removeSignalListener("SIGINT", sigint);
     if (!windows) Deno.removeSignalListener("SIGTERM", sigterm);

@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { filterSiteOutages } from "../src/filter.ts";
 import { isAtOrAfter, rfc3339Problem } from "../src/timestamp.ts";
-import type { Outage } from "../src/types.ts";
+import type { Outage } from "../src/api_shapes.ts";
 import { validateOutages, validatePayload } from "../src/validate.ts";
 import { benchInput, iterationsFor, sizeLabel, SIZES } from "./data.ts";
 

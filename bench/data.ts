@@ -8,7 +8,7 @@
 import { deviceNames } from "../src/filter.ts";
 import { syntheticDataset } from "../src/mock/synthetic.ts";
 import { parseSince, type Since } from "../src/timestamp.ts";
-import type { Outage } from "../src/types.ts";
+import type { Outage } from "../src/api_shapes.ts";
 
 /** The dataset sizes of the targets: cost must grow linearly across them. */
 export const SIZES = [10_000, 100_000, 1_000_000] as const;

@@ -30,7 +30,7 @@ import { realClock } from "../src/retry_policy.ts";
 import { Secret } from "../src/secret.ts";
 import { runSync } from "../src/sync.ts";
 import { parseSince } from "../src/timestamp.ts";
-import type { Outage, SiteInfo } from "../src/types.ts";
+import type { Outage, SiteInfo } from "../src/api_shapes.ts";
 import { validateOutages, validatePayload, validateSiteInfo } from "../src/validate.ts";
 import { BENCH_KEY, formatStats, startEmulator, stats } from "./harness.ts";
 

@@ -1,5 +1,6 @@
 /**
- * The program's typed errors, and the one place that maps outcomes to exit codes (SPEC §6).
+ * The program's typed errors — usage, validation, API and interruption — and {@link errorMessage},
+ * the one way to turn any thrown value into a message.
  * @module
  */
 
@@ -58,53 +59,18 @@ export class ApiError extends Error {
   }
 }
 
-/** Statuses that SPEC §7 retries; every other 4xx is final. */
-export const RETRIED_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
-
-/** Whether another attempt could succeed where this one failed (SPEC §7). */
-export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof ApiError)) return false;
-  switch (error.kind) {
-    case "network":
-    case "timeout":
-    case "body":
-      return true;
-    case "status":
-      return error.status !== undefined && RETRIED_STATUSES.has(error.status);
-    default:
-      return false;
-  }
-}
-
 /** The run was interrupted by a signal; the abort reason of the run's signal. */
 export class Interrupted extends Error {
   override name = "Interrupted";
+  /** The signal that interrupted the run. */
+  readonly signal: "SIGINT" | "SIGTERM";
   /** 130 for SIGINT, 143 for SIGTERM. */
   readonly exitCode: number;
-  constructor(signalName: string, exitCode: number) {
-    super(`interrupted by ${signalName}`);
-    this.exitCode = exitCode;
+  constructor(signal: "SIGINT" | "SIGTERM") {
+    super(`interrupted by ${signal}`);
+    this.signal = signal;
+    this.exitCode = signal === "SIGINT" ? 130 : 143;
   }
-}
-
-/** Exit codes of SPEC §6. */
-export const ExitCode = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  partial: 3,
-  sigint: 130,
-  sigterm: 143,
-} as const;
-
-/** A site's final status in the report. */
-export type SiteStatus = "posted" | "skipped-empty" | "dry-run" | "checked" | "failed";
-
-/** The exit code for a run whose sites ended with these statuses (none: the run failed early). */
-export function exitCodeForSites(statuses: readonly SiteStatus[]): number {
-  const failed = statuses.filter((s) => s === "failed").length;
-  if (statuses.length === 0 || failed === statuses.length) return ExitCode.failed;
-  return failed === 0 ? ExitCode.ok : ExitCode.partial;
 }
 
 /** A message for any thrown value, without a stack. */

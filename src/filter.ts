@@ -6,7 +6,7 @@
 
 import { ValidationError } from "./errors.ts";
 import { isAtOrAfter, type Since } from "./timestamp.ts";
-import type { EnhancedOutage, Outage, SiteInfo } from "./types.ts";
+import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
 import { quote } from "./validate.ts";
 
 /**

@@ -4,7 +4,14 @@
  * @module
  */
 
-import type { LogFormat, LogLevel } from "./config.ts";
+/** Log levels, least verbose first. */
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+/** A log level. */
+export type LogLevel = typeof LOG_LEVELS[number];
+/** The log line formats: readable text, or one JSON object per line. */
+export const LOG_FORMATS = ["text", "json"] as const;
+/** A log line format. */
+export type LogFormat = typeof LOG_FORMATS[number];
 
 /** Structured values attached to a log line. */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;

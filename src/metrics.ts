@@ -1,9 +1,11 @@
 /**
  * Prometheus text-format metrics for node_exporter's textfile collector (`--metrics-file`),
- * written atomically: a temporary file beside the target, then a rename.
+ * rendered from a run's report and written atomically.
  * @module
  */
 
+import { type FileWriter, writeFileAtomically } from "./atomic_file.ts";
+import { SITE_STATUSES } from "./outcome.ts";
 import type { RunReport } from "./report.ts";
 
 /** What the metrics describe besides the report. */
@@ -19,8 +21,6 @@ export interface RunFacts {
   /** The previous file's last success time (seconds), kept when this run did not succeed. */
   previousLastSuccess: number | undefined;
 }
-
-const STATUSES = ["posted", "skipped-empty", "dry-run", "checked", "failed"] as const;
 
 function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
@@ -40,7 +40,7 @@ export function renderMetrics(report: RunReport, facts: RunFacts): string {
     "outage_sync_site_status",
     "Status of the site in the last run: 1 for the status it ended with, 0 for the others.",
     report.sites.flatMap((site) =>
-      STATUSES.map((status): [string, number] => [
+      SITE_STATUSES.map((status): [string, number] => [
         `{site="${label(site.siteId)}",status="${status}"}`,
         site.status === status ? 1 : 0,
       ])
@@ -107,25 +107,31 @@ export function previousLastSuccess(text: string | undefined): number | undefine
   return Number.isFinite(value) ? value : undefined;
 }
 
-/** The file operations the atomic write needs, injected for tests. */
-export interface MetricsFs {
-  writeTextFile(path: string, text: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  remove(path: string): Promise<void>;
+/** The file operations the metrics file needs, injected for tests. */
+export interface MetricsFs extends FileWriter {
+  /** A file's text, or `undefined` when it does not exist. */
+  readTextFile(path: string): string | undefined;
 }
 
-/** Writes `text` to `path` atomically: a reader sees the old file or the new one, never half. */
-export async function writeFileAtomically(
+/**
+ * Writes the metrics of a finished run to `path`, keeping the last success time of the file it
+ * replaces when this run did not succeed. Throws when the file cannot be written.
+ */
+export async function writeMetricsFile(
   path: string,
-  text: string,
+  report: RunReport,
+  facts: Omit<RunFacts, "previousLastSuccess">,
   fs: MetricsFs,
 ): Promise<void> {
-  const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  let previous: string | undefined;
   try {
-    await fs.writeTextFile(temporary, text);
-    await fs.rename(temporary, path);
-  } catch (error) {
-    await fs.remove(temporary).catch(() => {});
-    throw error;
+    previous = fs.readTextFile(path);
+  } catch {
+    previous = undefined; // Unreadable: the last success time starts afresh.
   }
+  const text = renderMetrics(report, {
+    ...facts,
+    previousLastSuccess: previousLastSuccess(previous),
+  });
+  await writeFileAtomically(path, text, fs);
 }

@@ -1,11 +1,11 @@
 /**
  * The run's report (SPEC §6): its shape, and its rendering as readable text or as one JSON
- * document. With the logger, the only writer of the program's output.
+ * document. The command writes what this renders to stdout.
  * @module
  */
 
-import { ExitCode, exitCodeForSites, type SiteStatus } from "./errors.ts";
-import type { EnhancedOutage } from "./types.ts";
+import type { EnhancedOutage } from "./api_shapes.ts";
+import type { SiteStatus } from "./outcome.ts";
 
 /** The outcome for one site. */
 export interface SiteReport {
@@ -34,13 +34,6 @@ export interface RunReport {
   outagesInvalid: number;
   durationMs: number;
   sites: SiteReport[];
-}
-
-/** The exit code for a finished run (0, 1 or 3); interruption is decided by the caller. */
-export function exitCodeFor(report: RunReport): number {
-  return report.sites.length === 0
-    ? ExitCode.failed
-    : exitCodeForSites(report.sites.map((s) => s.status));
 }
 
 /** The report as one JSON document (with a trailing newline). */

@@ -4,7 +4,25 @@
  * @module
  */
 
-import { ApiError, errorMessage, isRetryable } from "./errors.ts";
+import { ApiError, errorMessage } from "./errors.ts";
+
+/** Statuses that SPEC §7 retries; every other 4xx is final. */
+export const RETRIED_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Whether another attempt could succeed where this one failed (SPEC §7). */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  switch (error.kind) {
+    case "network":
+    case "timeout":
+    case "body":
+      return true;
+    case "status":
+      return error.status !== undefined && RETRIED_STATUSES.has(error.status);
+    default:
+      return false;
+  }
+}
 
 /** First backoff step, in milliseconds. */
 export const BASE_DELAY_MS = 250;
@@ -21,15 +39,25 @@ export interface RetryClock {
   random(): number;
 }
 
-/** The policy's settings. */
-export interface RetryOptions {
+/** The backoff's shape: the first step and the cap, in milliseconds. */
+export interface BackoffOptions {
+  /** First backoff step (default {@link BASE_DELAY_MS}). */
+  baseDelayMs?: number;
+  /** Longest computed backoff (default {@link MAX_DELAY_MS}). */
+  maxDelayMs?: number;
+}
+
+/** The policy's settings for one request. */
+export interface RetryOptions extends BackoffOptions {
+  /** The request, as `METHOD /path`, for messages. */
+  endpoint: string;
   /** At most this many attempts in all (at least 1). */
   maxAttempts: number;
   /** The run's deadline, in epoch milliseconds: no wait may end after it. */
   deadline: number;
   clock: RetryClock;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
+  /** Aborted on SIGINT/SIGTERM: no further attempt, and a wait is cut short. */
+  signal?: AbortSignal;
   /** Called before each wait, for the warn log line. */
   onRetry?(info: RetryInfo): void;
 }
@@ -46,13 +74,16 @@ export interface RetryInfo {
   readonly serverDelay: boolean;
 }
 
-/** The computed wait before attempt `attempt + 1`: full jitter over `min(cap, base × 2^(attempt−1))`. */
+/**
+ * The computed wait before attempt `attempt + 1`: full jitter over `min(cap, base × 2^(attempt−1))`,
+ * with `random` a number in [0, 1).
+ */
 export function backoffDelay(
   attempt: number,
   random: number,
-  baseDelayMs = BASE_DELAY_MS,
-  maxDelayMs = MAX_DELAY_MS,
+  options: BackoffOptions = {},
 ): number {
+  const { baseDelayMs = BASE_DELAY_MS, maxDelayMs = MAX_DELAY_MS } = options;
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random * ceiling);
 }
@@ -87,12 +118,10 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
  * {@link ApiError}, its message extended with the attempts made (and the deadline when that ended it).
  */
 export async function withRetries<T>(
-  endpoint: string,
   attempt: (attemptNumber: number) => Promise<T>,
   options: RetryOptions,
-  signal?: AbortSignal,
 ): Promise<T> {
-  const { clock, maxAttempts } = options;
+  const { clock, maxAttempts, endpoint, signal } = options;
   for (let n = 1;; n++) {
     try {
       return await attempt(n);
@@ -110,7 +139,7 @@ export async function withRetries<T>(
       }
       const serverWait = parseRetryAfter(error.retryAfter, clock.now());
       const delayMs = serverWait ??
-        backoffDelay(n, clock.random(), options.baseDelayMs, options.maxDelayMs);
+        backoffDelay(n, clock.random(), options);
       const remaining = options.deadline - clock.now();
       if (delayMs > remaining) {
         const wait = (delayMs / 1000).toFixed(1);

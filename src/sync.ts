@@ -5,13 +5,14 @@
  * @module
  */
 
-import type { OutageApi } from "./api.ts";
+import type { OutageApi } from "./outage_api.ts";
 import { errorMessage, ValidationError } from "./errors.ts";
 import { deviceNames, filterSiteOutages } from "./filter.ts";
 import type { Logger } from "./logger.ts";
+import type { RunMode } from "./outcome.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
-import type { Outage } from "./types.ts";
+import type { Outage } from "./api_shapes.ts";
 import {
   describeInvalidOutage,
   validateOutages,
@@ -25,12 +26,11 @@ export interface SyncOptions {
   readonly since: Since;
   /** Shown in the report. */
   readonly baseUrl: string;
-  readonly dryRun: boolean;
+  /** `check` fetches and validates (skipping invalid records) and reports each site's devices. */
+  readonly mode: RunMode;
   readonly skipInvalid: boolean;
   readonly postEmpty: boolean;
   readonly concurrency: number;
-  /** `check`: fetch and validate, post nothing; sites report their device count. */
-  readonly checkOnly?: boolean;
 }
 
 /** The world the sync runs in. */
@@ -77,20 +77,21 @@ async function fetchOutages(
   counts: { fetched: number; invalid: number },
 ): Promise<FetchedOutages> {
   const body = await context.api.getOutages(context.signal);
+  const skipInvalid = options.skipInvalid || options.mode === "check";
   const { outages, invalid } = validateOutages(body);
   const fetched = (body as unknown[]).length;
   counts.fetched = fetched;
   counts.invalid = invalid.length;
-  const log = options.skipInvalid ? context.logger.warn : context.logger.error;
+  const log = skipInvalid ? context.logger.warn : context.logger.error;
   invalid.slice(0, MAX_INVALID_LOGGED).forEach((entry) =>
-    log(options.skipInvalid ? "skipping invalid outage" : "invalid outage", {
+    log(skipInvalid ? "skipping invalid outage" : "invalid outage", {
       detail: describeInvalidOutage(entry),
     })
   );
   if (invalid.length > MAX_INVALID_LOGGED) {
     log(`${invalid.length - MAX_INVALID_LOGGED} more invalid outages not listed`);
   }
-  if (invalid.length > 0 && !options.skipInvalid) {
+  if (invalid.length > 0 && !skipInvalid) {
     const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more invalid records)` : "";
     throw new ValidationError(
       `${
@@ -134,7 +135,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       logger.debug("site info fetched", { site: siteId, devices: site.devices.length });
       const fetched = await outagesResult;
       if (!fetched.ok) throw fetched.error;
-      if (options.checkOnly) {
+      if (options.mode === "check") {
         report.status = "checked";
         report.devices = site.devices.length;
         return report;
@@ -145,7 +146,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       report.droppedUnknownDevice = result.droppedUnknownDevice;
       const postWhere = `POST /site-outages/${encodeURIComponent(siteId)}`;
       validatePayload(result.payload, postWhere);
-      if (options.dryRun) {
+      if (options.mode === "dry-run") {
         report.status = "dry-run";
         report.payload = result.payload;
       } else if (result.payload.length === 0 && !options.postEmpty) {
@@ -169,7 +170,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
   await outagesResult;
   return {
     ok: sites.every((site) => site.status !== "failed"),
-    dryRun: options.dryRun,
+    dryRun: options.mode !== "sync",
     since: options.since.text,
     baseUrl: options.baseUrl,
     outagesFetched: counts.fetched,

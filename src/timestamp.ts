@@ -75,6 +75,9 @@ function isValidCanonical(text: string): boolean {
   return h0 * 10 + h1 <= 23 && mi0 <= 5 && s0 * 10 + s1 <= 60;
 }
 
+/** The problem of a text that does not even have the shape of a timestamp. */
+const NOT_RFC3339 = "not an RFC 3339 timestamp with offset";
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) {
     const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -91,7 +94,7 @@ function daysInMonth(year: number, month: number): number {
 export function rfc3339Problem(text: string): string | undefined {
   if (isValidCanonical(text)) return undefined;
   const m = RFC3339.exec(text);
-  if (m === null) return "not an RFC 3339 timestamp with offset";
+  if (m === null) return NOT_RFC3339;
   const year = +m[1], month = +m[2], day = +m[3];
   if (month < 1 || month > 12) return "month out of range";
   if (day < 1 || day > daysInMonth(year, month)) return "day of month out of range";
@@ -132,7 +135,8 @@ export interface Since {
 export function parseSince(text: string): Since {
   const problem = rfc3339Problem(text);
   if (problem !== undefined) {
-    throw new RangeError(`expected an RFC 3339 timestamp with offset, got "${text}" (${problem})`);
+    const detail = problem === NOT_RFC3339 ? "" : ` (${problem})`;
+    throw new RangeError(`expected an RFC 3339 timestamp with offset, got "${text}"${detail}`);
   }
   const instant = Temporal.Instant.from(text);
   const utc = instant.toString({ smallestUnit: "nanosecond" }); // YYYY-MM-DDTHH:MM:SS.fffffffffZ

@@ -7,7 +7,7 @@
 
 import { ValidationError } from "./errors.ts";
 import { isRfc3339, rfc3339Problem } from "./timestamp.ts";
-import type { EnhancedOutage, Outage, SiteInfo } from "./types.ts";
+import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
 
 /** A value quoted for an error message, cut short when long. */
 export function quote(value: unknown): string {

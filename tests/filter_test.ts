@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { ValidationError } from "../src/errors.ts";
 import { deviceNames, filterSiteOutages } from "../src/filter.ts";
 import { parseSince } from "../src/timestamp.ts";
-import type { EnhancedOutage, Outage, SiteInfo } from "../src/types.ts";
+import type { EnhancedOutage, Outage, SiteInfo } from "../src/api_shapes.ts";
 import { validateOutages, validateSiteInfo } from "../src/validate.ts";
 
 const dataDir = new URL("../src/mock/data/", import.meta.url);

@@ -5,7 +5,7 @@
 
 import type { OutageApi } from "../src/api.ts";
 import { ApiError } from "../src/errors.ts";
-import type { EnhancedOutage } from "../src/types.ts";
+import type { EnhancedOutage } from "../src/api_shapes.ts";
 
 const dataDir = new URL("../src/mock/data/", import.meta.url);
 

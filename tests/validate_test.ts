@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ValidationError } from "../src/errors.ts";
-import type { EnhancedOutage } from "../src/types.ts";
+import type { EnhancedOutage } from "../src/api_shapes.ts";
 import {
   describeInvalidOutage,
   enhancedOutageProblem,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { EnhancedOutage, Outage, SiteInfo } from "../types.ts";
+import type { EnhancedOutage, Outage, SiteInfo } from "../api_shapes.ts";
 import { rfc3339Problem } from "../timestamp.ts";
 import capturedOutages from "./data/outages.json" with { type: "json" };
 import capturedSite from "./data/site-info-norwich-pear-tree.json" with { type: "json" };

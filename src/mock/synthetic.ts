@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Device, EnhancedOutage, Outage, SiteInfo } from "../types.ts";
+import type { Device, EnhancedOutage, Outage, SiteInfo } from "../api_shapes.ts";
 import type { Dataset } from "./dataset.ts";
 import { createRandom, type Random } from "./random.ts";
 

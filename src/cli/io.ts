@@ -1,0 +1,40 @@
+/**
+ * The program's window on the world: everything a command reads or writes goes through a
+ * {@link CliIo}, which `main.ts` builds from real I/O and tests build in memory.
+ * @module
+ */
+
+import type { FileWriter } from "../atomic_file.ts";
+import type { RetryClock } from "../retry_policy.ts";
+
+/** What a command may use of the outside world. */
+export interface CliIo {
+  /** A real environment variable, or `undefined`. */
+  env(name: string): string | undefined;
+  /** A file's text, or `undefined` when it does not exist; throws for other failures. */
+  readTextFile(path: string): string | undefined;
+  /** Writes to standard output: the report, the help, the emulator's URL. */
+  stdout(text: string): void;
+  /** Writes to standard error: logs and usage errors. */
+  stderr(text: string): void;
+  /** Whether stderr is a terminal (colour is only used there). */
+  readonly stderrIsTerminal: boolean;
+  /** Aborted on SIGINT/SIGTERM, with an `Interrupted` reason. */
+  readonly signal: AbortSignal;
+  /** File writes, for `--metrics-file` only. */
+  readonly fs?: FileWriter;
+  /** The HTTP client (default: the global `fetch`). */
+  readonly fetch?: typeof fetch;
+  /** Time, waits and randomness for the retry policy (default: real ones). */
+  readonly clock?: RetryClock;
+  /** The program's version. */
+  readonly version: string;
+}
+
+/** A command of the program: its help text and how it runs. */
+export interface Command {
+  /** The text of `outage-sync COMMAND --help`. */
+  readonly help: string;
+  /** Runs the command with the words after its name; resolves to the exit code. */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}

@@ -1,0 +1,93 @@
+/**
+ * The dispatcher: `--version`, `--help`, and routing to a command module, loaded only when it
+ * runs. Usage errors from any command are printed here, in one shape, with exit code 2.
+ * @module
+ */
+
+import { renderOptions } from "../config/flags.ts";
+import { SYNC_OPTIONS } from "../config/sync_options.ts";
+import { UsageError } from "../errors.ts";
+import { ExitCode } from "../outcome.ts";
+import { EXIT_CODES_HELP } from "./help.ts";
+import type { CliIo, Command } from "./io.ts";
+
+/** The commands, each with its one-line summary and its module, loaded on use. */
+const COMMANDS: Readonly<Record<string, { usage: string; load(): Promise<Command> }>> = {
+  sync: {
+    usage: "[sync] [options]   sync outages to one or more sites (the default command)",
+    load: async () => (await import("./sync_command.ts")).syncCommand,
+  },
+  check: {
+    usage: "check [options]    check configuration and reach the API without posting",
+    load: async () => (await import("./sync_command.ts")).checkCommand,
+  },
+  "mock-api": {
+    usage: "mock-api [options] serve a local emulator of the API",
+    load: async () => (await import("./mock_api_command.ts")).mockApiCommand,
+  },
+  demo: {
+    usage: "demo [options]     run a sync against an in-process emulator and print the report",
+    load: async () => (await import("./demo_command.ts")).demoCommand,
+  },
+};
+
+/** `outage-sync --help`: the commands, the options of the default command, the exit codes. */
+export function mainHelp(): string {
+  const usage = Object.values(COMMANDS).map((command) => `  outage-sync ${command.usage}`);
+  return `outage-sync — keep per-site outage records in step with the KrakenFlex outage API
+
+Usage:
+${usage.join("\n")}
+  outage-sync --help | --version
+
+Run \`outage-sync COMMAND --help\` for what one command takes.
+
+Options of sync and check (flag > environment > .env > default):
+${renderOptions(SYNC_OPTIONS)}
+Output: the report on stdout (a line per site, or --json); logs on stderr.
+
+${EXIT_CODES_HELP}`;
+}
+
+function versionLine(io: CliIo): string {
+  return `outage-sync ${io.version} (${Deno.build.target})\n`;
+}
+
+/** The program: parses `args`, runs the command and returns the exit code. */
+export async function main(args: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = args;
+  const named = first !== undefined && !first.startsWith("-");
+  const name = named ? first : "sync";
+  const commandArgs = named ? rest : args;
+  if (first === "--version" || first === "-V") {
+    io.stdout(versionLine(io));
+    return ExitCode.ok;
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
+    io.stdout(mainHelp());
+    return ExitCode.ok;
+  }
+  try {
+    const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (entry === undefined) {
+      throw new UsageError(
+        `Unknown command "${name}"`,
+        `Commands: ${Object.keys(COMMANDS).join(", ")}. Run \`outage-sync --help\`.`,
+      );
+    }
+    if (named && commandArgs.includes("--version")) {
+      io.stdout(versionLine(io));
+      return ExitCode.ok;
+    }
+    const command = await entry.load();
+    if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
+      io.stdout(command.help);
+      return ExitCode.ok;
+    }
+    return await command.run(commandArgs, io);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`outage-sync: ${error.message}\n${error.hint}\n`);
+    return ExitCode.usage;
+  }
+}

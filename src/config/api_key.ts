@@ -1,0 +1,90 @@
+/**
+ * Where the API key comes from (SPEC §5): never a flag; `--api-key-file`, else
+ * `KRAKENFLEX_API_KEY` or `KRAKENFLEX_API_KEY_FILE` from the environment or `.env`. The key is
+ * trimmed, must be sendable in a header, and is never echoed in a message.
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import { Secret } from "../secret.ts";
+import type { ReadTextFile } from "./env_file.ts";
+import type { EnvLookup } from "./settings.ts";
+
+/** The key and where it came from (e.g. `KRAKENFLEX_API_KEY (.env)`), for hints after a 403. */
+export interface ApiKey {
+  readonly key: Secret;
+  readonly source: string;
+}
+
+/** The variable that holds the key itself. */
+export const KEY_VARIABLE = "KRAKENFLEX_API_KEY";
+/** The variable that names a file holding the key. */
+export const KEY_FILE_VARIABLE = "KRAKENFLEX_API_KEY_FILE";
+
+/** Characters that can go in an HTTP header value. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+function checkKey(key: string, from: string): Secret {
+  if (key === "") {
+    throw new UsageError(
+      `The API key is empty: ${from}`,
+      "Put the key in KRAKENFLEX_API_KEY (environment or .env) or in a file named by --api-key-file.",
+    );
+  }
+  if (!HEADER_SAFE.test(key)) {
+    throw new UsageError(
+      `The API key from ${from} contains spaces or characters that cannot be sent in an HTTP header`,
+      "Check that the whole key, and only the key, was copied.",
+    );
+  }
+  return new Secret(key);
+}
+
+function fromFile(path: string, from: string, readTextFile: ReadTextFile): ApiKey {
+  let text: string | undefined;
+  try {
+    text = readTextFile(path);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read the API key file "${path}" (${from}): ${
+        error instanceof Error ? error.name : "error"
+      }`,
+      "Check the file's path and permissions.",
+    );
+  }
+  if (text === undefined) {
+    throw new UsageError(
+      `Cannot read the API key file "${path}" (${from}): no such file`,
+      "Check the path.",
+    );
+  }
+  const source = `the API key file "${path}"`;
+  return { key: checkKey(text.trim(), source), source };
+}
+
+/**
+ * The API key: the file named by `--api-key-file` (`flagFile`) wins; otherwise, at the same level,
+ * `KRAKENFLEX_API_KEY` wins over `KRAKENFLEX_API_KEY_FILE`, and the real environment over `.env`.
+ */
+export function readApiKey(
+  flagFile: string | undefined,
+  lookup: EnvLookup,
+  readTextFile: ReadTextFile,
+): ApiKey {
+  if (flagFile !== undefined) return fromFile(flagFile, "--api-key-file", readTextFile);
+  const key = lookup(KEY_VARIABLE);
+  const file = lookup(KEY_FILE_VARIABLE);
+  if (
+    key !== undefined && (file === undefined || key.from === "environment" || file.from === ".env")
+  ) {
+    const source = `${KEY_VARIABLE} (${key.from})`;
+    return { key: checkKey(key.text, source), source };
+  }
+  if (file !== undefined) {
+    return fromFile(file.text, `${KEY_FILE_VARIABLE} (${file.from})`, readTextFile);
+  }
+  throw new UsageError(
+    "No API key: KRAKENFLEX_API_KEY is not set",
+    "Set KRAKENFLEX_API_KEY in the environment or in .env, or name a key file with --api-key-file.",
+  );
+}

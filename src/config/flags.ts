@@ -1,0 +1,241 @@
+/**
+ * Command-line flags for every command: option tables declared once — flag, short flag,
+ * environment variable, default, parser, help line — and what is derived from them: strict
+ * parsing with a "did you mean" hint, the help lines, and the value parsers' shared messages.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UsageError } from "../errors.ts";
+
+interface CommonSpec {
+  /** The long flag without its dashes; absent for a setting read from the environment only. */
+  readonly flag?: string;
+  /** A one-letter short flag. */
+  readonly short?: string;
+  /** The environment variable (real environment, then `.env`) that sets it when the flag is absent. */
+  readonly env?: string;
+  /** The help line. */
+  readonly help: string;
+}
+
+/** A switch: given or not. */
+export interface BooleanSpec extends CommonSpec {
+  readonly type: "boolean";
+}
+
+/** A flag that takes one value (given twice, it is a usage error). */
+export interface ValueSpec<T, D extends string | undefined = string | undefined>
+  extends CommonSpec {
+  readonly type: "string";
+  /** The value's placeholder in help, e.g. `SECONDS`. */
+  readonly valueName: string;
+  /** The value when nothing sets it, as text: shown in help and parsed like a given value. */
+  readonly default: D;
+  /** Turns text into the value; throws a {@link UsageError} naming `from` when it cannot. */
+  readonly parse: (text: string, from: string) => T;
+}
+
+/**
+ * A repeatable flag: each text given is parsed on its own (the environment variable and the default
+ * count as one text each).
+ */
+export interface ListSpec<T> extends Omit<ValueSpec<T, string | undefined>, "type"> {
+  readonly type: "list";
+}
+
+/** One entry of an option table. */
+export type OptionSpec = BooleanSpec | ValueSpec<unknown> | ListSpec<unknown>;
+
+/** An option table: every option of a command, by name. */
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+/** Declares a value option, keeping its value type and whether it has a default. */
+export function valueOption<T, const D extends string | undefined>(
+  spec: ValueSpec<T, D>,
+): ValueSpec<T, D> {
+  return spec;
+}
+
+/** Declares a repeatable option. */
+export function listOption<T>(spec: Omit<ListSpec<T>, "type">): ListSpec<T> {
+  return { type: "list", ...spec };
+}
+
+/** Declares a switch. */
+export function booleanOption(spec: Omit<BooleanSpec, "type">): BooleanSpec {
+  return { type: "boolean", ...spec };
+}
+
+/** The flags as given: every value flag's texts in order, and the switches that were given. */
+export interface GivenFlags {
+  readonly values: ReadonlyMap<string, readonly string[]>;
+  readonly switches: ReadonlySet<string>;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known name closest to `name`, when one is close enough to be a likely typo. */
+export function closestName(name: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, name.length / 3) ? best : undefined;
+}
+
+/**
+ * Parses `args` strictly against `table` (no positionals, no unknown flags). A value flag that is
+ * not a `list` may be given once. Errors are {@link UsageError}s with a one-line hint that names
+ * `outage-sync COMMAND --help`, and the closest known flag for an unknown one.
+ */
+export function parseFlags(
+  args: readonly string[],
+  table: OptionTable,
+  command: string,
+): GivenFlags {
+  const config: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> =
+    {};
+  const byFlag = new Map<string, OptionSpec>();
+  for (const spec of Object.values(table)) {
+    if (spec.flag === undefined) continue;
+    byFlag.set(spec.flag, spec);
+    config[spec.flag] = spec.type === "boolean"
+      ? { type: "boolean", multiple: true, short: spec.short }
+      : { type: "string", multiple: true, short: spec.short };
+  }
+  const help = `Run \`outage-sync ${command} --help\` for the options.`;
+  let parsed: Record<string, (string | boolean)[] | undefined>;
+  try {
+    parsed = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: false })
+      .values as Record<string, (string | boolean)[] | undefined>;
+  } catch (error) {
+    throw flagError(error, [...byFlag.keys()], help);
+  }
+  const values = new Map<string, readonly string[]>();
+  const switches = new Set<string>();
+  for (const [flag, given] of Object.entries(parsed)) {
+    const spec = byFlag.get(flag);
+    if (given === undefined || spec === undefined) continue;
+    if (spec.type === "boolean") {
+      switches.add(flag);
+      continue;
+    }
+    const texts = given as string[];
+    if (spec.type === "string" && texts.length > 1) {
+      throw new UsageError(
+        `Option "--${flag}" is given ${texts.length} times: ${
+          texts.map((text) => JSON.stringify(text)).join(", ")
+        }`,
+        `Give it once. ${help}`,
+      );
+    }
+    values.set(flag, texts);
+  }
+  return { values, switches };
+}
+
+/** node:util's parse error as a one-line {@link UsageError}. */
+function flagError(error: unknown, known: readonly string[], help: string): UsageError {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const flag = /'(-[^']*)'/.exec(text)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
+    const near = closestName(flag.replace(/^-+/, "").split("=")[0], known);
+    return new UsageError(
+      `Unknown option "${flag}"`,
+      near === undefined ? help : `Did you mean "--${near}"? ${help}`,
+    );
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const value = /'([^']*)'/.exec(text)?.[1] ?? "";
+    return new UsageError(`Unexpected argument "${value}"`, help);
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== undefined) {
+    const name = flag.split(" ")[0];
+    return new UsageError(
+      `Option "${name}" ${
+        /argument missing|ambiguous/.test(text) ? "needs a value" : "takes no value"
+      }`,
+      help,
+    );
+  }
+  return new UsageError(text.split(". ")[0], help);
+}
+
+/** The shape of a number option. */
+export interface NumberShape {
+  readonly integer: boolean;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A parser of plain decimal numbers (no sign, exponent or hex) within `shape`'s range. */
+export function numberParser(shape: NumberShape): (text: string, from: string) => number {
+  const pattern = shape.integer ? /^\d+$/ : /^(\d+(\.\d+)?|\.\d+)$/;
+  return (text, from) => {
+    const value = Number(text);
+    if (!pattern.test(text) || !(value >= shape.min && value <= shape.max)) {
+      const kind = shape.integer ? "a whole number" : "a number";
+      throw new UsageError(
+        `Cannot parse ${from}: expected ${kind} from ${shape.min} to ${shape.max}, got "${text}"`,
+      );
+    }
+    return value;
+  };
+}
+
+/** A parser that accepts one of `choices`. */
+export function choiceParser<const C extends string>(
+  choices: readonly C[],
+): (text: string, from: string) => C {
+  return (text, from) => {
+    if ((choices as readonly string[]).includes(text)) return text as C;
+    const listed = choices.map((choice) => `"${choice}"`);
+    const expected = listed.length === 2
+      ? `${listed[0]} or ${listed[1]}`
+      : `one of ${listed.join(", ")}`;
+    throw new UsageError(`Cannot parse ${from}: expected ${expected}, got "${text}"`);
+  };
+}
+
+/** How a flag is written in help: `-q, --quiet` or `    --since RFC3339`. */
+function flagText(spec: OptionSpec): string {
+  if (spec.flag === undefined) return "";
+  const long = spec.type === "boolean" ? `--${spec.flag}` : `--${spec.flag} ${spec.valueName}`;
+  return spec.short === undefined ? `    ${long}` : `-${spec.short}, ${long}`;
+}
+
+/**
+ * The help lines of a table: a line per option with its flag and help, and under it, when it has
+ * them, its default and environment variable. Settings with no flag list their variable.
+ */
+export function renderOptions(table: OptionTable, indent = "  "): string {
+  const width = 26;
+  const lines: string[] = [];
+  for (const spec of Object.values(table)) {
+    const head = spec.flag === undefined ? (spec.env ?? "") : flagText(spec);
+    lines.push(`${indent}${head.padEnd(width - 1)} ${spec.help}`.trimEnd());
+    const notes: string[] = [];
+    if (spec.type !== "boolean" && spec.default !== undefined) {
+      notes.push(`default: ${spec.default}`);
+    }
+    if (spec.env !== undefined && spec.flag !== undefined) notes.push(`env: ${spec.env}`);
+    if (notes.length > 0) lines.push(`${indent}${" ".repeat(width)}${notes.join("; ")}`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,117 @@
+/**
+ * The configuration of `sync` and `check` (SPEC §5), resolved by a pure function of the arguments,
+ * an environment look-up and a file reader, from the option table in `sync_options.ts`.
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import type { LogFormat, LogLevel } from "../logger.ts";
+import type { RunMode } from "../outcome.ts";
+import type { Secret } from "../secret.ts";
+import type { Since } from "../timestamp.ts";
+import { readApiKey } from "./api_key.ts";
+import { readEnvFile, type ReadTextFile } from "./env_file.ts";
+import { parseFlags } from "./flags.ts";
+import { createSettings, type EnvLookup } from "./settings.ts";
+import { SYNC_OPTIONS } from "./sync_options.ts";
+
+/** Everything `sync` and `check` need, resolved and validated. */
+export interface SyncConfig {
+  /** `sync` posts; `dry-run` computes and reports; `check` fetches and validates only. */
+  readonly mode: RunMode;
+  readonly sites: readonly string[];
+  readonly since: Since;
+  /** The base URL, its path ending in `/` so that endpoint paths resolve under it. */
+  readonly baseUrl: URL;
+  readonly apiKey: Secret;
+  /** Where the key came from, e.g. `KRAKENFLEX_API_KEY (.env)`, for hints; never the key. */
+  readonly apiKeySource: string;
+  readonly json: boolean;
+  readonly skipInvalid: boolean;
+  readonly postEmpty: boolean;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly deadlineMs: number;
+  readonly concurrency: number;
+  readonly maxResponseBytes: number;
+  readonly logFormat: LogFormat;
+  readonly logLevel: LogLevel;
+  /** Whether the environment asks for no colour (`NO_COLOR`, any value). */
+  readonly noColor: boolean;
+  readonly metricsFile: string | undefined;
+}
+
+/** Where configuration comes from: the real environment and the file system, injected. */
+export interface ConfigSources {
+  /** A real environment variable, or `undefined`. */
+  env(name: string): string | undefined;
+  /** A file's text, or `undefined` when it does not exist; throws for other failures. */
+  readonly readTextFile: ReadTextFile;
+}
+
+/** Which command the configuration is for. */
+export interface ResolveOptions {
+  /** Named in hints (`outage-sync check --help`); `check` sets the mode to `check`. */
+  readonly command: "sync" | "check" | "demo";
+}
+
+/**
+ * Resolves the configuration of `sync` and `check` from their arguments (after the command name).
+ * Throws {@link UsageError} for anything wrong, before any request is made.
+ */
+export function resolveSyncConfig(
+  args: readonly string[],
+  sources: ConfigSources,
+  options: ResolveOptions = { command: "sync" },
+): SyncConfig {
+  const o = SYNC_OPTIONS;
+  const flags = parseFlags(args, o, options.command);
+  const envFlag = flags.values.get("env-file")?.[0]?.trim();
+  const dotEnv = readEnvFile(envFlag, sources.readTextFile);
+  const lookup: EnvLookup = (name) => {
+    const real = sources.env(name);
+    if (real !== undefined) return { text: real.trim(), from: "environment" };
+    const fromFile = dotEnv.get(name);
+    return fromFile === undefined ? undefined : { text: fromFile, from: ".env" };
+  };
+  const settings = createSettings(flags, lookup);
+
+  const sites = [...new Set(settings.list(o.site).flat())];
+  const since = settings.value(o.since);
+  const baseUrl = settings.value(o.baseUrl);
+  const timeoutS = settings.value(o.timeout);
+  const maxAttempts = settings.value(o.maxAttempts);
+  const deadlineS = settings.value(o.deadline);
+  const concurrency = settings.value(o.concurrency);
+  const maxResponseMb = settings.value(o.maxResponseMb);
+  const logFormat = settings.value(o.logFormat);
+  if (settings.given(o.quiet) && settings.given(o.verbose)) {
+    throw new UsageError(`Cannot combine "--quiet" and "--verbose"`);
+  }
+  const level = settings.value(o.logLevel);
+  const logLevel = settings.given(o.quiet) ? "error" : settings.given(o.verbose) ? "debug" : level;
+  const metricsFile = settings.value(o.metricsFile);
+  const flagKeyFile = flags.values.get("api-key-file")?.[0]?.trim();
+  const apiKey = readApiKey(flagKeyFile, lookup, sources.readTextFile);
+
+  return {
+    mode: options.command === "check" ? "check" : settings.given(o.dryRun) ? "dry-run" : "sync",
+    sites,
+    since,
+    baseUrl,
+    apiKey: apiKey.key,
+    apiKeySource: apiKey.source,
+    json: settings.given(o.json),
+    skipInvalid: settings.given(o.skipInvalid),
+    postEmpty: settings.given(o.postEmpty),
+    timeoutMs: Math.round(timeoutS * 1000),
+    maxAttempts,
+    deadlineMs: Math.round(deadlineS * 1000),
+    concurrency,
+    maxResponseBytes: Math.round(maxResponseMb * 1024 * 1024),
+    logFormat,
+    logLevel,
+    noColor: sources.env("NO_COLOR") !== undefined,
+    metricsFile,
+  };
+}

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Route, ScriptedResponse } from "../src/mock/handler.ts";
+import type { Route, ScriptedResponse } from "../src/mock/scripts.ts";
 import { type MockServer, startMockServer } from "../src/mock/server.ts";
 import { realExpected } from "./helpers.ts";
 import { runMain } from "./in_process.ts";

@@ -33,194 +33,186 @@ async function requestLog(url: string): Promise<RequestLogEntry[]> {
 }
 
 Deno.test("mock server: the API over HTTP", async (t) => {
-  const server = await startMockServer({ apiKey: KEY });
+  await using server = await startMockServer({ apiKey: KEY });
   const headers = { "x-api-key": KEY };
-  try {
-    await t.step("it listens on a free loopback port", () => {
-      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.ok(server.port > 0);
-      assert.equal(server.url, `http://127.0.0.1:${server.port}`);
+  await t.step("it listens on a free loopback port", () => {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(server.port > 0);
+    assert.equal(server.url, `http://127.0.0.1:${server.port}`);
+  });
+
+  for (const prefix of ["", PREFIX]) {
+    await t.step(`GET ${prefix}/outages → 200 with the captured body`, async () => {
+      const response = await fetch(`${server.url}${prefix}/outages`, { headers });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
+      assert.equal(response.headers.get("content-length"), String(OUTAGES_TEXT.length));
+      assert.equal(await response.text(), OUTAGES_TEXT);
     });
 
-    for (const prefix of ["", PREFIX]) {
-      await t.step(`GET ${prefix}/outages → 200 with the captured body`, async () => {
-        const response = await fetch(`${server.url}${prefix}/outages`, { headers });
-        assert.equal(response.status, 200);
-        assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
-        assert.equal(response.headers.get("content-length"), String(OUTAGES_TEXT.length));
-        assert.equal(await response.text(), OUTAGES_TEXT);
+    await t.step(`GET ${prefix}/site-info/norwich-pear-tree → 200`, async () => {
+      const response = await fetch(`${server.url}${prefix}/site-info/norwich-pear-tree`, {
+        headers,
       });
-
-      await t.step(`GET ${prefix}/site-info/norwich-pear-tree → 200`, async () => {
-        const response = await fetch(`${server.url}${prefix}/site-info/norwich-pear-tree`, {
-          headers,
-        });
-        assert.equal(response.status, 200);
-        assert.equal(await response.text(), SITE_TEXT);
-      });
-
-      await t.step(`POST ${prefix}/site-outages with the real expected file → 200 {}`, async () => {
-        const response = await fetch(`${server.url}${prefix}/site-outages/norwich-pear-tree`, {
-          method: "POST",
-          headers: { ...headers, "content-type": "application/json" },
-          body: EXPECTED_TEXT,
-        });
-        assert.equal(response.status, 200);
-        assert.deepEqual(await response.json(), {});
-      });
-    }
-
-    await t.step("a missing or wrong key → 403 {message}", async () => {
-      for (const init of [{}, { headers: { "x-api-key": "nope" } }]) {
-        const response = await fetch(`${server.url}${PREFIX}/outages`, init);
-        assert.equal(response.status, 403);
-        assert.deepEqual(await response.json(), {
-          message: "You do not have the required permissions to make this request.",
-        });
-      }
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), SITE_TEXT);
     });
 
-    await t.step("an unknown site or path → 404 {message}", async () => {
-      for (const path of ["/site-info/kingfisher", "/site-outages", "/outage"]) {
-        const response = await fetch(`${server.url}${PREFIX}${path}`, { headers });
-        assert.equal(response.status, 404, path);
-        assert.deepEqual(await response.json(), {
-          message: "You have requested a resource that does not exist.",
-        });
-      }
-    });
-
-    await t.step("a payload that is not exactly right → 400 {message}", async () => {
-      const payload = JSON.parse(EXPECTED_TEXT).slice(2);
-      const response = await fetch(`${server.url}/site-outages/norwich-pear-tree`, {
+    await t.step(`POST ${prefix}/site-outages with the real expected file → 200 {}`, async () => {
+      const response = await fetch(`${server.url}${prefix}/site-outages/norwich-pear-tree`, {
         method: "POST",
-        headers: { ...headers, "content-type": "application/json; charset=utf-8" },
-        body: JSON.stringify(payload),
+        headers: { ...headers, "content-type": "application/json" },
+        body: EXPECTED_TEXT,
       });
-      assert.equal(response.status, 400);
-      assert.deepEqual(await response.json(), {
-        message: "We cannot process your request because it doesn't match the required format.",
-      });
-    });
-
-    await t.step("GET /__mock/requests shows the log, never the key", async () => {
-      const log = await requestLog(server.url);
-      assert.equal(log.length, 12);
-      assert.deepEqual(
-        log.map((e) => `${e.method} ${e.path} ${e.status}`).slice(0, 3),
-        [
-          "GET /outages 200",
-          "GET /site-info/norwich-pear-tree 200",
-          "POST /site-outages/norwich-pear-tree 200",
-        ],
-      );
-      assert.deepEqual(log[2].body, JSON.parse(EXPECTED_TEXT));
-      assert.equal(log[6].keyPresent, false);
-      assert.equal(log[7].keyPresent, true);
-      assert.match(log[11].note ?? "", /2 expected element\(s\) missing/);
-      assert.ok(!JSON.stringify(log).includes(KEY));
-      assert.deepEqual(server.api.requests(), log);
-    });
-
-    await t.step("POST /__mock/reset clears the log", async () => {
-      server.api.script("GET /outages", [500]);
-      const response = await fetch(`${server.url}/__mock/reset`, { method: "POST" });
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), {});
-      assert.deepEqual(await requestLog(server.url), []);
-      const outages = await fetch(`${server.url}/outages`, { headers });
-      assert.equal(outages.status, 200, "the script was cleared too");
-      await outages.body?.cancel();
     });
-  } finally {
-    await server.close();
   }
+
+  await t.step("a missing or wrong key → 403 {message}", async () => {
+    for (const init of [{}, { headers: { "x-api-key": "nope" } }]) {
+      const response = await fetch(`${server.url}${PREFIX}/outages`, init);
+      assert.equal(response.status, 403);
+      assert.deepEqual(await response.json(), {
+        message: "You do not have the required permissions to make this request.",
+      });
+    }
+  });
+
+  await t.step("an unknown site or path → 404 {message}", async () => {
+    for (const path of ["/site-info/kingfisher", "/site-outages", "/outage"]) {
+      const response = await fetch(`${server.url}${PREFIX}${path}`, { headers });
+      assert.equal(response.status, 404, path);
+      assert.deepEqual(await response.json(), {
+        message: "You have requested a resource that does not exist.",
+      });
+    }
+  });
+
+  await t.step("a payload that is not exactly right → 400 {message}", async () => {
+    const payload = JSON.parse(EXPECTED_TEXT).slice(2);
+    const response = await fetch(`${server.url}/site-outages/norwich-pear-tree`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify(payload),
+    });
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), {
+      message: "We cannot process your request because it doesn't match the required format.",
+    });
+  });
+
+  await t.step("GET /__mock/requests shows the log, never the key", async () => {
+    const log = await requestLog(server.url);
+    assert.equal(log.length, 12);
+    assert.deepEqual(
+      log.map((e) => `${e.method} ${e.path} ${e.status}`).slice(0, 3),
+      [
+        "GET /outages 200",
+        "GET /site-info/norwich-pear-tree 200",
+        "POST /site-outages/norwich-pear-tree 200",
+      ],
+    );
+    assert.deepEqual(log[2].body, JSON.parse(EXPECTED_TEXT));
+    assert.equal(log[6].keyPresent, false);
+    assert.equal(log[7].keyPresent, true);
+    assert.match(log[11].note ?? "", /2 expected element\(s\) missing/);
+    assert.ok(!JSON.stringify(log).includes(KEY));
+    assert.deepEqual(server.api.requests(), log);
+  });
+
+  await t.step("POST /__mock/reset clears the log", async () => {
+    server.api.script("GET /outages", [500]);
+    const response = await fetch(`${server.url}/__mock/reset`, { method: "POST" });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {});
+    assert.deepEqual(await requestLog(server.url), []);
+    const outages = await fetch(`${server.url}/outages`, { headers });
+    assert.equal(outages.status, 200, "the script was cleared too");
+    await outages.body?.cancel();
+  });
 });
 
 Deno.test("mock server: faults as a client sees them", async (t) => {
-  const server = await startMockServer({ apiKey: KEY });
+  await using server = await startMockServer({ apiKey: KEY });
   const headers = { "x-api-key": KEY };
   const outages = `${server.url}${PREFIX}/outages`;
-  try {
-    await t.step("hang: the client's AbortSignal ends the request", async () => {
-      server.api.script("GET /outages", ["hang"]);
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), 50);
-      await assert.rejects(
-        fetch(outages, { headers, signal: controller.signal }),
-        (error: unknown) => error instanceof DOMException && error.name === "AbortError",
-      );
-      clearTimeout(timer);
-      // The server notices the closed connection shortly after.
-      for (let i = 0; i < 100 && server.api.requests().at(-1)?.note === undefined; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const entry = server.api.requests().at(-1);
-      assert.equal(entry?.status, null);
-      assert.equal(entry?.note, "the client went away while the request hung");
-    });
+  await t.step("hang: the client's AbortSignal ends the request", async () => {
+    server.api.script("GET /outages", ["hang"]);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 50);
+    await assert.rejects(
+      fetch(outages, { headers, signal: controller.signal }),
+      (error: unknown) => error instanceof DOMException && error.name === "AbortError",
+    );
+    clearTimeout(timer);
+    // The server notices the closed connection shortly after.
+    for (let i = 0; i < 100 && server.api.requests().at(-1)?.note === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const entry = server.api.requests().at(-1);
+    assert.equal(entry?.status, null);
+    assert.equal(entry?.note, "the client went away while the request hung");
+  });
 
-    await t.step("reset: status line, then the body fails", async () => {
-      server.api.script("GET /outages", ["reset"]);
-      const response = await fetch(outages, { headers });
-      assert.equal(response.status, 200);
-      assert.equal(response.headers.get("content-length"), null);
-      const error = await bodyError(response);
-      assert.ok(error instanceof TypeError, String(error));
-    });
+  await t.step("reset: status line, then the body fails", async () => {
+    server.api.script("GET /outages", ["reset"]);
+    const response = await fetch(outages, { headers });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-length"), null);
+    const error = await bodyError(response);
+    assert.ok(error instanceof TypeError, String(error));
+  });
 
-    await t.step("truncate: the full Content-Length, then the body fails", async () => {
-      server.api.script("GET /outages", ["truncate"]);
-      const response = await fetch(outages, { headers });
-      assert.equal(response.status, 200);
-      assert.equal(response.headers.get("content-length"), String(OUTAGES_TEXT.length));
-      assert.ok(await bodyError(response) instanceof TypeError);
-    });
+  await t.step("truncate: the full Content-Length, then the body fails", async () => {
+    server.api.script("GET /outages", ["truncate"]);
+    const response = await fetch(outages, { headers });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-length"), String(OUTAGES_TEXT.length));
+    assert.ok(await bodyError(response) instanceof TypeError);
+  });
 
-    await t.step("malformed: 200 with a body that is not JSON", async () => {
-      server.api.script("GET /outages", ["malformed"]);
-      const response = await fetch(outages, { headers });
-      assert.equal(response.status, 200);
-      await assert.rejects(response.json(), SyntaxError);
-    });
+  await t.step("malformed: 200 with a body that is not JSON", async () => {
+    server.api.script("GET /outages", ["malformed"]);
+    const response = await fetch(outages, { headers });
+    assert.equal(response.status, 200);
+    await assert.rejects(response.json(), SyntaxError);
+  });
 
-    await t.step("redirect: a 3xx naming another origin", async () => {
-      server.api.script("GET /outages", [{ kind: "redirect", location: "http://127.0.0.2:1/x" }]);
-      const response = await fetch(outages, { headers, redirect: "manual" });
-      assert.equal(response.status, 302);
-      assert.equal(response.headers.get("location"), "http://127.0.0.2:1/x");
-      await response.body?.cancel();
-    });
+  await t.step("redirect: a 3xx naming another origin", async () => {
+    server.api.script("GET /outages", [{ kind: "redirect", location: "http://127.0.0.2:1/x" }]);
+    const response = await fetch(outages, { headers, redirect: "manual" });
+    assert.equal(response.status, 302);
+    assert.equal(response.headers.get("location"), "http://127.0.0.2:1/x");
+    await response.body?.cancel();
+  });
 
-    await t.step("a scripted status with a delay", async () => {
-      server.api.script("GET /site-info", [{ kind: "status", status: 503, delayMs: 30 }]);
-      const start = performance.now();
-      const response = await fetch(`${server.url}/site-info/norwich-pear-tree`, { headers });
-      assert.ok(performance.now() - start >= 25);
-      assert.equal(response.status, 503);
-      assert.deepEqual(await response.json(), { message: "Scripted status 503." });
-    });
+  await t.step("a scripted status with a delay", async () => {
+    server.api.script("GET /site-info", [{ kind: "status", status: 503, delayMs: 30 }]);
+    const start = performance.now();
+    const response = await fetch(`${server.url}/site-info/norwich-pear-tree`, { headers });
+    assert.ok(performance.now() - start >= 25);
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), { message: "Scripted status 503." });
+  });
 
-    await t.step("every faulted request is in the log", () => {
-      assert.deepEqual(
-        server.api.requests().map((e) => [e.fault, e.status]),
-        [
-          ["script:hang", null],
-          ["script:reset", null],
-          ["script:truncate", 200],
-          ["script:malformed", 200],
-          ["script:redirect", 302],
-          ["script:status", 503],
-        ],
-      );
-    });
-  } finally {
-    await server.close();
-  }
+  await t.step("every faulted request is in the log", () => {
+    assert.deepEqual(
+      server.api.requests().map((e) => [e.fault, e.status]),
+      [
+        ["script:hang", null],
+        ["script:reset", null],
+        ["script:truncate", 200],
+        ["script:malformed", 200],
+        ["script:redirect", 302],
+        ["script:status", 503],
+      ],
+    );
+  });
 });
 
 Deno.test("mock server: close() ends hanging requests and leaks nothing", async () => {
-  const server = await startMockServer({ apiKey: KEY, latencyMs: 5 });
+  await using server = await startMockServer({ apiKey: KEY, latencyMs: 5 });
   server.api.script("GET /outages", ["hang"]);
   server.api.script("GET /site-info", [{ kind: "normal", delayMs: 60_000 }]);
   const hanging = fetch(`${server.url}/outages`, { headers: { "x-api-key": KEY } });
@@ -247,10 +239,18 @@ Deno.test("mock server: close() ends hanging requests and leaks nothing", async 
 });
 
 Deno.test("mock server: a taken port is refused", async () => {
-  const first = await startMockServer({ apiKey: KEY });
-  try {
-    await assert.rejects(startMockServer({ apiKey: KEY, port: first.port }), Deno.errors.AddrInUse);
-  } finally {
-    await first.close();
+  await using first = await startMockServer({ apiKey: KEY });
+  await assert.rejects(startMockServer({ apiKey: KEY, port: first.port }), Deno.errors.AddrInUse);
+});
+
+Deno.test("mock server: `await using` closes it at the end of the scope", async () => {
+  let url: string;
+  {
+    await using server = await startMockServer({ apiKey: KEY });
+    url = server.url;
+    const response = await fetch(`${url}/__mock/requests`);
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
   }
+  await assert.rejects(fetch(`${url}/__mock/requests`), TypeError);
 });

@@ -3,7 +3,8 @@
  * @module
  */
 
-import { createMockApi, type MockApi, type MockApiOptions, MockConnectionDrop } from "./handler.ts";
+import { createMockApi, type MockApi, type MockApiOptions } from "./handler.ts";
+import { MockConnectionDrop } from "./responses.ts";
 
 /** How to start the emulator's server. */
 export interface MockServerOptions extends MockApiOptions {
@@ -21,6 +22,8 @@ export interface MockServer {
   readonly api: MockApi;
   /** Ends hanging and delayed requests, stops listening and waits for every connection to end. */
   close(): Promise<void>;
+  /** Calls {@link MockServer.close}, so that `await using server = ...` closes it at scope exit. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -46,17 +49,19 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   }, (request) => api.handle(request));
   const addr = await listening.promise;
   let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      api.close();
+      await server.shutdown();
+      await server.finished;
+    })();
+    return closed;
+  };
   return {
     url: `http://127.0.0.1:${addr.port}`,
     port: addr.port,
     api,
-    close(): Promise<void> {
-      closed ??= (async () => {
-        api.close();
-        await server.shutdown();
-        await server.finished;
-      })();
-      return closed;
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

@@ -114,9 +114,12 @@ export function parseFlags(
   for (const spec of Object.values(table)) {
     if (spec.flag === undefined) continue;
     byFlag.set(spec.flag, spec);
-    config[spec.flag] = spec.type === "boolean"
-      ? { type: "boolean", multiple: true, short: spec.short }
-      : { type: "string", multiple: true, short: spec.short };
+    // node:util's parseArgs rejects a `short` property that is present but undefined.
+    config[spec.flag] = {
+      type: spec.type === "boolean" ? "boolean" : "string",
+      multiple: true,
+      ...(spec.short === undefined ? {} : { short: spec.short }),
+    };
   }
   const help = `Run \`outage-sync ${command} --help\` for the options.`;
   let parsed: Record<string, (string | boolean)[] | undefined>;

@@ -1,0 +1,205 @@
+/**
+ * The `GET /outages` body, read record by record into a validated {@link OutageFeed}: valid outages
+ * kept (`id`, `begin`, `end` only), invalid records counted, the first few kept for the log. The
+ * body is never turned into one big array of values, so its memory is the text plus the valid
+ * outages, whatever the body holds, and no body under the size cap can crash the process.
+ *
+ * The API's own shape — `{"id":"…","begin":"…","end":"…"}` with plain strings — takes a sticky
+ * pattern that reads a record in one step (faster than `JSON.parse` and the guards together,
+ * docs/benchmarks.md); anything else is read member by member with `json_scan.ts`, as `JSON.parse`
+ * would read it (escapes decoded, the last of duplicate keys wins, extra members skipped unbuilt).
+ * @module
+ */
+
+import type { Outage } from "./api_shapes.ts";
+import { JsonSyntaxError, scanString, scanValue, skipWhitespace } from "./json_scan.ts";
+import { isRfc3339 } from "./timestamp.ts";
+import { type InvalidOutage, outageProblem } from "./validate.ts";
+
+/** How many invalid records a feed keeps, with their problems, for the log and the error. */
+export const INVALID_SAMPLES = 100;
+
+/** A validated `GET /outages` body. */
+export interface OutageFeed {
+  /** The valid outages, in body order. */
+  readonly outages: readonly Outage[];
+  /** How many records the body held, valid or not. */
+  readonly total: number;
+  /** How many of them were invalid. */
+  readonly invalidCount: number;
+  /** The first {@link INVALID_SAMPLES} invalid records, with their index and problem. */
+  readonly invalidSamples: readonly InvalidOutage[];
+}
+
+/** The body is JSON, but not an array of records: what it is instead. */
+export class NotAnArrayError extends Error {
+  override name = "NotAnArrayError";
+}
+
+/** A feed built from records already parsed (a test's stub, say), with the same rules. */
+export function feedFromRecords(records: readonly unknown[]): OutageFeed {
+  const builder = new FeedBuilder();
+  for (const record of records) builder.add(record);
+  return builder.feed();
+}
+
+class FeedBuilder {
+  readonly outages: Outage[] = [];
+  readonly samples: InvalidOutage[] = [];
+  total = 0;
+  invalid = 0;
+
+  /** Adds a record of the API's own shape, already known to hold three plain strings. */
+  addPlain(id: string, begin: string, end: string): void {
+    if (isRfc3339(begin) && isRfc3339(end)) {
+      this.total++;
+      this.outages.push({ id, begin, end });
+    } else {
+      this.add({ id, begin, end });
+    }
+  }
+
+  /** Adds any record: kept as `{id, begin, end}` when valid, counted when not. */
+  add(record: unknown): void {
+    const problem = outageProblem(record);
+    if (problem === undefined) {
+      this.total++;
+      const { id, begin, end } = record as Outage;
+      this.outages.push({ id, begin, end });
+    } else {
+      this.addInvalid(problem);
+    }
+  }
+
+  /** Counts an invalid record; its problem is only worded while samples are still kept. */
+  addInvalid(problem: string | (() => string)): void {
+    const index = this.total++;
+    this.invalid++;
+    if (this.samples.length < INVALID_SAMPLES) {
+      this.samples.push({ index, problem: typeof problem === "string" ? problem : problem() });
+    }
+  }
+
+  feed(): OutageFeed {
+    return {
+      outages: this.outages,
+      total: this.total,
+      invalidCount: this.invalid,
+      invalidSamples: this.samples,
+    };
+  }
+}
+
+const PLAIN = String.raw`"([^"\\\x00-\x1f]*)"`;
+/** One record of the API's own shape, then the separator after it. */
+const API_RECORD = new RegExp(
+  String.raw`\{"id":${PLAIN},"begin":${PLAIN},"end":${PLAIN}\}[ \t\n\r]*([,\]])`,
+  "y",
+);
+
+const QUOTE = 34, COMMA = 44, LBRACKET = 91, RBRACKET = 93, LBRACE = 123, RBRACE = 125;
+
+/** A stand-in of the same JSON kind as the value at `pos`, for the problem's wording. */
+function standIn(text: string, pos: number): unknown {
+  switch (text.charCodeAt(pos)) {
+    case QUOTE:
+      return "";
+    case LBRACKET:
+      return [];
+    case LBRACE:
+      return {};
+    case 116: // t
+    case 102: // f
+      return false;
+    case 110: // n
+      return null;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Reads the object record at `pos` member by member: `id`, `begin` and `end` are decoded, every
+ * other member is checked and skipped without being built. Returns the record (with stand-ins for
+ * values that are not strings) and the index past it.
+ */
+function readObjectRecord(text: string, pos: number): [Record<string, unknown>, number] {
+  const record: Record<string, unknown> = {};
+  pos = skipWhitespace(text, pos + 1);
+  if (text.charCodeAt(pos) === RBRACE) return [record, pos + 1];
+  for (;;) {
+    const nameEnd = scanString(text, pos);
+    const name = JSON.parse(text.slice(pos, nameEnd)) as string;
+    pos = skipWhitespace(text, nameEnd);
+    if (text.charCodeAt(pos) !== 58) throw new JsonSyntaxError('expected ":"', pos);
+    const valueStart = skipWhitespace(text, pos + 1);
+    const valueEnd = scanValue(text, valueStart);
+    if (name === "id" || name === "begin" || name === "end") {
+      record[name] = text.charCodeAt(valueStart) === QUOTE
+        ? JSON.parse(text.slice(valueStart, valueEnd))
+        : standIn(text, valueStart);
+    }
+    pos = skipWhitespace(text, valueEnd);
+    const c = text.charCodeAt(pos);
+    if (c === RBRACE) return [record, pos + 1];
+    if (c !== COMMA) {
+      throw new JsonSyntaxError(Number.isNaN(c) ? "unexpected end" : 'expected "," or "}"', pos);
+    }
+    pos = skipWhitespace(text, pos + 1);
+  }
+}
+
+/**
+ * Reads a `GET /outages` body. Throws {@link JsonSyntaxError} when it is not JSON (at the offset
+ * where it stops being JSON) and {@link NotAnArrayError} when it is JSON but not an array.
+ */
+export function parseOutageFeed(text: string): OutageFeed {
+  let pos = skipWhitespace(text, 0);
+  if (text.charCodeAt(pos) !== LBRACKET) {
+    const end = skipWhitespace(text, scanValue(text, pos));
+    if (end < text.length) throw new JsonSyntaxError("unexpected data after the value", end);
+    const kind = standIn(text, pos);
+    const what = kind === null ? "null" : typeof kind === "object" ? "an object" : `a ${typeof kind}`;
+    throw new NotAnArrayError(`expected a JSON array of outages, got ${what}`);
+  }
+  const builder = new FeedBuilder();
+  pos = skipWhitespace(text, pos + 1);
+  if (text.charCodeAt(pos) === RBRACKET) return finish(text, pos + 1, builder);
+  for (;;) {
+    API_RECORD.lastIndex = pos;
+    const match = API_RECORD.exec(text);
+    let separator: number;
+    if (match !== null) {
+      builder.addPlain(match[1], match[2], match[3]);
+      pos = API_RECORD.lastIndex;
+      separator = match[4] === "]" ? RBRACKET : COMMA;
+    } else {
+      if (text.charCodeAt(pos) === LBRACE) {
+        const [record, end] = readObjectRecord(text, pos);
+        builder.add(record);
+        pos = end;
+      } else {
+        const start = pos;
+        pos = scanValue(text, pos);
+        builder.addInvalid(() => outageProblem(standIn(text, start)) ?? "");
+      }
+      pos = skipWhitespace(text, pos);
+      separator = text.charCodeAt(pos);
+      if (separator !== COMMA && separator !== RBRACKET) {
+        throw new JsonSyntaxError(
+          Number.isNaN(separator) ? "unexpected end" : 'expected "," or "]"',
+          pos,
+        );
+      }
+      pos++;
+    }
+    if (separator === RBRACKET) return finish(text, pos, builder);
+    pos = skipWhitespace(text, pos);
+  }
+}
+
+function finish(text: string, pos: number, builder: FeedBuilder): OutageFeed {
+  const end = skipWhitespace(text, pos);
+  if (end < text.length) throw new JsonSyntaxError("unexpected data after the array", end);
+  return builder.feed();
+}

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { JsonSyntaxError } from "../src/json_scan.ts";
+import {
+  feedFromRecords,
+  INVALID_SAMPLES,
+  NotAnArrayError,
+  parseOutageFeed,
+} from "../src/outage_feed.ts";
+import { realOutages } from "./helpers.ts";
+
+const timestampArb = fc.oneof(
+  fc.constantFrom(
+    "2022-01-01T00:00:00.000Z",
+    "2021-06-23T19:06:04.220Z",
+    "2022-01-01T01:00:00+01:00",
+  ),
+  fc.constantFrom("2022-13-01T00:00:00Z", "2022-01-01", "", "2022-01-01T00:00:00.000z"),
+);
+const stringArb = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('é"\\\n\u2028', "\ud800"));
+const valueArb = fc.oneof(
+  stringArb,
+  timestampArb,
+  fc.integer(),
+  fc.constant(null),
+  fc.boolean(),
+  fc.constant([1]),
+  fc.constant({ a: 1 }),
+);
+const recordArb: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ id: stringArb, begin: timestampArb, end: timestampArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.dictionary(
+      fc.constantFrom("id", "begin", "end", "name", "extra", "__proto__"),
+      valueArb,
+    ),
+  },
+  { weight: 1, arbitrary: valueArb },
+);
+
+Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would", async (t) => {
+  await t.step("property: same outages, counts and samples for any records, any layout", () => {
+    fc.assert(
+      fc.property(
+        fc.array(recordArb, { maxLength: 30 }),
+        fc.constantFrom(undefined, 1, "\t"),
+        (records, indent) => {
+          const text = JSON.stringify(records, null, indent);
+          assert.deepEqual(parseOutageFeed(text), feedFromRecords(JSON.parse(text)));
+        },
+      ),
+      { seed: 20261201, numRuns: 500 },
+    );
+  });
+
+  await t.step("the real capture: 108 outages, all valid, extra members dropped", () => {
+    const feed = parseOutageFeed(JSON.stringify(realOutages));
+    assert.equal(feed.total, 108);
+    assert.equal(feed.invalidCount, 0);
+    assert.deepEqual(feed.outages, realOutages);
+    const withExtra = parseOutageFeed(
+      '[{"id":"a","begin":"2022-01-01T00:00:00Z","end":"2022-01-02T00:00:00Z","x":[1,{"y":2}]}]',
+    );
+    assert.deepEqual(withExtra.outages, [{
+      id: "a",
+      begin: "2022-01-01T00:00:00Z",
+      end: "2022-01-02T00:00:00Z",
+    }]);
+  });
+
+  await t.step(
+    "escapes are decoded and duplicate keys resolve as JSON.parse does (last wins)",
+    () => {
+      const text =
+        '[{"id":"Batt\\u00e9ry","begin":"x","end":"2022-01-02T00:00:00Z","begin":"2022-01-01T00:00:00Z"}]';
+      assert.deepEqual(parseOutageFeed(text).outages, [
+        { id: "Battéry", begin: "2022-01-01T00:00:00Z", end: "2022-01-02T00:00:00Z" },
+      ]);
+    },
+  );
+
+  await t.step(
+    "invalid records are counted, and only the first ones kept with their problem",
+    () => {
+      const records = Array.from(
+        { length: 250 },
+        (_, i) => (i % 2 === 0 ? i : { id: "d", begin: "b", end: "e" }),
+      );
+      const feed = parseOutageFeed(JSON.stringify(records));
+      assert.equal(feed.total, 250);
+      assert.equal(feed.invalidCount, 250);
+      assert.equal(feed.invalidSamples.length, INVALID_SAMPLES);
+      assert.deepEqual(feed.invalidSamples.slice(0, 2), [
+        { index: 0, problem: "expected an object, got a number" },
+        { index: 1, problem: 'field "begin": not an RFC 3339 timestamp with offset: "b"' },
+      ]);
+    },
+  );
+
+  await t.step("two million zeros: counted, none kept, nothing built", () => {
+    const text = "[" + "0,".repeat(1_999_999) + "0]";
+    const feed = parseOutageFeed(text);
+    assert.equal(feed.total, 2_000_000);
+    assert.equal(feed.invalidCount, 2_000_000);
+    assert.equal(feed.outages.length, 0);
+  });
+
+  await t.step("not JSON: the offset where it stops; JSON but not an array: what it is", () => {
+    for (
+      const [text, offset] of [
+        ['[{"id":"a","begin":"b","end":"c"', 32],
+        ['[{"id":"a"},]', 12],
+        ["[1,2] 3", 6],
+        ["", 0],
+        ['[{"id":"a","begin":"\u0001","end":"c"}]', 20],
+      ] as const
+    ) {
+      assert.throws(() => parseOutageFeed(text), (error: unknown) => {
+        assert.ok(error instanceof JsonSyntaxError, `${text}: ${error}`);
+        assert.equal(error.offset, offset, text);
+        return true;
+      });
+    }
+    for (
+      const [text, what] of [
+        ['{"message":"Internal server error"}', "an object"],
+        ["null", "null"],
+        ['"[]"', "a string"],
+        ["42", "a number"],
+      ]
+    ) {
+      assert.throws(
+        () => parseOutageFeed(text),
+        (error: unknown) =>
+          error instanceof NotAnArrayError &&
+          error.message === `expected a JSON array of outages, got ${what}`,
+      );
+    }
+  });
+});

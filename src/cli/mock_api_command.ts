@@ -155,6 +155,10 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   const synthetic = settings.value(o.synthetic);
   const sites = settings.value(o.sites);
   const file = settings.value(o.data);
+  // Parsed before the server starts, so that a bad value is a usage error, not a listen failure.
+  const failRate = settings.value(o.failRate);
+  const latencyMs = settings.value(o.latency);
+  const rateLimitPerMinute = settings.value(o.rateLimit);
   if (settings.source(o.sites) !== undefined && synthetic === undefined) {
     throw new UsageError(`Cannot use "--sites" without "--synthetic"`);
   }
@@ -181,9 +185,9 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
       apiKey,
       dataset,
       seed,
-      failRate: settings.value(o.failRate),
-      latencyMs: settings.value(o.latency),
-      rateLimitPerMinute: settings.value(o.rateLimit),
+      failRate,
+      latencyMs,
+      rateLimitPerMinute,
       port,
     });
   } catch (error) {

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { type CliIo, main } from "../src/cli.ts";
+import type { CliIo } from "../src/cli/io.ts";
+import { main } from "../src/cli/main.ts";
 import { startMockServer } from "../src/mock/server.ts";
 
 const KEY = "bench-key";

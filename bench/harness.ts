@@ -1,11 +1,11 @@
 /**
  * What the end-to-end benchmarks share: the emulator and the program as subprocesses, wall time
- * and peak RSS per run, and the statistics reported.
+ * and peak RSS per run, and the statistics reported. Processes are started the one way tests
+ * start them too, with `tests/cli_process.ts`.
  * @module
  */
 
-/** The repository root (the program's `deno.json` and `main.ts`). */
-export const ROOT: string = new URL("../", import.meta.url).pathname;
+import { ROOT, runProcess, spawnProcess } from "../tests/cli_process.ts";
 /** The key the emulator and the program share in benchmarks (long enough not to redact words). */
 export const BENCH_KEY = "bench-key-8f3a2c71e5d94b06";
 
@@ -53,12 +53,8 @@ let timeAvailable: boolean | undefined;
 export async function hasGnuTime(): Promise<boolean> {
   if (timeAvailable === undefined) {
     try {
-      const { success, stderr } = await new Deno.Command("/usr/bin/time", {
-        args: ["-f", "%M", "true"],
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      timeAvailable = success && /^\d+\s*$/.test(new TextDecoder().decode(stderr));
+      const { code, stderr } = await runProcess("/usr/bin/time", ["-f", "%M", "true"]);
+      timeAvailable = code === 0 && /^\d+\s*$/.test(stderr);
     } catch {
       timeAvailable = false;
     }
@@ -88,23 +84,12 @@ export async function runDeno(
   env: Record<string, string> = {},
 ): Promise<ProcessRun> {
   const gnuTime = await hasGnuTime();
-  const command = gnuTime
-    ? new Deno.Command("/usr/bin/time", {
-      args: ["-f", `${RSS_MARK}%M`, Deno.execPath(), ...args],
+  const child = gnuTime
+    ? spawnProcess("/usr/bin/time", ["-f", `${RSS_MARK}%M`, Deno.execPath(), ...args], {
       cwd: ROOT,
-      env: { NO_COLOR: "1", ...env },
-      stdout: "piped",
-      stderr: "piped",
+      env,
     })
-    : new Deno.Command(Deno.execPath(), {
-      args: [...args],
-      cwd: ROOT,
-      env: { NO_COLOR: "1", ...env },
-      stdout: "piped",
-      stderr: "piped",
-    });
-  const started = performance.now();
-  const child = command.spawn();
+    : spawnProcess(Deno.execPath(), args, { cwd: ROOT, env });
   let polledKiB = 0;
   let polling: ReturnType<typeof setInterval> | undefined;
   if (!gnuTime) {
@@ -121,9 +106,8 @@ export async function runDeno(
     polling = setInterval(poll, 5);
   }
   const output = await child.output();
-  const wallMs = performance.now() - started;
   if (polling !== undefined) clearInterval(polling);
-  let stderr = new TextDecoder().decode(output.stderr);
+  let stderr = output.stderr;
   let peakKiB = polledKiB;
   if (gnuTime) {
     const at = stderr.lastIndexOf(RSS_MARK);
@@ -132,9 +116,9 @@ export async function runDeno(
   }
   return {
     code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
+    stdout: output.stdout,
     stderr,
-    wallMs,
+    wallMs: output.wallMs,
     peakRssMB: peakKiB * 1024 / 1e6,
   };
 }
@@ -156,8 +140,9 @@ export interface Emulator {
  * read from the first line of its stdout.
  */
 export async function startEmulator(args: readonly string[]): Promise<Emulator> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  const child = spawnProcess(
+    Deno.execPath(),
+    [
       "run",
       "--allow-net=127.0.0.1",
       "--allow-env",
@@ -168,27 +153,17 @@ export async function startEmulator(args: readonly string[]): Promise<Emulator> 
       "0",
       ...args,
     ],
-    cwd: ROOT,
-    env: { KRAKENFLEX_API_KEY: BENCH_KEY },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) {
-      await child.status;
-      throw new Error(`The emulator exited before printing its URL (mock-api ${args.join(" ")})`);
-    }
-    text += value;
+    { cwd: ROOT, env: { KRAKENFLEX_API_KEY: BENCH_KEY } },
+  );
+  let url: string;
+  try {
+    url = (await child.firstLine()).trim();
+  } catch {
+    const { stderr } = await child.output();
+    throw new Error(
+      `The emulator exited before printing its URL (mock-api ${args.join(" ")}): ${stderr}`,
+    );
   }
-  const url = text.slice(0, text.indexOf("\n")).trim();
-  // Keep draining stdout so the emulator never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await reader.read()).done) { /* nothing else is printed */ }
-  })();
   return {
     url,
     async reset() {
@@ -198,8 +173,7 @@ export async function startEmulator(args: readonly string[]): Promise<Emulator> 
     },
     async close() {
       child.kill("SIGTERM");
-      await child.status;
-      await drained;
+      await child.output();
     },
   };
 }

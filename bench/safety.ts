@@ -22,8 +22,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { createHttpApi, type OutageApi } from "../src/api.ts";
-import { parseBaseUrl } from "../src/config.ts";
+import { parseBaseUrl } from "../src/config/values.ts";
+import { createHttpApi } from "../src/http/client.ts";
+import type { OutageApi } from "../src/outage_api.ts";
 import { deviceNames, filterSiteOutages } from "../src/filter.ts";
 import { createLogger } from "../src/logger.ts";
 import { realClock } from "../src/retry_policy.ts";
@@ -89,7 +90,7 @@ async function programSync(client: OutageApi): Promise<number> {
     sites: [SITE],
     since,
     baseUrl: "bench",
-    dryRun: false,
+    mode: "sync",
     skipInvalid: false,
     postEmpty: false,
     concurrency: 4,

@@ -15,11 +15,21 @@ import { startScriptedServer } from "./scripted_server.ts";
 
 const KEY = "SENTINEL-matrix-key-77aa";
 const MAX_ATTEMPTS = 3;
+/**
+ * The per-attempt timeout, seconds, of the rows whose fault is a hang: each of their attempts
+ * waits for it (12 attempts in the matrix), so it is short, yet ample for the emulator's loopback
+ * answer to the attempt after a hang.
+ */
+const HANG_TIMEOUT = "0.1";
+/** The timeout of every other row: it never fires there, so it is generous against slow machines. */
+const TIMEOUT = "5";
 
 interface Fault {
   name: string;
   response: (elsewhere: string) => ScriptedResponse;
   retried: boolean;
+  /** The answer never comes: the row waits for {@link HANG_TIMEOUT} on each attempt. */
+  hang?: boolean;
   /** A 2xx whose body the POST does not need: the POST succeeds at once. */
   harmlessOnPost?: boolean;
 }
@@ -52,7 +62,7 @@ const FAULTS: Fault[] = [
   },
   { name: "429 without Retry-After", response: () => 429, retried: true },
   { name: "reset", response: () => "reset", retried: true },
-  { name: "hang past the timeout", response: () => "hang", retried: true },
+  { name: "hang past the timeout", response: () => "hang", retried: true, hang: true },
   { name: "truncated body", response: () => "truncate", retried: true },
   { name: "malformed JSON", response: () => "malformed", retried: true, harmlessOnPost: true },
   {
@@ -76,7 +86,12 @@ function routeOf(entry: { method: string; path: string }): Route {
 type Outcome = "survived" | "failed cleanly" | "lost data";
 const matrix: { fault: string; route: Route; once: Outcome; always: Outcome }[] = [];
 
-async function runRow(server: MockServer, route: Route, responses: ScriptedResponse[]) {
+async function runRow(
+  server: MockServer,
+  route: Route,
+  responses: ScriptedResponse[],
+  timeout: string,
+) {
   server.api.reset();
   server.api.script(route, responses);
   const result = await runMain(
@@ -87,7 +102,7 @@ async function runRow(server: MockServer, route: Route, responses: ScriptedRespo
       "--max-attempts",
       String(MAX_ATTEMPTS),
       "--timeout",
-      "0.3",
+      timeout,
       "--log-level",
       "debug",
     ],
@@ -110,67 +125,71 @@ async function runRow(server: MockServer, route: Route, responses: ScriptedRespo
 }
 
 Deno.test("fault matrix: every fault × endpoint, once and on every attempt", async (t) => {
-  const elsewhere = startScriptedServer(() => new Response("{}"));
-  const server = await startMockServer({ apiKey: KEY, port: 0 });
-  try {
-    for (const fault of FAULTS) {
-      for (const route of ROUTES) {
-        const row = {
-          fault: fault.name,
+  await using elsewhere = startScriptedServer(() => new Response("{}"));
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  for (const fault of FAULTS) {
+    const timeout = fault.hang ? HANG_TIMEOUT : TIMEOUT;
+    for (const route of ROUTES) {
+      const row = {
+        fault: fault.name,
+        route,
+        once: "survived" as Outcome,
+        always: "survived" as Outcome,
+      };
+      await t.step(`${fault.name} on ${route}, once`, async () => {
+        const { result, attempts, posts, lostData } = await runRow(
+          server,
           route,
-          once: "survived" as Outcome,
-          always: "survived" as Outcome,
-        };
-        await t.step(`${fault.name} on ${route}, once`, async () => {
-          const { result, attempts, posts, lostData } = await runRow(server, route, [
-            fault.response(elsewhere.url),
-          ]);
-          assert.equal(lostData, false);
-          const harmless = route === "POST /site-outages" && fault.harmlessOnPost;
-          if (fault.retried || harmless) {
-            assert.equal(result.code, 0, result.stdout + result.stderr);
-            assert.equal(attempts(route), harmless ? 1 : 2);
-            assert.equal(posts.length, route === "POST /site-outages" && !harmless ? 2 : 1);
-            assert.ok(posts.some((post) => post.status === 200));
-          } else {
-            assert.equal(result.code, 1, result.stdout + result.stderr);
-            assert.equal(attempts(route), 1);
-            // A GET that failed means no POST at all; a refused POST was sent once, exactly right.
-            assert.equal(posts.length, route === "POST /site-outages" ? 1 : 0);
+          [fault.response(elsewhere.url)],
+          timeout,
+        );
+        assert.equal(lostData, false);
+        const harmless = route === "POST /site-outages" && fault.harmlessOnPost;
+        if (fault.retried || harmless) {
+          assert.equal(result.code, 0, result.stdout + result.stderr);
+          assert.equal(attempts(route), harmless ? 1 : 2);
+          assert.equal(posts.length, route === "POST /site-outages" && !harmless ? 2 : 1);
+          assert.ok(posts.some((post) => post.status === 200));
+        } else {
+          assert.equal(result.code, 1, result.stdout + result.stderr);
+          assert.equal(attempts(route), 1);
+          // A GET that failed means no POST at all; a refused POST was sent once, exactly right.
+          assert.equal(posts.length, route === "POST /site-outages" ? 1 : 0);
+        }
+        if (fault.name === "429 with Retry-After") assert.deepEqual(result.sleeps, [2000]);
+        row.once = lostData ? "lost data" : result.code === 0 ? "survived" : "failed cleanly";
+      });
+      await t.step(`${fault.name} on ${route}, every attempt`, async () => {
+        const responses = Array.from(
+          { length: MAX_ATTEMPTS },
+          () => fault.response(elsewhere.url),
+        );
+        const { result, attempts, posts, lostData } = await runRow(
+          server,
+          route,
+          responses,
+          timeout,
+        );
+        assert.equal(lostData, false);
+        const harmless = route === "POST /site-outages" && fault.harmlessOnPost;
+        if (harmless) {
+          assert.equal(result.code, 0);
+        } else {
+          assert.equal(result.code, 1, result.stdout + result.stderr);
+          assert.equal(attempts(route), fault.retried ? MAX_ATTEMPTS : 1);
+          assert.equal(posts.length, route === "POST /site-outages" ? attempts(route) : 0);
+          assert.ok(posts.every((post) => post.status !== 200 || post.fault !== undefined));
+          assert.match(result.stdout, /^failed +norwich-pear-tree[ :]/m);
+          if (fault.retried) {
+            assert.match(result.stdout, new RegExp(`gave up after ${MAX_ATTEMPTS} attempts`));
           }
-          if (fault.name === "429 with Retry-After") assert.deepEqual(result.sleeps, [2000]);
-          row.once = lostData ? "lost data" : result.code === 0 ? "survived" : "failed cleanly";
-        });
-        await t.step(`${fault.name} on ${route}, every attempt`, async () => {
-          const responses = Array.from(
-            { length: MAX_ATTEMPTS },
-            () => fault.response(elsewhere.url),
-          );
-          const { result, attempts, posts, lostData } = await runRow(server, route, responses);
-          assert.equal(lostData, false);
-          const harmless = route === "POST /site-outages" && fault.harmlessOnPost;
-          if (harmless) {
-            assert.equal(result.code, 0);
-          } else {
-            assert.equal(result.code, 1, result.stdout + result.stderr);
-            assert.equal(attempts(route), fault.retried ? MAX_ATTEMPTS : 1);
-            assert.equal(posts.length, route === "POST /site-outages" ? attempts(route) : 0);
-            assert.ok(posts.every((post) => post.status !== 200 || post.fault !== undefined));
-            assert.match(result.stdout, /^failed +norwich-pear-tree[ :]/m);
-            if (fault.retried) {
-              assert.match(result.stdout, new RegExp(`gave up after ${MAX_ATTEMPTS} attempts`));
-            }
-          }
-          row.always = lostData ? "lost data" : result.code === 0 ? "survived" : "failed cleanly";
-        });
-        matrix.push(row);
-      }
+        }
+        row.always = lostData ? "lost data" : result.code === 0 ? "survived" : "failed cleanly";
+      });
+      matrix.push(row);
     }
-    assert.equal(elsewhere.requests.length, 0, "a redirect was followed");
-  } finally {
-    await server.close();
-    await elsewhere.close();
   }
+  assert.equal(elsewhere.requests.length, 0, "a redirect was followed");
   if (Deno.env.get("FAULT_MATRIX_TABLE")) {
     const lines = ["| fault | endpoint | once | every attempt |", "|---|---|---|---|"];
     for (const row of matrix) {
@@ -183,66 +202,54 @@ Deno.test("fault matrix: every fault × endpoint, once and on every attempt", as
 Deno.test("random 500s: --fail-rate 0.3 over 200 seeded runs, every run posts the exact payload", async () => {
   let posted = 0;
   for (let seed = 1; seed <= 200; seed++) {
-    const server = await startMockServer({ apiKey: KEY, port: 0, failRate: 0.3, seed });
-    try {
-      const result = await runMain(["--base-url", server.url, "--max-attempts", "8", "-q"], {
-        KRAKENFLEX_API_KEY: KEY,
-      });
-      assert.equal(result.code, 0, `seed ${seed}: ${result.stdout}`);
-      const accepted = server.api.requests().filter((entry) =>
-        entry.method === "POST" && entry.status === 200
-      );
-      assert.equal(accepted.length, 1, `seed ${seed}`);
-      assert.equal(JSON.stringify(accepted[0].body), JSON.stringify(realExpected));
-      posted++;
-    } finally {
-      await server.close();
-    }
+    await using server = await startMockServer({ apiKey: KEY, port: 0, failRate: 0.3, seed });
+    const result = await runMain(["--base-url", server.url, "--max-attempts", "8", "-q"], {
+      KRAKENFLEX_API_KEY: KEY,
+    });
+    assert.equal(result.code, 0, `seed ${seed}: ${result.stdout}`);
+    const accepted = server.api.requests().filter((entry) =>
+      entry.method === "POST" && entry.status === 200
+    );
+    assert.equal(accepted.length, 1, `seed ${seed}`);
+    assert.equal(JSON.stringify(accepted[0].body), JSON.stringify(realExpected));
+    posted++;
   }
   assert.equal(posted, 200);
 });
 
 Deno.test("a Retry-After that would pass --deadline fails the request at once, saying so", async () => {
-  const server = await startMockServer({ apiKey: KEY, port: 0 });
-  try {
-    server.api.script("GET /outages", [{
-      kind: "status",
-      status: 503,
-      headers: { "retry-after": "60" },
-    }]);
-    const result = await runMain(["--base-url", server.url, "--deadline", "5"], {
-      KRAKENFLEX_API_KEY: KEY,
-    });
-    assert.equal(result.code, 1);
-    assert.deepEqual(result.sleeps, []);
-    assert.match(
-      result.stdout,
-      /GET \/outages: the API answered 503: .*not retried: waiting 60\.0 s as Retry-After asks would pass the run's deadline/,
-    );
-    assert.equal(server.api.requests().filter((e) => e.path === "/outages").length, 1);
-    assert.equal(server.api.requests().filter((e) => e.method === "POST").length, 0);
-  } finally {
-    await server.close();
-  }
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  server.api.script("GET /outages", [{
+    kind: "status",
+    status: 503,
+    headers: { "retry-after": "60" },
+  }]);
+  const result = await runMain(["--base-url", server.url, "--deadline", "5"], {
+    KRAKENFLEX_API_KEY: KEY,
+  });
+  assert.equal(result.code, 1);
+  assert.deepEqual(result.sleeps, []);
+  assert.match(
+    result.stdout,
+    /GET \/outages: the API answered 503: .*not retried: waiting 60\.0 s as Retry-After asks would pass the run's deadline/,
+  );
+  assert.equal(server.api.requests().filter((e) => e.path === "/outages").length, 1);
+  assert.equal(server.api.requests().filter((e) => e.method === "POST").length, 0);
 });
 
 Deno.test("one failing site among several: the others are posted, exit 3", async () => {
-  const server = await startMockServer({ apiKey: KEY, port: 0 });
-  try {
-    const result = await runMain([
-      "--base-url",
-      server.url,
-      "--site",
-      "norwich-pear-tree,unknown-site",
-    ], {
-      KRAKENFLEX_API_KEY: KEY,
-    });
-    assert.equal(result.code, 3);
-    const posts = server.api.requests().filter((e) => e.method === "POST");
-    assert.equal(posts.length, 1);
-    assert.equal(posts[0].status, 200);
-    assert.equal(server.api.requests().filter((e) => e.path === "/outages").length, 1);
-  } finally {
-    await server.close();
-  }
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const result = await runMain([
+    "--base-url",
+    server.url,
+    "--site",
+    "norwich-pear-tree,unknown-site",
+  ], {
+    KRAKENFLEX_API_KEY: KEY,
+  });
+  assert.equal(result.code, 3);
+  const posts = server.api.requests().filter((e) => e.method === "POST");
+  assert.equal(posts.length, 1);
+  assert.equal(posts[0].status, 200);
+  assert.equal(server.api.requests().filter((e) => e.path === "/outages").length, 1);
 });

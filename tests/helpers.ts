@@ -1,11 +1,14 @@
 /**
- * Shared test helpers: the real captured data and a hand-written stub of {@link OutageApi}.
+ * Shared test helpers: the real captured data, a hand-written stub of {@link OutageApi}, a logger
+ * that keeps its lines, and disposable temporary directories.
  * @module
  */
 
-import type { OutageApi } from "../src/api.ts";
-import { ApiError } from "../src/errors.ts";
+import type { FileWriter } from "../src/atomic_file.ts";
 import type { EnhancedOutage } from "../src/api_shapes.ts";
+import { ApiError } from "../src/errors.ts";
+import type { Logger } from "../src/logger.ts";
+import type { OutageApi } from "../src/outage_api.ts";
 
 const dataDir = new URL("../src/mock/data/", import.meta.url);
 
@@ -76,7 +79,7 @@ export function stubApi(plan: StubPlan): OutageApi & { calls: StubCall[] } {
 }
 
 /** A logger that keeps its lines, for assertions. */
-export function memoryLogger(): import("../src/logger.ts").Logger & {
+export function memoryLogger(): Logger & {
   lines: { level: string; msg: string; fields?: unknown }[];
 } {
   const lines: { level: string; msg: string; fields?: unknown }[] = [];
@@ -91,3 +94,24 @@ export function memoryLogger(): import("../src/logger.ts").Logger & {
     enabled: () => true,
   };
 }
+
+/** A temporary directory; `await using dir = await tempDir()` removes it at scope exit. */
+export interface TempDir extends AsyncDisposable {
+  readonly path: string;
+}
+
+/** Creates a temporary directory, removed with everything in it when disposed. */
+export async function tempDir(prefix = "outage-sync-test-"): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
+/** The real file system, as the program's `--metrics-file` writes to it (see `main.ts`). */
+export const realFileWriter: FileWriter = {
+  writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+  rename: (from, to) => Deno.rename(from, to),
+  remove: (path) => Deno.remove(path),
+};

@@ -1,5 +1,12 @@
+/** Prometheus text-format metrics of a run, and the metrics file that keeps the last success. */
+
 import assert from "node:assert/strict";
-import { previousLastSuccess, renderMetrics, writeFileAtomically } from "../src/metrics.ts";
+import {
+  type MetricsFs,
+  previousLastSuccess,
+  renderMetrics,
+  writeMetricsFile,
+} from "../src/metrics.ts";
 import type { RunReport } from "../src/report.ts";
 import { parsePrometheus } from "./prometheus.ts";
 
@@ -103,46 +110,84 @@ Deno.test("no previous file and a failed run: no last-success sample at all", ()
   assert.ok(!text.includes("outage_sync_last_success_timestamp_seconds"));
 });
 
-Deno.test("the atomic write goes through a temporary file and cleans up on failure", async () => {
+/** An in-memory file system: its files, and a record of the operations made. */
+function memoryFs(files: Record<string, string> = {}): MetricsFs & {
+  files: Map<string, string>;
+  ops: string[];
+} {
+  const map = new Map(Object.entries(files));
   const ops: string[] = [];
-  await writeFileAtomically("/m/out.prom", "x", {
-    writeTextFile: (path) => (ops.push(`write ${path}`), Promise.resolve()),
-    rename: (from, to) => (ops.push(`rename ${from} ${to}`), Promise.resolve()),
-    remove: (path) => (ops.push(`remove ${path}`), Promise.resolve()),
-  });
-  assert.match(ops[0], /^write \/m\/out\.prom\.[0-9a-f]{8}\.tmp$/);
-  assert.equal(ops[1], `rename ${ops[0].slice(6)} /m/out.prom`);
-  assert.equal(ops.length, 2);
+  return {
+    files: map,
+    ops,
+    readTextFile: (path) => map.get(path),
+    writeTextFile: (path, text) => {
+      ops.push(`write ${path}`);
+      map.set(path, text);
+      return Promise.resolve();
+    },
+    rename: (from, to) => {
+      ops.push(`rename ${from} ${to}`);
+      map.set(to, map.get(from)!);
+      map.delete(from);
+      return Promise.resolve();
+    },
+    remove: (path) => {
+      ops.push(`remove ${path}`);
+      map.delete(path);
+      return Promise.resolve();
+    },
+  };
+}
 
-  const failing: string[] = [];
-  await assert.rejects(
-    writeFileAtomically("/m/out.prom", "x", {
-      writeTextFile: () => Promise.resolve(),
-      rename: () => Promise.reject(new Error("disk full")),
-      remove: (path) => (failing.push(path), Promise.resolve()),
-    }),
-    /disk full/,
+Deno.test("writeMetricsFile", async (t) => {
+  const PATH = "/var/lib/node_exporter/textfile_collector/outage_sync.prom";
+  const failed = { attempts: 1, retries: 0, exitCode: 1, endedAt: 1_700_000_000_000 };
+
+  await t.step("a failed run keeps the last success time of the file it replaces", async () => {
+    const fs = memoryFs({ [PATH]: "outage_sync_last_success_timestamp_seconds 1600000000.5\n" });
+    await writeMetricsFile(PATH, report, failed, fs);
+    const text = fs.files.get(PATH)!;
+    assert.equal(previousLastSuccess(text), 1_600_000_000.5);
+    assert.match(text, /^outage_sync_run_exit_code 1$/m);
+    assert.deepEqual([...fs.files.keys()], [PATH], "no temporary file is left");
+    assert.match(fs.ops[0], /^write .*outage_sync\.prom\.[0-9a-f]{8}\.tmp$/);
+    assert.equal(fs.ops[1], `rename ${fs.ops[0].slice(6)} ${PATH}`);
+  });
+
+  await t.step("a successful run records its own end", async () => {
+    const fs = memoryFs({ [PATH]: "outage_sync_last_success_timestamp_seconds 1\n" });
+    await writeMetricsFile(PATH, report, { ...failed, exitCode: 0 }, fs);
+    assert.equal(previousLastSuccess(fs.files.get(PATH)), 1_700_000_000);
+  });
+
+  await t.step(
+    "no previous file, or an unreadable one: the last success starts afresh",
+    async () => {
+      const fs = memoryFs();
+      await writeMetricsFile(PATH, report, failed, fs);
+      assert.equal(previousLastSuccess(fs.files.get(PATH)), undefined);
+      const unreadable = memoryFs({ [PATH]: "outage_sync_last_success_timestamp_seconds 5\n" });
+      unreadable.readTextFile = () => {
+        throw new Deno.errors.PermissionDenied("no");
+      };
+      await writeMetricsFile(PATH, report, failed, unreadable);
+      assert.equal(previousLastSuccess(unreadable.files.get(PATH)), undefined);
+    },
   );
-  assert.equal(failing.length, 1);
-  assert.match(failing[0], /\.tmp$/);
+
+  await t.step("a failing write rejects, leaving no temporary file", async () => {
+    const fs = memoryFs();
+    fs.rename = () => Promise.reject(new Error("disk full"));
+    await assert.rejects(writeMetricsFile(PATH, report, failed, fs), /disk full/);
+    assert.deepEqual([...fs.files.keys()], []);
+  });
 });
 
-Deno.test("on disk: the file is replaced whole, and no temporary file is left", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/outage_sync.prom`;
-    const fs = {
-      writeTextFile: (p: string, t: string) => Deno.writeTextFile(p, t),
-      rename: (a: string, b: string) => Deno.rename(a, b),
-      remove: (p: string) => Deno.remove(p),
-    };
-    await writeFileAtomically(path, "first\n", fs);
-    await writeFileAtomically(path, "second\n", fs);
-    assert.equal(await Deno.readTextFile(path), "second\n");
-    const names = [];
-    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-    assert.deepEqual(names, ["outage_sync.prom"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+Deno.test("previousLastSuccess reads only a finite value of its own line", () => {
+  assert.equal(previousLastSuccess(undefined), undefined);
+  assert.equal(previousLastSuccess(""), undefined);
+  assert.equal(previousLastSuccess("outage_sync_last_success_timestamp_seconds NaN\n"), undefined);
+  assert.equal(previousLastSuccess("x_outage_sync_last_success_timestamp_seconds 5\n"), undefined);
+  assert.equal(previousLastSuccess("# HELP a\noutage_sync_last_success_timestamp_seconds 7\n"), 7);
 });

@@ -1,7 +1,8 @@
+/** The run's report rendered as one JSON document and as readable text. */
+
 import assert from "node:assert/strict";
-import { ExitCode, exitCodeForSites, type SiteStatus } from "../src/errors.ts";
+import type { SiteStatus } from "../src/outcome.ts";
 import {
-  exitCodeFor,
   renderJsonReport,
   renderTextReport,
   type RunReport,
@@ -27,6 +28,7 @@ function siteReport(status: SiteStatus, siteId = `site-${status}`): SiteReport {
     droppedUnknownDevice: status === "failed" ? 0 : 90,
   };
   if (status === "dry-run") base.payload = PAYLOAD;
+  if (status === "checked") base.devices = 8;
   if (status === "skipped-empty") base.kept = 0;
   if (status === "failed") {
     base.error = `GET /site-info/${siteId}: the API answered 404: Site not found`;
@@ -172,39 +174,26 @@ Deno.test("renderTextReport", async (t) => {
     assert.match(text, /OK: 1 site \(1 posted\); 1 outage fetched/);
   });
 
+  await t.step("check: each site's name and devices, and that nothing was posted", () => {
+    const text = renderTextReport(
+      runReport([siteReport("checked"), { ...siteReport("checked", "one"), devices: 1 }], {
+        dryRun: true,
+      }),
+    );
+    assert.deepEqual(text.trimEnd().split("\n"), [
+      "checked       site-checked (Site checked): reachable, 8 devices",
+      "checked       one (Site checked): reachable, 1 device",
+      "OK: 2 sites (2 checked); 108 outages fetched; 1.23 s; check only, nothing posted",
+    ]);
+  });
+
+  await t.step("a failed site without a message, before its name was known", () => {
+    const site: SiteReport = { ...siteReport("failed"), error: undefined };
+    assert.match(renderTextReport(runReport([site])), /^failed +site-failed: failed$/m);
+  });
+
   await t.step("no sites", () => {
     const text = renderTextReport(runReport([]));
     assert.match(text, /^FAILED: 0 sites; /);
-  });
-});
-
-Deno.test("exit codes", async (t) => {
-  const cases: [SiteStatus[], number, string][] = [
-    [["posted"], 0, "one posted"],
-    [["posted", "posted"], 0, "all posted"],
-    [["skipped-empty"], 0, "skipped-empty counts as success"],
-    [["dry-run", "dry-run"], 0, "dry-run counts as success"],
-    [["posted", "skipped-empty", "dry-run"], 0, "every success status"],
-    [["checked"], 0, "checked counts as success"],
-    [["failed"], 1, "one failed"],
-    [["failed", "failed", "failed"], 1, "all failed"],
-    [["posted", "failed"], 3, "mixed"],
-    [["failed", "skipped-empty"], 3, "failed and skipped-empty"],
-    [["dry-run", "failed", "failed"], 3, "failed and dry-run"],
-    [[], 1, "no sites: the run failed before any site"],
-  ];
-  for (const [statuses, code, label] of cases) {
-    await t.step(`${label} → ${code}`, () => {
-      assert.equal(exitCodeForSites(statuses), code);
-      const report = runReport(statuses.map((s, i) => siteReport(s, `site-${i}`)));
-      assert.equal(exitCodeFor(report), code);
-    });
-  }
-
-  await t.step("the named codes", () => {
-    assert.deepEqual(
-      { ...ExitCode },
-      { ok: 0, failed: 1, usage: 2, partial: 3, sigint: 130, sigterm: 143 },
-    );
   });
 });

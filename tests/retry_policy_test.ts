@@ -1,12 +1,16 @@
+/** The retry policy on a fake clock: no test waits real seconds. */
+
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ApiError, type ApiErrorKind } from "../src/errors.ts";
 import {
   backoffDelay,
   BASE_DELAY_MS,
+  isRetryable,
   MAX_DELAY_MS,
   parseRetryAfter,
   realClock,
+  RETRIED_STATUSES,
   type RetryClock,
   type RetryInfo,
   type RetryOptions,
@@ -64,7 +68,7 @@ function scripted(errors: unknown[]) {
 }
 
 function options(clock: RetryClock, extra: Partial<RetryOptions> = {}): RetryOptions {
-  return { maxAttempts: 5, deadline: START + 600_000, clock, ...extra };
+  return { endpoint: ENDPOINT, maxAttempts: 5, deadline: START + 600_000, clock, ...extra };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -96,9 +100,11 @@ Deno.test("backoffDelay", async (t) => {
   });
 
   await t.step("custom base and cap", () => {
-    assert.equal(backoffDelay(1, 0.999999, 100, 1000), 99);
-    assert.equal(backoffDelay(4, 0.999999, 100, 1000), 799);
-    assert.equal(backoffDelay(5, 0.999999, 100, 1000), 999);
+    const shape = { baseDelayMs: 100, maxDelayMs: 1000 };
+    assert.equal(backoffDelay(1, 0.999999, shape), 99);
+    assert.equal(backoffDelay(4, 0.999999, shape), 799);
+    assert.equal(backoffDelay(5, 0.999999, shape), 999);
+    assert.equal(backoffDelay(3, 0.999999, { maxDelayMs: 600 }), 599);
   });
 
   await t.step("property: a whole number in [0, min(8000, 250·2^(n−1)))", () => {
@@ -113,9 +119,28 @@ Deno.test("backoffDelay", async (t) => {
           assert.ok(delay >= 0 && delay < ceiling, `${delay} for attempt ${n}`);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: 300, seed: 0x5eed },
     );
   });
+});
+
+Deno.test("isRetryable: SPEC §7's list, and nothing that is not an ApiError", () => {
+  assert.deepEqual([...RETRIED_STATUSES].sort(), [408, 429, 500, 502, 503, 504]);
+  for (const status of [408, 429, 500, 502, 503, 504]) {
+    assert.equal(isRetryable(statusError(status)), true, String(status));
+  }
+  for (const status of [400, 401, 403, 404, 409, 413, 501, 505]) {
+    assert.equal(isRetryable(statusError(status)), false, String(status));
+  }
+  for (const kind of ["network", "timeout", "body"] as const) {
+    assert.equal(isRetryable(new ApiError(kind, ENDPOINT, "x")), true, kind);
+  }
+  for (const kind of ["redirect", "too-large", "deadline", "aborted"] as const) {
+    assert.equal(isRetryable(new ApiError(kind, ENDPOINT, "x", { status: 503 })), false, kind);
+  }
+  assert.equal(isRetryable(new ApiError("status", ENDPOINT, "no status")), false);
+  assert.equal(isRetryable(new TypeError("a bug")), false);
+  assert.equal(isRetryable("503"), false);
 });
 
 Deno.test("parseRetryAfter", async (t) => {
@@ -159,7 +184,7 @@ Deno.test("withRetries", async (t) => {
   await t.step("success at once: one attempt, no sleep", async () => {
     const fake = fakeClock();
     const { attempt, calls } = scripted([]);
-    assert.equal(await withRetries(ENDPOINT, attempt, options(fake.clock)), "done");
+    assert.equal(await withRetries(attempt, options(fake.clock)), "done");
     assert.deepEqual(calls, [1]);
     assert.deepEqual(fake.sleeps, []);
   });
@@ -170,7 +195,6 @@ Deno.test("withRetries", async (t) => {
     const errors = [statusError(503), new ApiError("network", ENDPOINT, "reset")];
     const { attempt, calls } = scripted(errors);
     const result = await withRetries(
-      ENDPOINT,
       attempt,
       options(fake.clock, { onRetry: (info) => infos.push(info) }),
     );
@@ -199,7 +223,7 @@ Deno.test("withRetries", async (t) => {
     await t.step(`${kind}${status === undefined ? "" : ` ${status}`} is retried`, async () => {
       const fake = fakeClock();
       const { attempt, calls } = scripted([new ApiError(kind, ENDPOINT, "x", { status })]);
-      assert.equal(await withRetries(ENDPOINT, attempt, options(fake.clock)), "done");
+      assert.equal(await withRetries(attempt, options(fake.clock)), "done");
       assert.deepEqual(calls, [1, 2]);
       assert.equal(fake.sleeps.length, 1);
     });
@@ -221,7 +245,7 @@ Deno.test("withRetries", async (t) => {
       const fake = fakeClock();
       const error = new ApiError(kind, ENDPOINT, `${ENDPOINT}: failed`, { status });
       const { attempt, calls } = scripted([error, error]);
-      const thrown = await rejection(withRetries(ENDPOINT, attempt, options(fake.clock)));
+      const thrown = await rejection(withRetries(attempt, options(fake.clock)));
       assert.equal(thrown, error);
       assert.equal(error.message, `${ENDPOINT}: failed`);
       assert.equal(error.attempts, 1);
@@ -234,7 +258,7 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock();
     const last = statusError(404);
     const { attempt, calls } = scripted([statusError(500), last]);
-    const thrown = await rejection(withRetries(ENDPOINT, attempt, options(fake.clock)));
+    const thrown = await rejection(withRetries(attempt, options(fake.clock)));
     assert.equal(thrown, last);
     assert.equal(last.attempts, 2);
     assert.equal(last.message, `${ENDPOINT}: the API answered 404 (after 2 attempts)`);
@@ -245,7 +269,7 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock();
     const bug = new TypeError("a bug");
     const { attempt, calls } = scripted([bug]);
-    assert.equal(await rejection(withRetries(ENDPOINT, attempt, options(fake.clock))), bug);
+    assert.equal(await rejection(withRetries(attempt, options(fake.clock))), bug);
     assert.deepEqual(calls, [1]);
     assert.deepEqual(fake.sleeps, []);
   });
@@ -255,7 +279,6 @@ Deno.test("withRetries", async (t) => {
     const infos: RetryInfo[] = [];
     const { attempt, calls } = scripted([statusError(429, "3"), statusError(429, "20")]);
     await withRetries(
-      ENDPOINT,
       attempt,
       options(fake.clock, { onRetry: (info) => infos.push(info) }),
     );
@@ -269,7 +292,7 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock();
     const date = new Date(START + 4500).toUTCString(); // whole seconds: START + 4000
     const { attempt } = scripted([statusError(503, date)]);
-    await withRetries(ENDPOINT, attempt, options(fake.clock));
+    await withRetries(attempt, options(fake.clock));
     assert.deepEqual(fake.sleeps, [4000]);
     assert.equal(fake.randomCalls, 0);
   });
@@ -277,7 +300,7 @@ Deno.test("withRetries", async (t) => {
   await t.step("an unreadable Retry-After falls back to the computed backoff", async () => {
     const fake = fakeClock([0.5]);
     const { attempt } = scripted([statusError(429, "soon")]);
-    await withRetries(ENDPOINT, attempt, options(fake.clock));
+    await withRetries(attempt, options(fake.clock));
     assert.deepEqual(fake.sleeps, [125]);
     assert.equal(fake.randomCalls, 1);
   });
@@ -287,7 +310,7 @@ Deno.test("withRetries", async (t) => {
     const errors = [statusError(500), statusError(500), statusError(502), statusError(500)];
     const { attempt, calls } = scripted(errors);
     const thrown = await rejection(
-      withRetries(ENDPOINT, attempt, options(fake.clock, { maxAttempts: 3 })),
+      withRetries(attempt, options(fake.clock, { maxAttempts: 3 })),
     );
     assert.equal(thrown, errors[2]);
     assert.equal(errors[2].attempts, 3);
@@ -296,11 +319,18 @@ Deno.test("withRetries", async (t) => {
     assert.deepEqual(fake.sleeps, [125, 250]);
   });
 
+  await t.step("the backoff's base and cap can be set per request", async () => {
+    const fake = fakeClock([0.5]);
+    const { attempt } = scripted([statusError(500), statusError(500), statusError(500)]);
+    await withRetries(attempt, options(fake.clock, { baseDelayMs: 10, maxDelayMs: 30 }));
+    assert.deepEqual(fake.sleeps, [5, 10, 15]);
+  });
+
   await t.step("maxAttempts 1: no retry at all", async () => {
     const fake = fakeClock();
     const error = statusError(503);
     const { attempt, calls } = scripted([error]);
-    await rejection(withRetries(ENDPOINT, attempt, options(fake.clock, { maxAttempts: 1 })));
+    await rejection(withRetries(attempt, options(fake.clock, { maxAttempts: 1 })));
     assert.match(error.message, /\(gave up after 1 attempt\)$/);
     assert.deepEqual(calls, [1]);
     assert.deepEqual(fake.sleeps, []);
@@ -311,7 +341,7 @@ Deno.test("withRetries", async (t) => {
     const error = statusError(429, "5");
     const { attempt, calls } = scripted([error]);
     const thrown = await rejection(
-      withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START + 4999 })),
+      withRetries(attempt, options(fake.clock, { deadline: START + 4999 })),
     );
     assert.equal(thrown, error);
     assert.match(error.message, /deadline/);
@@ -327,7 +357,7 @@ Deno.test("withRetries", async (t) => {
     const { attempt, calls } = scripted(errors);
     // 125 ms fits in the 400 ms left, the next 499 ms does not.
     const thrown = await rejection(
-      withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START + 400 })),
+      withRetries(attempt, options(fake.clock, { deadline: START + 400 })),
     );
     assert.equal(thrown, errors[1]);
     assert.match(errors[1].message, /after 2 attempts.*deadline/);
@@ -339,7 +369,7 @@ Deno.test("withRetries", async (t) => {
   await t.step("a wait ending exactly at the deadline is allowed", async () => {
     const fake = fakeClock([0.5]);
     const { attempt, calls } = scripted([statusError(500)]);
-    await withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START + 125 }));
+    await withRetries(attempt, options(fake.clock, { deadline: START + 125 }));
     assert.deepEqual(calls, [1, 2]);
     assert.deepEqual(fake.sleeps, [125]);
   });
@@ -348,7 +378,7 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock([0]);
     const error = statusError(500);
     const { attempt } = scripted([error]);
-    await rejection(withRetries(ENDPOINT, attempt, options(fake.clock, { deadline: START - 1 })));
+    await rejection(withRetries(attempt, options(fake.clock, { deadline: START - 1 })));
     assert.match(error.message, /deadline/);
     assert.deepEqual(fake.sleeps, []);
   });
@@ -369,7 +399,7 @@ Deno.test("withRetries", async (t) => {
     };
     const { attempt, calls } = scripted([statusError(503), statusError(503)]);
     const thrown = await rejection(
-      withRetries(ENDPOINT, attempt, options(clock), controller.signal),
+      withRetries(attempt, options(clock, { signal: controller.signal })),
     );
     assert.ok(thrown instanceof ApiError);
     assert.equal(thrown.kind, "aborted");
@@ -389,7 +419,7 @@ Deno.test("withRetries", async (t) => {
       return Promise.reject(error);
     };
     const thrown = await rejection(
-      withRetries(ENDPOINT, attempt, options(fake.clock), controller.signal),
+      withRetries(attempt, options(fake.clock, { signal: controller.signal })),
     );
     assert.equal(thrown, error);
     assert.deepEqual(fake.sleeps, []);
@@ -397,9 +427,16 @@ Deno.test("withRetries", async (t) => {
 });
 
 Deno.test("realClock", async (t) => {
-  await t.step("sleep resolves", async () => {
-    await realClock.sleep(1);
-  });
+  await t.step(
+    "sleep resolves after the time asked, and a later abort changes nothing",
+    async () => {
+      const controller = new AbortController();
+      const started = performance.now();
+      assert.equal(await realClock.sleep(20, controller.signal), undefined);
+      assert.ok(performance.now() - started >= 15, `${performance.now() - started} ms`);
+      controller.abort(new Error("too late"));
+    },
+  );
 
   await t.step("sleep rejects with the signal's reason on abort, clearing its timer", async () => {
     const controller = new AbortController();

@@ -1,6 +1,7 @@
 /**
  * A scripted HTTP server for the HTTP layer's tests: each test supplies the handler; every
- * request's method, path and headers are recorded. Binds 127.0.0.1 port 0.
+ * request's method, path and headers are recorded. Binds 127.0.0.1 port 0. Disposable:
+ * `await using server = startScriptedServer(...)` closes it at scope exit.
  * @module
  */
 
@@ -13,7 +14,7 @@ export interface SeenRequest {
 }
 
 /** A running scripted server. */
-export interface ScriptedServer {
+export interface ScriptedServer extends AsyncDisposable {
   url: string;
   requests: SeenRequest[];
   close(): Promise<void>;
@@ -39,13 +40,15 @@ export function startScriptedServer(
       return handler(request, seen);
     },
   );
+  const close = async () => {
+    controller.abort();
+    await server.finished;
+  };
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     requests,
-    async close() {
-      controller.abort();
-      await server.finished;
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

@@ -1,7 +1,10 @@
+/** The sync against a hand-written stub of the API: what is fetched, posted and reported. */
+
 import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
-import { exitCodeFor } from "../src/report.ts";
-import { runSync, type SyncOptions } from "../src/sync.ts";
+import { exitCodeFor as exitCodeForStatuses } from "../src/outcome.ts";
+import type { RunReport } from "../src/report.ts";
+import { MAX_INVALID_LOGGED, runSync, type SyncOptions } from "../src/sync.ts";
 import { parseSince } from "../src/timestamp.ts";
 import { memoryLogger, realExpected, realOutages, realSiteInfo, stubApi } from "./helpers.ts";
 
@@ -9,12 +12,14 @@ const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
   sites: ["norwich-pear-tree"],
   since: parseSince("2022-01-01T00:00:00.000Z"),
   baseUrl: "http://127.0.0.1:1",
-  dryRun: false,
+  mode: "sync",
   skipInvalid: false,
   postEmpty: false,
   concurrency: 4,
   ...overrides,
 });
+
+const exitCodeFor = (report: RunReport) => exitCodeForStatuses(report.sites.map((s) => s.status));
 
 const serverError = (endpoint: string) =>
   new ApiError("status", endpoint, `${endpoint}: the API answered 500: boom`, { status: 500 });
@@ -227,7 +232,7 @@ Deno.test("an empty payload is skipped unless --post-empty", async (t) => {
 
 Deno.test("a dry run posts nothing and reports the payload", async () => {
   const api = stubApi({});
-  const report = await runSync(options({ dryRun: true }), { api, logger: memoryLogger() });
+  const report = await runSync(options({ mode: "dry-run" }), { api, logger: memoryLogger() });
   assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
   assert.equal(report.sites[0].status, "dry-run");
   assert.equal(report.dryRun, true);
@@ -254,4 +259,51 @@ Deno.test("an aborted run starts no POST", async () => {
   assert.equal(base.calls.filter((c) => c.method === "postSiteOutages").length, 0);
   assert.equal(report.sites[0].status, "failed");
   assert.match(report.sites[0].error ?? "", /interrupted before the POST/);
+});
+
+Deno.test("check fetches and validates, skipping invalid records, and posts nothing", async () => {
+  const outages = structuredClone(realOutages) as unknown[];
+  outages.push({ id: "broken" });
+  const api = stubApi({ outages });
+  const logger = memoryLogger();
+  const report = await runSync(options({ mode: "check" }), { api, logger });
+  assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+  assert.equal(report.dryRun, true);
+  assert.equal(report.outagesInvalid, 1);
+  assert.deepEqual(report.sites[0], {
+    siteId: "norwich-pear-tree",
+    siteName: "Norwich Pear Tree",
+    status: "checked",
+    kept: 0,
+    droppedBeforeSince: 0,
+    droppedUnknownDevice: 0,
+    devices: realSiteInfo.devices.length,
+  });
+  assert.equal(logger.lines.filter((l) => l.level === "warn").length, 1);
+  assert.equal(exitCodeFor(report), 0);
+});
+
+Deno.test("more invalid records than are listed: the rest are counted in one line", async () => {
+  const outages = Array.from({ length: MAX_INVALID_LOGGED + 5 }, (_, i) => ({ id: `x${i}` }));
+  const logger = memoryLogger();
+  const report = await runSync(options({ skipInvalid: true }), {
+    api: stubApi({ outages }),
+    logger,
+  });
+  assert.equal(report.outagesInvalid, MAX_INVALID_LOGGED + 5);
+  const warnings = logger.lines.filter((l) => l.level === "warn");
+  assert.equal(warnings.length, MAX_INVALID_LOGGED + 1);
+  assert.equal(warnings.at(-1)?.msg, "5 more invalid outages not listed");
+});
+
+Deno.test("a run interrupted before a site starts fails that site without a request", async () => {
+  const api = stubApi({});
+  const report = await runSync(options(), {
+    api,
+    logger: memoryLogger(),
+    signal: AbortSignal.abort(new Error("interrupted by SIGINT")),
+  });
+  assert.equal(report.sites[0].status, "failed");
+  assert.match(report.sites[0].error ?? "", /interrupted before this site was started/);
+  assert.deepEqual(api.calls.map((c) => c.method), ["getOutages"]);
 });

@@ -95,12 +95,13 @@ Deno.test("parseSince", async (t) => {
     assert.equal(since.hasSubMillisecond, false);
   });
 
-  const bad: [string, string][] = [
-    ["2022-01-01", "not an RFC 3339 timestamp with offset"],
-    ["2022-01-01T00:00:00", "not an RFC 3339 timestamp with offset"],
-    ["2022-01-01T00:00:00+0100", "not an RFC 3339 timestamp with offset"],
-    ["yesterday", "not an RFC 3339 timestamp with offset"],
-    ["", "not an RFC 3339 timestamp with offset"],
+  // Text without a timestamp's shape gets no detail: "(not an RFC 3339 timestamp)" would repeat.
+  const bad: [string, string | undefined][] = [
+    ["2022-01-01", undefined],
+    ["2022-01-01T00:00:00", undefined],
+    ["2022-01-01T00:00:00+0100", undefined],
+    ["yesterday", undefined],
+    ["", undefined],
     ["2022-02-29T00:00:00Z", "day of month out of range"],
     ["2022-01-01T00:00:00+24:00", "offset out of range"],
   ];
@@ -110,7 +111,8 @@ Deno.test("parseSince", async (t) => {
         assert.ok(error instanceof RangeError);
         assert.equal(
           error.message,
-          `expected an RFC 3339 timestamp with offset, got "${text}" (${problem})`,
+          `expected an RFC 3339 timestamp with offset, got "${text}"` +
+            (problem === undefined ? "" : ` (${problem})`),
         );
         return true;
       });
@@ -266,7 +268,7 @@ Deno.test("property: isAtOrAfter agrees exactly with Temporal", async (t) => {
         assert.equal(rfc3339Problem(text), undefined, text);
         Temporal.Instant.from(text);
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 1 },
     );
   });
 
@@ -276,7 +278,7 @@ Deno.test("property: isAtOrAfter agrees exactly with Temporal", async (t) => {
         const since = parseSince(sinceText);
         assert.equal(isAtOrAfter(text, since), instantNs(text) >= since.epochNanoseconds);
       }),
-      { numRuns: 1500 },
+      { numRuns: 1500, seed: 2 },
     );
   });
 
@@ -313,7 +315,7 @@ Deno.test("property: isAtOrAfter agrees exactly with Temporal", async (t) => {
           );
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 2000, seed: 3 },
     );
     assert.ok(canonical > 1000, `only ${canonical} canonical timestamps were tried`);
   });
@@ -374,7 +376,7 @@ Deno.test("property: isRfc3339 is Temporal's acceptance plus the strict pattern"
       assert.equal(isRfc3339(text), oracle, text);
       assert.equal(rfc3339Problem(text) === undefined, oracle, text);
     }),
-    { numRuns: 2000 },
+    { numRuns: 2000, seed: 4 },
   );
   assert.ok(valid > 200, `only ${valid} valid strings were tried`);
 });
@@ -438,7 +440,7 @@ Deno.test("property: the canonical fast path changes no verdict and no message",
       if (expected === undefined) valid++;
       assert.equal(rfc3339Problem(text), expected, text);
     }),
-    { numRuns: 5000 },
+    { numRuns: 5000, seed: 5 },
   );
   assert.ok(valid > 500, `only ${valid} valid strings were tried`);
 });
@@ -450,7 +452,7 @@ Deno.test("property: isAtOrAfter on canonical-shaped timestamps agrees with Temp
       const since = parseSince(sinceText);
       assert.equal(isAtOrAfter(text, since), instantNs(text) >= since.epochNanoseconds, text);
     }),
-    { numRuns: 3000 },
+    { numRuns: 3000, seed: 6 },
   );
 });
 

@@ -1,13 +1,20 @@
+/**
+ * The configuration of `sync` and `check`: defaults from the option table, precedence, `.env`,
+ * the API key, and every value's checks, as one-line usage errors naming where the value came from.
+ */
+
 import assert from "node:assert/strict";
 import {
   type ConfigSources,
-  DEFAULT_BASE_URL,
-  DEFAULT_SINCE,
-  DEFAULT_SITE,
-  resolveConfig,
+  resolveSyncConfig,
   type SyncConfig,
-} from "../src/config.ts";
+} from "../src/config/sync_config.ts";
+import { SYNC_OPTIONS } from "../src/config/sync_options.ts";
 import { UsageError } from "../src/errors.ts";
+
+const DEFAULT_SITE = SYNC_OPTIONS.site.default;
+const DEFAULT_SINCE = SYNC_OPTIONS.since.default;
+const DEFAULT_BASE_URL = SYNC_OPTIONS.baseUrl.default;
 
 /** A fake environment and file system; records which files were read. */
 function fakeSources(
@@ -32,7 +39,7 @@ function resolve(
   env: Record<string, string> = KEY,
   files: Record<string, string> = {},
 ): SyncConfig {
-  return resolveConfig(args, fakeSources(env, files));
+  return resolveSyncConfig(args, fakeSources(env, files));
 }
 
 /** Asserts a one-line UsageError (message and hint) and returns it. */
@@ -51,9 +58,9 @@ function usageError(fn: () => unknown, pattern?: RegExp): UsageError {
   return caught;
 }
 
-Deno.test("resolveConfig: defaults", () => {
+Deno.test("resolveSyncConfig: defaults", () => {
   const sources = fakeSources(KEY);
-  const config = resolveConfig([], sources);
+  const config = resolveSyncConfig([], sources);
   assert.deepEqual(config.sites, [DEFAULT_SITE]);
   assert.deepEqual(config.sites, ["norwich-pear-tree"]);
   assert.equal(config.since.text, DEFAULT_SINCE);
@@ -64,7 +71,8 @@ Deno.test("resolveConfig: defaults", () => {
     "https://api.krakenflex.systems/interview-tests-mock-api/v1/",
   );
   assert.equal(config.apiKey.reveal(), "test-key-123");
-  assert.equal(config.dryRun, false);
+  assert.equal(config.apiKeySource, "KRAKENFLEX_API_KEY (environment)");
+  assert.equal(config.mode, "sync");
   assert.equal(config.json, false);
   assert.equal(config.skipInvalid, false);
   assert.equal(config.postEmpty, false);
@@ -76,12 +84,13 @@ Deno.test("resolveConfig: defaults", () => {
   assert.equal(config.logFormat, "text");
   assert.equal(config.logLevel, "info");
   assert.equal(config.metricsFile, undefined);
+  assert.equal(config.noColor, false);
   assert.deepEqual(sources.read, [".env"]); // ./.env is looked for; its absence is fine
 });
 
-Deno.test("resolveConfig: boolean flags", () => {
+Deno.test("resolveSyncConfig: boolean flags", () => {
   const config = resolve(["--dry-run", "--json", "--skip-invalid", "--post-empty"]);
-  assert.equal(config.dryRun, true);
+  assert.equal(config.mode, "dry-run");
   assert.equal(config.json, true);
   assert.equal(config.skipInvalid, true);
   assert.equal(config.postEmpty, true);
@@ -172,6 +181,15 @@ const SETTINGS: Setting[] = [
     expectDefault: "info",
   },
   {
+    flag: "--max-response-mb",
+    env: "KRAKENFLEX_MAX_RESPONSE_MB",
+    a: "0.5",
+    b: "64",
+    get: (c) => c.maxResponseBytes,
+    expectA: 512 * 1024,
+    expectDefault: 512 * 1024 * 1024,
+  },
+  {
     flag: "--metrics-file",
     env: "KRAKENFLEX_METRICS_FILE",
     a: "/var/lib/a.prom",
@@ -182,7 +200,7 @@ const SETTINGS: Setting[] = [
   },
 ];
 
-Deno.test("resolveConfig: precedence flag > environment > .env > default", async (t) => {
+Deno.test("resolveSyncConfig: precedence flag > environment > .env > default", async (t) => {
   for (const s of SETTINGS) {
     const dotEnv = (value: string) => ({ ".env": `${s.env}=${value}\n` });
     await t.step(`${s.flag}: default`, () => {
@@ -238,7 +256,7 @@ Deno.test("resolveConfig: precedence flag > environment > .env > default", async
   });
 });
 
-Deno.test("resolveConfig: .env files", async (t) => {
+Deno.test("resolveSyncConfig: .env files", async (t) => {
   await t.step("comments, quotes, export and whitespace", () => {
     const text = [
       "# a comment line",
@@ -251,7 +269,7 @@ Deno.test("resolveConfig: .env files", async (t) => {
       'KRAKENFLEX_API_KEY=" dot-key "',
       "KRAKENFLEX_DEADLINE=7",
     ].join("\n");
-    const config = resolveConfig([], fakeSources({}, { ".env": text }));
+    const config = resolveSyncConfig([], fakeSources({}, { ".env": text }));
     assert.deepEqual(config.sites, ["site-from-dotenv"]);
     assert.equal(config.since.text, "2023-01-01T00:00:00Z");
     assert.equal(config.logLevel, "debug");
@@ -263,7 +281,7 @@ Deno.test("resolveConfig: .env files", async (t) => {
 
   await t.step("CRLF line ends", () => {
     const text = "KRAKENFLEX_API_KEY=crlf-key\r\nKRAKENFLEX_LOG_LEVEL=warn\r\n";
-    const config = resolveConfig([], fakeSources({}, { ".env": text }));
+    const config = resolveSyncConfig([], fakeSources({}, { ".env": text }));
     assert.equal(config.apiKey.reveal(), "crlf-key");
     assert.equal(config.logLevel, "warn");
   });
@@ -273,7 +291,7 @@ Deno.test("resolveConfig: .env files", async (t) => {
       ".env": "KRAKENFLEX_API_KEY=from-dot-env\nKRAKENFLEX_SITE=dot",
       "conf/prod.env": "KRAKENFLEX_API_KEY=from-prod",
     });
-    const config = resolveConfig(["--env-file", "conf/prod.env"], sources);
+    const config = resolveSyncConfig(["--env-file", "conf/prod.env"], sources);
     assert.equal(config.apiKey.reveal(), "from-prod");
     assert.deepEqual(config.sites, [DEFAULT_SITE]);
     assert.deepEqual(sources.read, ["conf/prod.env"]);
@@ -294,11 +312,11 @@ Deno.test("resolveConfig: .env files", async (t) => {
         throw new Deno.errors.PermissionDenied("permission denied");
       },
     };
-    usageError(() => resolveConfig([], sources), /\.env/);
+    usageError(() => resolveSyncConfig([], sources), /\.env/);
   });
 });
 
-Deno.test("resolveConfig: the API key", async (t) => {
+Deno.test("resolveSyncConfig: the API key", async (t) => {
   await t.step("from the environment", () => {
     assert.equal(resolve([], { KRAKENFLEX_API_KEY: "env-key" }).apiKey.reveal(), "env-key");
   });
@@ -364,6 +382,24 @@ Deno.test("resolveConfig: the API key", async (t) => {
     usageError(() => resolve([], { KRAKENFLEX_API_KEY_FILE: "nope.txt" }), /nope\.txt/);
   });
 
+  await t.step(
+    "a key file that cannot be read: its path and the error's name, nothing more",
+    () => {
+      const sources: ConfigSources = {
+        env: () => undefined,
+        readTextFile: (path) => {
+          if (path === ".env") return undefined;
+          throw new Deno.errors.PermissionDenied(`permission denied: SENTINEL in ${path}`);
+        },
+      };
+      const error = usageError(
+        () => resolveSyncConfig(["--api-key-file", "/etc/key"], sources),
+        /^Cannot read the API key file "\/etc\/key" \(--api-key-file\): PermissionDenied$/,
+      );
+      assert.equal(error.hint, "Check the file's path and permissions.");
+    },
+  );
+
   await t.step("no key is a usage error", () => {
     usageError(() => resolve([], {}), /KRAKENFLEX_API_KEY/);
   });
@@ -396,7 +432,7 @@ Deno.test("resolveConfig: the API key", async (t) => {
   });
 });
 
-Deno.test("resolveConfig: the base URL", async (t) => {
+Deno.test("resolveSyncConfig: the base URL", async (t) => {
   const ok: [string, string][] = [
     ["https://api.example.com", "https://api.example.com/"],
     ["https://api.example.com/", "https://api.example.com/"],
@@ -445,7 +481,7 @@ Deno.test("resolveConfig: the base URL", async (t) => {
   });
 });
 
-Deno.test("resolveConfig: sites", async (t) => {
+Deno.test("resolveSyncConfig: sites", async (t) => {
   await t.step("repeated and comma-separated, duplicates collapsed, order kept", () => {
     assert.deepEqual(resolve(["--site", "a,b", "--site", "b,c"]).sites, ["a", "b", "c"]);
     assert.deepEqual(resolve(["--site", " a , b ", "--site=a"]).sites, ["a", "b"]);
@@ -467,7 +503,7 @@ Deno.test("resolveConfig: sites", async (t) => {
   });
 });
 
-Deno.test("resolveConfig: bad values are one-line usage errors", async (t) => {
+Deno.test("resolveSyncConfig: bad values are one-line usage errors", async (t) => {
   await t.step("--since without an offset", () => {
     const error = usageError(() => resolve(["--since", "2022-01-01T00:00:00"]), /--since/);
     assert.match(error.message, /"2022-01-01T00:00:00"/);
@@ -573,7 +609,7 @@ Deno.test("site ids that are URL dot-segments are refused: they would address an
   for (const id of [".", ".."]) {
     assert.throws(
       () =>
-        resolveConfig(["--site", `norwich-pear-tree,${id}`], {
+        resolveSyncConfig(["--site", `norwich-pear-tree,${id}`], {
           env: (n) => n === "KRAKENFLEX_API_KEY" ? "k" : undefined,
           readTextFile: () => undefined,
         }),
@@ -582,4 +618,50 @@ Deno.test("site ids that are URL dot-segments are refused: they would address an
         error.message === `Cannot use "--site": "${id}" is not a site id`,
     );
   }
+});
+
+Deno.test("resolveSyncConfig: the mode and the command named in hints", async (t) => {
+  await t.step("sync, dry-run, check", () => {
+    assert.equal(resolve([]).mode, "sync");
+    assert.equal(resolve(["--dry-run"]).mode, "dry-run");
+    const check = (args: string[]) =>
+      resolveSyncConfig(args, fakeSources(KEY), { command: "check" }).mode;
+    assert.equal(check([]), "check");
+    assert.equal(check(["--dry-run"]), "check");
+    assert.equal(resolveSyncConfig([], fakeSources(KEY), { command: "demo" }).mode, "sync");
+  });
+
+  await t.step("a usage error's hint names the command's help", () => {
+    const error = usageError(() =>
+      resolveSyncConfig(["--bogus"], fakeSources(KEY), { command: "check" })
+    );
+    assert.match(error.hint, /`outage-sync check --help`/);
+  });
+
+  await t.step("a single-value flag given twice is a usage error, even with equal values", () => {
+    const error = usageError(
+      () => resolve(["--since", "2023-01-01T00:00:00Z", "--since", "2024-01-01T00:00:00Z"]),
+      /^Option "--since" is given 2 times: "2023-01-01T00:00:00Z", "2024-01-01T00:00:00Z"$/,
+    );
+    assert.match(error.hint, /^Give it once\./);
+    usageError(() => resolve(["--timeout=5", "--timeout=5"]), /"--timeout" is given 2 times/);
+    usageError(() => resolve(["--env-file", "a", "--env-file", "b"]), /"--env-file"/);
+  });
+});
+
+Deno.test("resolveSyncConfig: NO_COLOR, any value, from the real environment only", () => {
+  assert.equal(resolve([], { ...KEY, NO_COLOR: "1" }).noColor, true);
+  assert.equal(resolve([], { ...KEY, NO_COLOR: "" }).noColor, true);
+  assert.equal(resolve([], KEY, { ".env": "NO_COLOR=1" }).noColor, false);
+});
+
+Deno.test("resolveSyncConfig: where the key came from, for hints, never the key", () => {
+  const source = (args: string[], env: Record<string, string>, files = {}) =>
+    resolve(args, env, files).apiKeySource;
+  assert.equal(source([], {}, { ".env": "KRAKENFLEX_API_KEY=k" }), "KRAKENFLEX_API_KEY (.env)");
+  assert.equal(source(["--api-key-file", "f"], {}, { f: "k" }), 'the API key file "f"');
+  assert.equal(
+    source([], { KRAKENFLEX_API_KEY_FILE: "/etc/key" }, { "/etc/key": "k" }),
+    'the API key file "/etc/key"',
+  );
 });

@@ -1,0 +1,154 @@
+/** What a failed attempt means, as pure functions of what was observed: no server, no socket. */
+
+import assert from "node:assert/strict";
+import { ApiError } from "../src/errors.ts";
+import {
+  classifyFailure,
+  errorBodyMessage,
+  type FailureContext,
+  redirectError,
+  snippet,
+} from "../src/http/failure.ts";
+
+const ENDPOINT = "GET /outages";
+
+function context(overrides: Partial<FailureContext> = {}): FailureContext {
+  return {
+    endpoint: ENDPOINT,
+    stage: "connect",
+    interrupted: false,
+    timedOut: false,
+    timeoutMs: 10_000,
+    configuredTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+Deno.test("classifyFailure", async (t) => {
+  const cause = new TypeError("error sending request: connection refused");
+
+  await t.step("an ApiError is returned as it is", () => {
+    const error = new ApiError("too-large", ENDPOINT, "too large");
+    assert.equal(classifyFailure(error, context({ interrupted: true, timedOut: true })), error);
+  });
+
+  await t.step("interrupted: aborted, whatever else happened", () => {
+    for (const stage of ["connect", "body"] as const) {
+      const error = classifyFailure(cause, context({ stage, interrupted: true, timedOut: true }));
+      assert.equal(error.kind, "aborted");
+      assert.equal(error.endpoint, ENDPOINT);
+      assert.equal(error.message, "GET /outages: interrupted");
+      assert.equal(error.cause, cause);
+    }
+  });
+
+  await t.step("timed out, before the headers or in the body: the configured timeout", () => {
+    for (const stage of ["connect", "body"] as const) {
+      const error = classifyFailure(
+        cause,
+        context({ stage, timedOut: true, timeoutMs: 300, configuredTimeoutMs: 300 }),
+      );
+      assert.equal(error.kind, "timeout");
+      assert.equal(error.message, "GET /outages: no complete answer within the 0.3 s timeout");
+      assert.equal(error.cause, cause);
+    }
+  });
+
+  await t.step("timed out on a budget cut short by the deadline: says so", () => {
+    const error = classifyFailure(
+      cause,
+      context({ timedOut: true, timeoutMs: 1_400, configuredTimeoutMs: 10_000 }),
+    );
+    assert.equal(error.kind, "timeout");
+    assert.equal(
+      error.message,
+      "GET /outages: no complete answer within the 1.4 s left before the run's deadline",
+    );
+  });
+
+  await t.step("before the status line: a network error with the cause's message", () => {
+    const error = classifyFailure(cause, context({ stage: "connect" }));
+    assert.equal(error.kind, "network");
+    assert.equal(
+      error.message,
+      "GET /outages: network error: error sending request: connection refused",
+    );
+    assert.equal(error.status, undefined);
+    assert.equal(error.cause, cause);
+  });
+
+  await t.step("while reading the body: a body cut short", () => {
+    const error = classifyFailure("connection reset", context({ stage: "body" }));
+    assert.equal(error.kind, "body");
+    assert.equal(
+      error.message,
+      "GET /outages: the response body was cut short: connection reset",
+    );
+  });
+});
+
+Deno.test("redirectError: never followed, names where it pointed", async (t) => {
+  const requestUrl = new URL("https://api.example.com/v1/outages");
+  const tail = "; redirects are not followed, so the API key is only ever sent to " +
+    "api.example.com (check --base-url)";
+
+  await t.step("an absolute Location", () => {
+    const error = redirectError(ENDPOINT, 302, "https://elsewhere.example:8443/x", requestUrl);
+    assert.equal(error.kind, "redirect");
+    assert.equal(error.status, 302);
+    assert.equal(error.endpoint, ENDPOINT);
+    assert.equal(
+      error.message,
+      `GET /outages: the API answered 302 redirecting to host "elsewhere.example:8443"${tail}`,
+    );
+  });
+
+  await t.step("a relative Location resolves against the request", () => {
+    const error = redirectError(ENDPOINT, 301, "/v2/outages", requestUrl);
+    assert.equal(
+      error.message,
+      `GET /outages: the API answered 301 redirecting to host "api.example.com"${tail}`,
+    );
+  });
+
+  await t.step("no Location header", () => {
+    const error = redirectError(ENDPOINT, 307, null, requestUrl);
+    assert.equal(
+      error.message,
+      `GET /outages: the API answered 307 redirecting no Location header${tail}`,
+    );
+  });
+
+  await t.step("a Location that is not a URL", () => {
+    const error = redirectError(ENDPOINT, 308, "http://[not-a-host", requestUrl);
+    assert.equal(
+      error.message,
+      `GET /outages: the API answered 308 redirecting to an unreadable Location${tail}`,
+    );
+  });
+});
+
+Deno.test("errorBodyMessage: the API's message, else a snippet of the body", () => {
+  assert.equal(
+    errorBodyMessage('{"message":"You do not have the required permissions"}'),
+    "You do not have the required permissions",
+  );
+  assert.equal(errorBodyMessage('{"message":""}'), "");
+  assert.equal(errorBodyMessage('{"message":7}'), '{"message":7}');
+  assert.equal(errorBodyMessage("null"), "null");
+  assert.equal(
+    errorBodyMessage("<html>\n  <body>Bad gateway</body>\n</html>"),
+    "<html> <body>Bad gateway</body> </html>",
+  );
+  assert.equal(errorBodyMessage(""), "(empty body)");
+  assert.equal(errorBodyMessage(" \n\t"), "(empty body)");
+});
+
+Deno.test("snippet: whitespace folded, cut to 200 characters", () => {
+  assert.equal(snippet("  a \n\n b\tc  "), "a b c");
+  const exact = "x".repeat(200);
+  assert.equal(snippet(exact), exact);
+  const long = snippet("y".repeat(201));
+  assert.equal(long.length, 200);
+  assert.equal(long, "y".repeat(197) + "...");
+});

@@ -1,0 +1,251 @@
+/**
+ * `outage-sync mock-api` through the dispatcher, in process, with captured stdout/stderr and an
+ * interrupt standing in for SIGINT.
+ */
+
+import assert from "node:assert/strict";
+import { mockApiCommand } from "../src/cli/mock_api_command.ts";
+import { startMockServer } from "../src/mock/server.ts";
+import { type InProcessResult, runMain, startMain } from "./in_process.ts";
+
+const KEY = "command-test-key-77d2";
+
+function assertNoKey(output: { stdout: string; stderr: string }): void {
+  assert.ok(!(output.stdout + output.stderr).includes(KEY), "the key is never printed");
+}
+
+/** Asserts a usage error: exit 2, nothing on stdout, `message` then a one-line hint on stderr. */
+function assertUsage(result: InProcessResult, message: string, hint?: string): void {
+  assert.equal(result.code, 2, result.stderr);
+  assert.equal(result.stdout, "");
+  const lines = result.stderr.split("\n");
+  assert.equal(lines.length, 3, result.stderr);
+  assert.equal(lines[0], `outage-sync: ${message}`);
+  if (hint === undefined) {
+    // Value errors carry the dispatcher's general hint; flag errors name mock-api's help.
+    assert.match(
+      lines[1],
+      /^(Did you mean "--[a-z-]+"\? |Give it once\. )?Run `outage-sync (mock-api )?--help`/,
+    );
+  } else {
+    assert.equal(lines[1], hint);
+  }
+  assert.equal(lines[2], "");
+  assertNoKey(result);
+}
+
+Deno.test("mock-api: usage errors", async (t) => {
+  await t.step("--help prints its own usage on stdout and exits 0", async () => {
+    const result = await runMain(["mock-api", "--help"]);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, mockApiCommand.help);
+    assert.match(result.stdout, /--rate-limit N/);
+    assert.equal(result.stderr, "");
+  });
+
+  await t.step("a missing or blank key is an error on stderr, exit 2", async () => {
+    for (const env of [{}, { KRAKENFLEX_API_KEY: "  " }] as Record<string, string>[]) {
+      assertUsage(
+        await runMain(["mock-api", "--port", "0"], env),
+        "No API key: pass --api-key KEY or set KRAKENFLEX_API_KEY",
+        "Any value will do; clients must send the same one.",
+      );
+    }
+  });
+
+  const cases: [string[], string][] = [
+    [
+      ["--port", "abc"],
+      'Cannot parse "--port": expected a whole number from 0 to 65535, got "abc"',
+    ],
+    [
+      ["--port", "70000"],
+      'Cannot parse "--port": expected a whole number from 0 to 65535, got "70000"',
+    ],
+    [
+      ["--fail-rate", "1.5"],
+      'Cannot parse "--fail-rate": expected a number from 0 to 1, got "1.5"',
+    ],
+    [["--fail-rate", "-0.1"], 'Option "--fail-rate" needs a value'],
+    [
+      ["--latency=-5"],
+      'Cannot parse "--latency": expected a whole number from 0 to 600000, got "-5"',
+    ],
+    [
+      ["--rate-limit", "0"],
+      'Cannot parse "--rate-limit": expected a whole number from 1 to 1000000, got "0"',
+    ],
+    [
+      ["--synthetic", "1e6"],
+      'Cannot parse "--synthetic": expected a whole number from 0 to 20000000, got "1e6"',
+    ],
+    [
+      ["--seed", "x"],
+      'Cannot parse "--seed": expected a whole number from 0 to 4294967295, got "x"',
+    ],
+    [["--sites", "2"], 'Cannot use "--sites" without "--synthetic"'],
+    [
+      ["--data", "a.json", "--synthetic", "10"],
+      'Cannot use "--data" and "--synthetic" together: choose one',
+    ],
+    [["--verbose"], 'Unknown option "--verbose"'],
+    [["serve"], 'Unexpected argument "serve"'],
+    [["--port"], 'Option "--port" needs a value'],
+    [["--port", "1", "--port", "2"], 'Option "--port" is given 2 times: "1", "2"'],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(`${args.join(" ")} → exit 2 naming the flag`, async () => {
+      assertUsage(await runMain(["mock-api", "--api-key", KEY, ...args]), message);
+    });
+  }
+
+  await t.step("a mistyped flag gets the one it is close to", async () => {
+    assertUsage(
+      await runMain(["mock-api", "--api-key", KEY, "--prot", "0"]),
+      'Unknown option "--prot"',
+      'Did you mean "--port"? Run `outage-sync mock-api --help` for the options.',
+    );
+  });
+
+  await t.step("a missing --data file → exit 2 naming the path once", async () => {
+    const result = await runMain(["mock-api", "--data", "missing.json", "--api-key", KEY]);
+    assertUsage(result, 'Cannot read "--data" file "missing.json": no such file');
+    assert.equal(result.stderr.split("missing.json").length, 2, result.stderr);
+  });
+
+  await t.step("an invalid --data file → exit 2 naming it and the problem", async () => {
+    const files = {
+      "bad.json":
+        '{"outages":[{"id":"a","begin":"2022-01-01","end":"2022-01-01T00:00:00Z"}],"sites":[]}',
+    };
+    assertUsage(
+      await runMain(["mock-api", "--data", "bad.json", "--api-key", KEY], {}, { files }),
+      'Cannot use the "--data" file: bad.json: outages[0].begin: ' +
+        'not an RFC 3339 timestamp with offset: "2022-01-01"',
+    );
+  });
+
+  await t.step("a port in use → exit 1", async () => {
+    await using other = await startMockServer({ apiKey: "x" });
+    const result = await runMain(["mock-api", "--port", String(other.port), "--api-key", KEY]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.match(
+      result.stderr,
+      /^outage-sync: Cannot listen on 127\.0\.0\.1:\d+: the port is in use \(pick another with --port/,
+    );
+  });
+});
+
+Deno.test("mock-api: serving", async (t) => {
+  await t.step("prints its URL, serves the captures, stops cleanly on interrupt", async () => {
+    const run = startMain(["mock-api", "--port", "0", "--api-key", KEY]);
+    const url = await run.firstLine;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(run.stdout(), `${url}\n`);
+    const response = await fetch(`${url}/interview-tests-mock-api/v1/site-info/norwich-pear-tree`, {
+      headers: { "x-api-key": KEY },
+    });
+    assert.equal(response.status, 200);
+    assert.equal((await response.json()).name, "Norwich Pear Tree");
+    run.interrupt();
+    assert.equal(await run.code, 0);
+    assert.equal(
+      run.stderr(),
+      `mock-api: serving 108 outages, 1 site(s) (norwich-pear-tree) at ${url}\nmock-api: stopped\n`,
+    );
+    assertNoKey({ stdout: run.stdout(), stderr: run.stderr() });
+    await assert.rejects(fetch(`${url}/outages`), TypeError);
+  });
+
+  await t.step("takes the key from KRAKENFLEX_API_KEY, trimmed", async () => {
+    await using run = startMain(["mock-api", "--port=0"], { KRAKENFLEX_API_KEY: ` ${KEY}\n` });
+    const url = await run.firstLine;
+    const ok = await fetch(`${url}/outages`, { headers: { "x-api-key": KEY } });
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+    const refused = await fetch(`${url}/outages`, { headers: { "x-api-key": "other" } });
+    assert.equal(refused.status, 403);
+    await refused.body?.cancel();
+    assertNoKey({ stdout: run.stdout(), stderr: run.stderr() });
+  });
+
+  await t.step("--synthetic, --sites, --seed, --fail-rate and --rate-limit", async () => {
+    await using run = startMain([
+      "mock-api",
+      "--port",
+      "0",
+      "--api-key",
+      KEY,
+      "--synthetic",
+      "2000",
+      "--sites",
+      "2",
+      "--seed",
+      "4",
+      "--fail-rate",
+      "0",
+      "--rate-limit",
+      "3",
+    ]);
+    const url = await run.firstLine;
+    const statuses: number[] = [];
+    for (
+      const path of [
+        "/outages",
+        "/site-info/synthetic-site-2",
+        "/site-info/synthetic-site-3",
+        "/outages",
+      ]
+    ) {
+      const response = await fetch(url + path, { headers: { "x-api-key": KEY } });
+      statuses.push(response.status);
+      if (path === "/outages" && response.status === 200) {
+        assert.equal((await response.json()).length, 2000);
+      } else {
+        await response.body?.cancel();
+      }
+    }
+    // The fourth request of the minute is over the limit (unless the minute turned meanwhile).
+    assert.deepEqual(statuses.slice(0, 3), [200, 200, 404]);
+    assert.ok(statuses[3] === 429 || statuses[3] === 200);
+    assert.match(
+      run.stderr(),
+      /serving 2000 outages, 2 site\(s\) \(synthetic-site-1, synthetic-site-2\)/,
+    );
+  });
+
+  await t.step("--data serves the file", async () => {
+    const data = JSON.stringify({
+      outages: [{ id: "d", begin: "2023-01-01T00:00:00Z", end: "2023-01-02T00:00:00Z" }],
+      sites: [{ id: "s", name: "S", devices: [{ id: "d", name: "D" }] }],
+    });
+    await using run = startMain(
+      ["mock-api", "--port", "0", "--data", "d.json", "--latency", "1"],
+      { KRAKENFLEX_API_KEY: KEY },
+      { files: { "d.json": data } },
+    );
+    const url = await run.firstLine;
+    const response = await fetch(`${url}/site-outages/s`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "content-type": "application/json" },
+      body: JSON.stringify([{
+        id: "d",
+        name: "D",
+        begin: "2023-01-01T00:00:00Z",
+        end: "2023-01-02T00:00:00Z",
+      }]),
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {});
+    assert.match(run.stderr(), /serving 1 outages, 1 site\(s\) \(s\)/);
+  });
+
+  await t.step("interrupted before it listens: exit 0, nothing printed", async () => {
+    const run = startMain(["mock-api", "--port", "0", "--api-key", KEY]);
+    run.interrupt();
+    assert.equal(await run.code, 0);
+    assert.equal(run.stdout(), "");
+    assert.equal(run.stderr(), "");
+  });
+});

@@ -22,9 +22,26 @@ export class JsonLimitError extends Error {
   override name = "JsonLimitError";
 }
 
-const TAB = 9, LF = 10, CR = 13, SPACE = 32, QUOTE = 34, COMMA = 44, MINUS = 45, PLUS = 43,
-  DOT = 46, ZERO = 48, NINE = 57, COLON = 58, LOWER_E = 101, UPPER_E = 69, LBRACKET = 91,
-  BACKSLASH = 92, RBRACKET = 93, LBRACE = 123, RBRACE = 125, LOWER_U = 117;
+const TAB = 9,
+  LF = 10,
+  CR = 13,
+  SPACE = 32,
+  QUOTE = 34,
+  COMMA = 44,
+  MINUS = 45,
+  PLUS = 43,
+  DOT = 46,
+  ZERO = 48,
+  NINE = 57,
+  COLON = 58,
+  LOWER_E = 101,
+  UPPER_E = 69,
+  LBRACKET = 91,
+  BACKSLASH = 92,
+  RBRACKET = 93,
+  LBRACE = 123,
+  RBRACE = 125,
+  LOWER_U = 117;
 
 /** The index of the first non-whitespace character at or after `pos` (JSON whitespace only). */
 export function skipWhitespace(text: string, pos: number): number {
@@ -165,7 +182,11 @@ export function scanValue(text: string, pos: number, counts?: ScanCounts): numbe
         continue;
       }
       throw new JsonSyntaxError(
-        Number.isNaN(d) ? "unexpected end" : top === ARRAY ? 'expected "," or "]"' : 'expected "," or "}"',
+        Number.isNaN(d)
+          ? "unexpected end"
+          : top === ARRAY
+          ? 'expected "," or "]"'
+          : 'expected "," or "}"',
         pos,
       );
     }

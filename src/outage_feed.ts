@@ -159,7 +159,11 @@ export function parseOutageFeed(text: string): OutageFeed {
     const end = skipWhitespace(text, scanValue(text, pos));
     if (end < text.length) throw new JsonSyntaxError("unexpected data after the value", end);
     const kind = standIn(text, pos);
-    const what = kind === null ? "null" : typeof kind === "object" ? "an object" : `a ${typeof kind}`;
+    const what = kind === null
+      ? "null"
+      : typeof kind === "object"
+      ? "an object"
+      : `a ${typeof kind}`;
     throw new NotAnArrayError(`expected a JSON array of outages, got ${what}`);
   }
   const builder = new FeedBuilder();

@@ -7,9 +7,12 @@
 /** A bad flag, environment variable, `.env` entry or missing key: exit 2 before any request. */
 export class UsageError extends Error {
   override name = "UsageError";
-  /** A one-line hint on what to do next, printed after the message. */
-  readonly hint: string;
-  constructor(message: string, hint = "Run `outage-sync --help` for usage.") {
+  /**
+   * A one-line hint on what to do next, printed after the message; without one, the dispatcher
+   * points to the command's own `--help`.
+   */
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
     super(message);
     this.hint = hint;
   }

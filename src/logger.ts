@@ -100,12 +100,3 @@ export function createLogger(options: LoggerOptions): Logger {
     enabled: (level) => RANK[level] <= threshold,
   };
 }
-
-/** A logger that writes nothing, for tests and library use. */
-export const silentLogger: Logger = {
-  error() {},
-  warn() {},
-  info() {},
-  debug() {},
-  enabled: () => false,
-};

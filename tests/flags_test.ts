@@ -55,7 +55,7 @@ function usageError(fn: () => unknown): UsageError {
   }
   assert.ok(caught instanceof UsageError, `expected a UsageError, got ${caught}`);
   assert.ok(!caught.message.includes("\n"), caught.message);
-  assert.ok(!caught.hint.includes("\n"), caught.hint);
+  assert.ok(!(caught.hint ?? "").includes("\n"), caught.hint);
   return caught;
 }
 
@@ -95,7 +95,7 @@ Deno.test("parseFlags: usage errors name the flag and the command's help", async
       error.hint,
       'Did you mean "--dry-run"? Run `outage-sync sync --help` for the options.',
     );
-    assert.match(usageError(() => parseFlags(["--sit=x"], TABLE, "sync")).hint, /"--site"/);
+    assert.match(usageError(() => parseFlags(["--sit=x"], TABLE, "sync")).hint ?? "", /"--site"/);
   });
 
   await t.step("an unknown flag far from every known one gets no guess", () => {

@@ -87,7 +87,8 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     return await command.run(commandArgs, io);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`outage-sync: ${error.message}\n${error.hint}\n`);
+    const hint = error.hint ?? `Run \`outage-sync ${named ? `${name} ` : ""}--help\` for usage.`;
+    io.stderr(`outage-sync: ${error.message}\n${hint}\n`);
     return ExitCode.usage;
   }
 }

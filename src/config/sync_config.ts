@@ -111,7 +111,7 @@ export function resolveSyncConfig(
     maxResponseBytes: Math.round(maxResponseMb * 1024 * 1024),
     logFormat,
     logLevel,
-    noColor: sources.env("NO_COLOR") !== undefined,
+    noColor: settings.value(o.noColor) !== undefined,
     metricsFile,
   };
 }

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { UsageError } from "../src/errors.ts";
+import { usageError } from "./helpers.ts";
 import {
   booleanOption,
   choiceParser,
@@ -44,20 +45,6 @@ const TABLE = {
   dryRun: booleanOption({ flag: "dry-run", help: "post nothing" }),
   quiet: booleanOption({ flag: "quiet", short: "q", help: "errors only" }),
 };
-
-/** The UsageError `fn` throws, checked to be one line of message and one of hint. */
-function usageError(fn: () => unknown): UsageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof UsageError, `expected a UsageError, got ${caught}`);
-  assert.ok(!caught.message.includes("\n"), caught.message);
-  assert.ok(!(caught.hint ?? "").includes("\n"), caught.hint);
-  return caught;
-}
 
 Deno.test("parseFlags: what was given", async (t) => {
   await t.step("value flags keep every text in order; switches are a set", () => {

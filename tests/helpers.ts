@@ -6,7 +6,8 @@
 
 import type { FileWriter } from "../src/atomic_file.ts";
 import type { EnhancedOutage } from "../src/api_shapes.ts";
-import { ApiError } from "../src/errors.ts";
+import assert from "node:assert/strict";
+import { ApiError, UsageError } from "../src/errors.ts";
 import type { Logger } from "../src/logger.ts";
 import type { OutageApi } from "../src/outage_api.ts";
 
@@ -115,3 +116,19 @@ export const realFileWriter: FileWriter = {
   rename: (from, to) => Deno.rename(from, to),
   remove: (path) => Deno.remove(path),
 };
+
+/** Asserts that `fn` throws a one-line UsageError (message and hint), matching `pattern`, and returns it. */
+export function usageError(fn: () => unknown, pattern?: RegExp): UsageError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof UsageError, `expected a UsageError, got ${caught}`);
+  assert.ok(!caught.message.includes("\n"), `message not one line: ${caught.message}`);
+  assert.ok(!(caught.hint ?? "").includes("\n"), `hint not one line: ${caught.hint}`);
+  assert.ok(caught.message.length > 0);
+  if (pattern !== undefined) assert.match(caught.message, pattern);
+  return caught;
+}

@@ -11,6 +11,7 @@ import {
 } from "../src/config/sync_config.ts";
 import { SYNC_OPTIONS } from "../src/config/sync_options.ts";
 import { UsageError } from "../src/errors.ts";
+import { usageError } from "./helpers.ts";
 
 const DEFAULT_SITE = SYNC_OPTIONS.site.default;
 const DEFAULT_SINCE = SYNC_OPTIONS.since.default;
@@ -40,22 +41,6 @@ function resolve(
   files: Record<string, string> = {},
 ): SyncConfig {
   return resolveSyncConfig(args, fakeSources(env, files));
-}
-
-/** Asserts a one-line UsageError (message and hint) and returns it. */
-function usageError(fn: () => unknown, pattern?: RegExp): UsageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof UsageError, `expected a UsageError, got ${caught}`);
-  assert.ok(!caught.message.includes("\n"), `message not one line: ${caught.message}`);
-  assert.ok(!(caught.hint ?? "").includes("\n"), `hint not one line: ${caught.hint}`);
-  assert.ok(caught.message.length > 0);
-  if (pattern !== undefined) assert.match(caught.message, pattern);
-  return caught;
 }
 
 Deno.test("resolveSyncConfig: defaults", () => {

@@ -1,6 +1,6 @@
 /**
- * The program's typed errors — usage, validation, API and interruption — and {@link errorMessage},
- * the one way to turn any thrown value into a message.
+ * The program's typed errors — usage, validation, API, refused files and interruption — and
+ * {@link errorMessage}, the one way to turn any thrown value into a message.
  * @module
  */
 
@@ -73,6 +73,36 @@ export class Interrupted extends Error {
     super(`interrupted by ${signal}`);
     this.signal = signal;
     this.exitCode = signal === "SIGINT" ? 130 : 143;
+  }
+}
+
+/**
+ * A file the program will not read or replace: not a regular file, larger than its use allows, or
+ * unreadable. Commands turn it into a usage error naming the path and {@link FileRefused.reason}.
+ */
+export class FileRefused extends Error {
+  override name = "FileRefused";
+  /** The path as given. */
+  readonly path: string;
+  /** Why, as what follows the path: `is a FIFO (named pipe), not a regular file`. */
+  readonly reason: string;
+  constructor(path: string, reason: string) {
+    super(`"${path}" ${reason}`);
+    this.path = path;
+    this.reason = reason;
+  }
+
+  /**
+   * Why a file could not be read, in words, to follow its quoted path in a usage error: `it` and
+   * the reason of a refusal, or a few words for what else a reader may throw — never that error's
+   * own message, which need not be fit to print.
+   */
+  static reasonFor(error: unknown): string {
+    if (error instanceof FileRefused) return `it ${error.reason}`;
+    if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+    if (error instanceof Deno.errors.IsADirectory) return "it is a directory, not a regular file";
+    if (error instanceof Deno.errors.NotFound) return "no such file";
+    return "it cannot be read";
   }
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type { FileWriter } from "../src/atomic_file.ts";
+import { realFileWriter as mainFileWriter } from "../main.ts";
 import type { EnhancedOutage } from "../src/api_shapes.ts";
 import assert from "node:assert/strict";
 import { ApiError, UsageError } from "../src/errors.ts";
@@ -110,12 +111,8 @@ export async function tempDir(prefix = "outage-sync-test-"): Promise<TempDir> {
   };
 }
 
-/** The real file system, as the program's `--metrics-file` writes to it (see `main.ts`). */
-export const realFileWriter: FileWriter = {
-  writeTextFile: (path, text) => Deno.writeTextFile(path, text),
-  rename: (from, to) => Deno.rename(from, to),
-  remove: (path) => Deno.remove(path),
-};
+/** The real file system, as the program's `--metrics-file` writes to it: `main.ts`'s own. */
+export const realFileWriter: FileWriter = mainFileWriter;
 
 /** Asserts that `fn` throws a one-line UsageError (message and hint), matching `pattern`, and returns it. */
 export function usageError(fn: () => unknown, pattern?: RegExp): UsageError {

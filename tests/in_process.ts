@@ -1,8 +1,8 @@
 /**
  * Runs the program's `main` in process — real HTTP, real configuration, report and commands — with
  * a clock whose waits take no real time and are recorded, so retry-heavy runs stay fast. The
- * environment is exactly the one given, files are an in-memory map (no `.env` unless given), and
- * SIGINT/SIGTERM are stood in for by {@link MainRun.interrupt}.
+ * environment is exactly the one given, files are an in-memory map (no `.env` unless given) or
+ * the real reader when asked, and SIGINT/SIGTERM are stood in for by {@link MainRun.interrupt}.
  * @module
  */
 
@@ -27,6 +27,8 @@ export interface InProcessOptions {
   files?: Record<string, string>;
   /** File writes for `--metrics-file` (default: none, so writing fails and is logged). */
   fs?: FileWriter;
+  /** Reads files instead of {@link InProcessOptions.files}: e.g. `main.ts`'s real reader. */
+  readTextFile?: CliIo["readTextFile"];
 }
 
 /** A run of `main` in progress. */
@@ -59,7 +61,8 @@ export function startMain(
   const files = options.files ?? {};
   const io: CliIo = {
     env: (name) => Object.hasOwn(env, name) ? env[name] : undefined,
-    readTextFile: (path) => Object.hasOwn(files, path) ? files[path] : undefined,
+    readTextFile: options.readTextFile ??
+      ((path) => Object.hasOwn(files, path) ? files[path] : undefined),
     stdout: (text) => {
       stdout += text;
       const end = stdout.indexOf("\n");

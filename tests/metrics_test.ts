@@ -121,6 +121,7 @@ function memoryFs(files: Record<string, string> = {}): MetricsFs & {
     files: map,
     ops,
     readTextFile: (path) => map.get(path),
+    kind: (path) => Promise.resolve(map.has(path) ? "file" : "missing"),
     writeTextFile: (path, text) => {
       ops.push(`write ${path}`);
       map.set(path, text);

@@ -245,6 +245,7 @@ Deno.test("check names what is wrong: bad key → exit 1; unknown site among goo
 function memoryFiles(): { files: Record<string, string>; fs: FileWriter } {
   const files: Record<string, string> = {};
   const fs: FileWriter = {
+    kind: (path) => Promise.resolve(Object.hasOwn(files, path) ? "file" : "missing"),
     writeTextFile: (path, text) => (files[path] = text, Promise.resolve()),
     rename: (from, to) => {
       files[to] = files[from];

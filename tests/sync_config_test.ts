@@ -368,7 +368,7 @@ Deno.test("resolveSyncConfig: the API key", async (t) => {
   });
 
   await t.step(
-    "a key file that cannot be read: its path and the error's name, nothing more",
+    "a key file that cannot be read: its path and the failure in words, nothing more",
     () => {
       const sources: ConfigSources = {
         env: () => undefined,
@@ -379,7 +379,7 @@ Deno.test("resolveSyncConfig: the API key", async (t) => {
       };
       const error = usageError(
         () => resolveSyncConfig(["--api-key-file", "/etc/key"], sources),
-        /^Cannot read the API key file "\/etc\/key" \(--api-key-file\): PermissionDenied$/,
+        /^Cannot read the API key file "\/etc\/key" \(--api-key-file\): permission denied$/,
       );
       assert.equal(error.hint, "Check the file's path and permissions.");
     },

@@ -11,8 +11,12 @@ import type { RetryClock } from "../retry_policy.ts";
 export interface CliIo {
   /** A real environment variable, or `undefined`. */
   env(name: string): string | undefined;
-  /** A file's text, or `undefined` when it does not exist; throws for other failures. */
-  readTextFile(path: string): string | undefined;
+  /**
+   * A regular file's text, or `undefined` when nothing is at `path`. Never blocks and never reads
+   * more than `maxBytes` + 1 bytes: throws `FileRefused` for a FIFO, a device, a directory, a file
+   * larger than `maxBytes` or one that cannot be read.
+   */
+  readTextFile(path: string, maxBytes: number): string | undefined;
   /** Writes to standard output: the report, the help, the emulator's URL. */
   stdout(text: string): void;
   /** Writes to standard error: logs and usage errors. */

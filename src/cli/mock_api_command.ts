@@ -13,7 +13,7 @@ import {
 } from "../config/flags.ts";
 import { createSettings } from "../config/settings.ts";
 import { parsePath } from "../config/values.ts";
-import { errorMessage, UsageError } from "../errors.ts";
+import { errorMessage, FileRefused, UsageError } from "../errors.ts";
 import { type Dataset, DatasetError, defaultDataset, parseDataset } from "../mock/dataset.ts";
 import { type MockServer, startMockServer } from "../mock/server.ts";
 import { syntheticDataset } from "../mock/synthetic.ts";
@@ -119,6 +119,9 @@ function describeDataset(dataset: Dataset): string {
   return `${dataset.outages.length} outages, ${sites.length} site(s) (${shown})`;
 }
 
+/** The largest `--data` file read: room for tens of millions of outages. */
+const DATA_FILE_MAX_BYTES = 2 * 1024 ** 3;
+
 /** The dataset the flags ask for: a `--data` file, a synthetic one, or the captures. */
 function loadDataset(
   file: string | undefined,
@@ -129,9 +132,14 @@ function loadDataset(
   if (file === undefined) return defaultDataset();
   let text: string | undefined;
   try {
-    text = io.readTextFile(file);
+    text = io.readTextFile(file, DATA_FILE_MAX_BYTES);
   } catch (error) {
-    throw new UsageError(`Cannot read "--data" file "${file}": ${errorMessage(error)}`);
+    throw new UsageError(
+      `Cannot read "--data" file "${file}": ${FileRefused.reasonFor(error)}`,
+      error instanceof FileRefused
+        ? "The --data file must be a regular file of at most 2 GiB."
+        : "Check the file's path and permissions.",
+    );
   }
   if (text === undefined) throw new UsageError(`Cannot read "--data" file "${file}": no such file`);
   try {

@@ -37,7 +37,10 @@ async function writeMetrics(
 ): Promise<void> {
   try {
     if (io.fs === undefined) throw new Error("file writes are not available here");
-    await writeMetricsFile(path, report, facts, { ...io.fs, readTextFile: io.readTextFile });
+    await writeMetricsFile(path, report, facts, {
+      ...io.fs,
+      readTextFile: (file) => io.readTextFile(file, 1024 * 1024),
+    });
     logger.debug("metrics written", { path });
   } catch (error) {
     logger.error("cannot write the metrics file", {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { UsageError } from "../errors.ts";
+import { FileRefused, UsageError } from "../errors.ts";
 import { Secret } from "../secret.ts";
 import type { ReadTextFile } from "./env_file.ts";
 import type { EnvLookup } from "./settings.ts";
@@ -40,16 +40,19 @@ function checkKey(key: string, from: string): Secret {
   return new Secret(key);
 }
 
+/** The largest key file read: a key is a few dozen bytes; a key file holds only the key. */
+export const KEY_FILE_MAX_BYTES = 4096;
+
 function fromFile(path: string, from: string, readTextFile: ReadTextFile): ApiKey {
   let text: string | undefined;
   try {
-    text = readTextFile(path);
+    text = readTextFile(path, KEY_FILE_MAX_BYTES);
   } catch (error) {
     throw new UsageError(
-      `Cannot read the API key file "${path}" (${from}): ${
-        error instanceof Error ? error.name : "error"
-      }`,
-      "Check the file's path and permissions.",
+      `Cannot read the API key file "${path}" (${from}): ${FileRefused.reasonFor(error)}`,
+      error instanceof FileRefused
+        ? "A key file must be a regular file of at most 4 KiB that holds only the key."
+        : "Check the file's path and permissions.",
     );
   }
   if (text === undefined) {

@@ -1,26 +1,47 @@
 /**
  * The `.env` file (SPEC §5): read by the program at run time with `node:util`'s `parseEnv`; keys
  * and values trimmed. `--env-file` must name a file that exists; `./.env` is read when it does.
+ * Either must be a regular file of at most 1 MiB.
  * @module
  */
 
 import { parseEnv } from "node:util";
-import { errorMessage, UsageError } from "../errors.ts";
+import { FileRefused, UsageError } from "../errors.ts";
 
-/** Reads a text file: its text, or `undefined` when it does not exist; throws for other failures. */
-export type ReadTextFile = (path: string) => string | undefined;
+/**
+ * Reads a regular file of at most `maxBytes` bytes: its text, or `undefined` when nothing is at
+ * `path`; throws `FileRefused` for anything else there, and other errors for other failures.
+ */
+export type ReadTextFile = (path: string, maxBytes: number) => string | undefined;
+
+/** The largest `.env` file read: far above any real one, far below what could exhaust memory. */
+export const ENV_FILE_MAX_BYTES = 1024 * 1024;
+
+/** What a `.env` file gave: its variables, and warnings about lines that may not say what they mean. */
+export interface EnvFile {
+  /** The variables, keys and values trimmed. */
+  readonly entries: Map<string, string>;
+  /**
+   * One sentence per line whose unquoted value `parseEnv` cut at a `#`, e.g.
+   * `.env line 3: the value of KRAKENFLEX_API_KEY was cut at "#" (read as a comment); quote the
+   * value if "#" belongs to it`. Never holds a value.
+   */
+  readonly warnings: readonly string[];
+}
 
 /** The variables of the `.env` file: `path` when given (it must exist), else `./.env` if present. */
-export function readEnvFile(
-  path: string | undefined,
-  readTextFile: ReadTextFile,
-): Map<string, string> {
+export function readEnvFile(path: string | undefined, readTextFile: ReadTextFile): EnvFile {
   const file = path ?? ".env";
   let text: string | undefined;
   try {
-    text = readTextFile(file);
+    text = readTextFile(file, ENV_FILE_MAX_BYTES);
   } catch (error) {
-    throw new UsageError(`Cannot read the env file "${file}": ${errorMessage(error)}`);
+    throw new UsageError(
+      `Cannot read the env file "${file}": ${FileRefused.reasonFor(error)}`,
+      error instanceof FileRefused
+        ? "The env file must be a regular file of at most 1 MiB."
+        : "Check the file's path and permissions.",
+    );
   }
   if (text === undefined) {
     if (path !== undefined) {
@@ -29,11 +50,45 @@ export function readEnvFile(
         "Check the path given to --env-file.",
       );
     }
-    return new Map();
+    return { entries: new Map(), warnings: [] };
   }
+  const parsed = parseEnv(text);
   const entries = new Map<string, string>();
-  for (const [key, value] of Object.entries(parseEnv(text))) {
+  for (const [key, value] of Object.entries(parsed)) {
     if (typeof value === "string") entries.set(key.trim(), value.trim());
   }
-  return entries;
+  const name = path === undefined ? ".env" : `.env file "${path}"`;
+  return { entries, warnings: commentCuts(text, parsed, name) };
+}
+
+/** `KEY=value`, optionally after `export`: the key and the raw value, up to the end of the line. */
+const ASSIGNMENT = /^\s*(?:export\s+)?([^=#\s][^=]*?)\s*=(.*)$/;
+
+/**
+ * Warnings for the lines whose unquoted value `parseEnv` cut at a `#` — it reads `KEY=abc#def`
+ * and `KEY=abc #def` alike as `abc` — when the cut value is the one in effect (not overridden by
+ * a later line, and not a line inside a multi-line quoted value).
+ */
+function commentCuts(
+  text: string,
+  parsed: Record<string, string | undefined>,
+  name: string,
+): string[] {
+  const warnings: string[] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const match = ASSIGNMENT.exec(line);
+    if (match === null) return;
+    const [, key, raw] = match;
+    const value = raw.trim();
+    if (!value.includes("#") || /^["'`]/.test(value)) return;
+    const alone = parseEnv(line)[key];
+    if (alone === undefined || alone !== parsed[key]) return;
+    if (!value.slice(alone.length).trimStart().startsWith("#")) return;
+    const shown = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : JSON.stringify(key);
+    warnings.push(
+      `${name} line ${index + 1}: the value of ${shown} was cut at "#" (read as a comment); ` +
+        `quote the value if "#" belongs to it`,
+    );
+  });
+  return warnings;
 }

@@ -67,7 +67,7 @@ export function resolveSyncConfig(
   const o = SYNC_OPTIONS;
   const flags = parseFlags(args, o, options.command);
   const envFlag = flags.values.get("env-file")?.[0]?.trim();
-  const dotEnv = readEnvFile(envFlag, sources.readTextFile);
+  const dotEnv = readEnvFile(envFlag, sources.readTextFile).entries;
   const lookup: EnvLookup = (name) => {
     const real = sources.env(name);
     if (real !== undefined) return { text: real.trim(), from: "environment" };

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { realExpected, realOutages, realSiteInfo } from "./helpers.ts";
 import { hostileTable, postedWords } from "./hostile_table.ts";
 import { runMain } from "./in_process.ts";
+import { type RawAction, type RawRequest, startRawServer } from "./raw_http_server.ts";
 import { json, type SeenRequest, startScriptedServer } from "./scripted_server.ts";
 
 const KEY = "SENTINEL-hostile-server-4c1d";
@@ -222,134 +223,6 @@ Deno.test('--skip-invalid posts the valid records among invalid ones; without it
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// A raw HTTP/1.1 server, for the tests where the framing is the point.
-
-/** A request as the raw server read it off the wire, whole. */
-interface RawRequest {
-  method: string;
-  path: string;
-  body: string;
-  /** The connection it came on, numbered from 1 in the order they were accepted. */
-  connection: number;
-}
-
-/** What the raw server does with a request. */
-type RawAction =
-  | { kind: "answer"; status: number; body: Uint8Array }
-  /** Writes `partial` (if any), then closes the connection without a complete answer. */
-  | { kind: "close"; partial?: string };
-
-function headEnd(buffer: Uint8Array): number {
-  for (let i = 0; i + 3 < buffer.length; i++) {
-    if (
-      buffer[i] === 13 && buffer[i + 1] === 10 && buffer[i + 2] === 13 && buffer[i + 3] === 10
-    ) return i;
-  }
-  return -1;
-}
-
-/**
- * A raw TCP server on 127.0.0.1 port 0 speaking just enough HTTP/1.1 keep-alive: it reads each
- * request whole (head and `content-length` body), records it, and answers it or drops the
- * connection as `handler` says; a connection stays open for the next request after an answer.
- */
-function startRawServer(handler: (request: RawRequest) => RawAction) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const requests: RawRequest[] = [];
-  const open = new Set<Deno.Conn>();
-  const serving: Promise<void>[] = [];
-  const decoder = new TextDecoder();
-
-  async function serve(conn: Deno.Conn, connection: number) {
-    let buffer = new Uint8Array(0);
-    const chunk = new Uint8Array(64 * 1024);
-    const readMore = async () => {
-      const n = await conn.read(chunk);
-      if (n === null) return false;
-      const joined = new Uint8Array(buffer.length + n);
-      joined.set(buffer);
-      joined.set(chunk.subarray(0, n), buffer.length);
-      buffer = joined;
-      return true;
-    };
-    const writeAll = async (bytes: Uint8Array) => {
-      for (let written = 0; written < bytes.length;) {
-        written += await conn.write(bytes.subarray(written));
-      }
-    };
-    try {
-      for (;;) {
-        let end: number;
-        while ((end = headEnd(buffer)) < 0) if (!await readMore()) return;
-        const head = decoder.decode(buffer.subarray(0, end)).split("\r\n");
-        const [method, target] = head[0].split(" ");
-        // The program reaches a loopback base URL through a direct "proxy" connection, so its
-        // request target is in absolute form (`GET http://127.0.0.1:PORT/outages`): RFC 9112
-        // §3.2.2 has servers accept it.
-        const path = target.startsWith("/") ? target : new URL(target).pathname;
-        const length = Number(
-          head.find((h) => /^content-length:/i.test(h))?.split(":")[1] ?? 0,
-        );
-        while (buffer.length < end + 4 + length) if (!await readMore()) return;
-        const body = decoder.decode(buffer.subarray(end + 4, end + 4 + length));
-        buffer = buffer.slice(end + 4 + length);
-        const request = { method, path, body, connection };
-        requests.push(request);
-        const action = handler(request);
-        if (action.kind === "close") {
-          if (action.partial !== undefined) await writeAll(encoder.encode(action.partial));
-          return;
-        }
-        await writeAll(encoder.encode(
-          `HTTP/1.1 ${action.status} OK\r\ncontent-type: application/json; charset=utf-8\r\n` +
-            `content-length: ${action.body.length}\r\nconnection: keep-alive\r\n\r\n`,
-        ));
-        await writeAll(action.body);
-      }
-    } catch {
-      // The client went away: nothing more to read or answer.
-    } finally {
-      open.delete(conn);
-      try {
-        conn.close();
-      } catch {
-        // Closed already by the disposal.
-      }
-    }
-  }
-
-  const accepting = (async () => {
-    let connections = 0;
-    try {
-      for await (const conn of listener) {
-        open.add(conn);
-        serving.push(serve(conn, ++connections));
-      }
-    } catch {
-      // The listener was closed.
-    }
-  })();
-  return {
-    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
-    requests,
-    count: (method: string, prefix: string) =>
-      requests.filter((r) => r.method === method && r.path.startsWith(prefix)).length,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      for (const conn of open) {
-        try {
-          conn.close();
-        } catch {
-          // Closed by its own task meanwhile.
-        }
-      }
-      await accepting;
-      await Promise.all(serving);
-    },
-  };
-}
-
 const dataDir = new URL("../src/mock/data/", import.meta.url);
 const outagesBytes = Deno.readFileSync(new URL("outages.json", dataDir));
 const siteInfoBytes = Deno.readFileSync(new URL(`site-info-${SITE}.json`, dataDir));
@@ -440,8 +313,6 @@ Deno.test("delivery bound: a GET /outages cut off mid-headers, or unanswered, re
     });
   }
 });
-
-// ---------------------------------------------------------------------------------------------
 
 Deno.test("UTF-8 only: an invalid byte fails that fetch, naming its offset; not retried, nothing posted", async () => {
   // "Battery" spelt in Latin-1 (0xE9), as the issue saw it posted as "Batt\uFFFDry 6".

@@ -31,6 +31,7 @@ export type ApiErrorKind =
   | "timeout" // the per-attempt timeout ran out
   | "body" // the body was cut short or is not JSON
   | "too-large" // the body is larger than the cap
+  | "encoding" // the body is not UTF-8 (or declares another charset)
   | "deadline" // the run's deadline leaves no time for this request or its next attempt
   | "aborted"; // the run was interrupted (SIGINT/SIGTERM)
 

@@ -1,8 +1,13 @@
 /**
  * The logger: the only writer of stderr besides usage messages. Text or JSON lines, a level
- * threshold, colour only when asked, and redaction of secrets on every line it writes.
+ * threshold, colour only when asked. Every value is redacted (`redact.ts`) before it is cut, and
+ * in text lines escaped (`printable.ts`), so that a server's text can neither show the key nor
+ * forge a line.
  * @module
  */
+
+import { cut, escapeControls, escapeJsonText } from "./printable.ts";
+import { createRedactor } from "./redact.ts";
 
 /** Log levels, least verbose first. */
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -34,7 +39,7 @@ export interface LoggerOptions {
   write(line: string): void;
   /** ANSI colour for the level names; the caller decides (TTY and no `NO_COLOR`). */
   color?: boolean;
-  /** Values that must never be written, replaced by `[redacted]` wherever they appear. */
+  /** Values that must never be written, replaced by `[redacted]` in every form they appear. */
   secrets?: readonly string[];
   now?: () => Date;
 }
@@ -47,50 +52,46 @@ const COLOURS: Record<LogLevel, string> = {
   debug: "\x1b[90m",
 };
 
-/**
- * Replaces every occurrence of each secret in `text`: raw, and JSON-escaped once or twice (a
- * message that quotes a JSON document, written as a JSON line). Longest secrets first, so that
- * one secret inside another cannot leave the rest of the longer one behind.
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret === "") continue;
-    const once = JSON.stringify(secret).slice(1, -1);
-    const twice = JSON.stringify(once).slice(1, -1);
-    for (const form of new Set([twice, once, secret])) out = out.replaceAll(form, "[redacted]");
-  }
-  return out;
-}
+/** The longest value a text line shows; longer ones are cut, saying how much was left out. */
+export const TEXT_VALUE_MAX = 1000;
+/** The longest string a JSON line carries. */
+export const JSON_VALUE_MAX = 10_000;
 
 function textValue(value: string | number | boolean | null): string {
   const text = String(value);
-  return typeof value === "string" && (text === "" || /[\s"=]/.test(text))
-    ? JSON.stringify(text)
-    : text;
+  const quoted = typeof value === "string" && (text === "" || /[\s"=]/.test(text));
+  return escapeControls(quoted ? JSON.stringify(text) : text);
 }
 
 /** A logger writing lines at or above `level`. */
 export function createLogger(options: LoggerOptions): Logger {
   const threshold = RANK[options.level];
-  const secrets = options.secrets ?? [];
+  const redact = createRedactor(options.secrets ?? []);
   const now = options.now ?? (() => new Date());
   const log = (level: LogLevel, msg: string, fields: LogFields = {}) => {
     if (RANK[level] > threshold) return;
     const time = now().toISOString();
     let line: string;
     if (options.format === "json") {
-      line = JSON.stringify({ time, level, msg, ...fields });
+      const record: Record<string, string | number | boolean | null> = { time, level, msg };
+      for (const [key, value] of Object.entries(fields)) {
+        if (value === undefined) continue;
+        record[key] = typeof value === "string" ? cut(redact(value), JSON_VALUE_MAX) : value;
+      }
+      line = escapeJsonText(JSON.stringify(record));
     } else {
       const name = level.toUpperCase().padEnd(5);
       const shown = options.color ? `${COLOURS[level]}${name}\x1b[0m` : name;
       const extra = Object.entries(fields)
         .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => ` ${key}=${textValue(value as string | number | boolean | null)}`)
+        .map(([key, value]) => {
+          const shownValue = typeof value === "string" ? cut(redact(value), TEXT_VALUE_MAX) : value;
+          return ` ${key}=${textValue(shownValue as string | number | boolean | null)}`;
+        })
         .join("");
-      line = `${time} ${shown} ${msg}${extra}`;
+      line = `${time} ${shown} ${escapeControls(msg)}${extra}`;
     }
-    options.write(redact(line, secrets) + "\n");
+    options.write(redact(line) + "\n");
   };
   return {
     error: (msg, fields) => log("error", msg, fields),

@@ -6,7 +6,7 @@
 
 import { type FileWriter, writeFileAtomically } from "./atomic_file.ts";
 import { SITE_STATUSES } from "./outcome.ts";
-import type { RunReport } from "./report.ts";
+import type { RunReport, SiteReport } from "./report.ts";
 
 /** What the metrics describe besides the report. */
 export interface RunFacts {
@@ -27,13 +27,15 @@ function label(value: string): string {
 }
 
 /** The metrics text for a finished run. */
-export function renderMetrics(report: RunReport, facts: RunFacts): string {
+export function renderMetrics(found: RunReport | undefined, facts: RunFacts): string {
+  // A run that never started (a usage error) has no site and nothing fetched.
+  const report = found ?? { sites: [], outagesFetched: 0, outagesInvalid: 0, durationMs: 0 };
   const lines: string[] = [];
   const metric = (name: string, help: string, samples: [string, number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
   };
-  const perSite = (value: (site: RunReport["sites"][number]) => number): [string, number][] =>
+  const perSite = (value: (site: SiteReport) => number): [string, number][] =>
     report.sites.map((site) => [`{site="${label(site.siteId)}"}`, value(site)]);
 
   metric(
@@ -86,17 +88,13 @@ export function renderMetrics(report: RunReport, facts: RunFacts): string {
     "",
     facts.endedAt / 1000,
   ]]);
-  const lastSuccess = facts.exitCode === 0 ? facts.endedAt / 1000 : facts.previousLastSuccess;
-  if (lastSuccess !== undefined) {
-    metric(
-      "outage_sync_last_success_timestamp_seconds",
-      "When a run last ended with exit code 0.",
-      [[
-        "",
-        lastSuccess,
-      ]],
-    );
-  }
+  // 0 until a first success, so that `time() - …` alerts on a job that has never succeeded.
+  const lastSuccess = facts.exitCode === 0 ? facts.endedAt / 1000 : facts.previousLastSuccess ?? 0;
+  metric(
+    "outage_sync_last_success_timestamp_seconds",
+    "When a run last ended with exit code 0 (0: never).",
+    [["", lastSuccess]],
+  );
   return lines.join("\n") + "\n";
 }
 
@@ -119,7 +117,7 @@ export interface MetricsFs extends FileWriter {
  */
 export async function writeMetricsFile(
   path: string,
-  report: RunReport,
+  report: RunReport | undefined,
   facts: Omit<RunFacts, "previousLastSuccess">,
   fs: MetricsFs,
 ): Promise<void> {

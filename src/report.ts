@@ -6,6 +6,8 @@
 
 import type { EnhancedOutage } from "./api_shapes.ts";
 import type { SiteStatus } from "./outcome.ts";
+import { cut, escapeControls, escapeJsonText } from "./printable.ts";
+import type { Redactor } from "./redact.ts";
 
 /** The outcome for one site. */
 export interface SiteReport {
@@ -36,50 +38,89 @@ export interface RunReport {
   sites: SiteReport[];
 }
 
-/** The report as one JSON document (with a trailing newline). */
-export function renderJsonReport(report: RunReport): string {
-  return JSON.stringify(report, null, 2) + "\n";
+/** How a report is rendered. */
+export interface RenderOptions {
+  /** Applied to every string before it is cut or escaped (default: none). */
+  readonly redact?: Redactor;
+  /** Whether invalid records were skipped (the summary says "skipped") or failed the run. */
+  readonly skipInvalid?: boolean;
+}
+
+/** The longest error message the JSON report carries; longer ones are cut, saying so. */
+export const JSON_MESSAGE_MAX = 10_000;
+/** The longest error message a text line shows. */
+const TEXT_MESSAGE_MAX = 1000;
+/** The longest name, id or timestamp a text line shows. */
+const TEXT_FIELD_MAX = 200;
+
+const none: Redactor = (text) => text;
+
+/**
+ * The report as one JSON document (with a trailing newline). Strings are redacted; error messages
+ * are cut to {@link JSON_MESSAGE_MAX} characters after that. JSON escapes the rest.
+ */
+export function renderJsonReport(report: RunReport, options: RenderOptions = {}): string {
+  const redact = options.redact ?? none;
+  const sites = report.sites.map((site) =>
+    site.error === undefined ? site : { ...site, error: cut(redact(site.error), JSON_MESSAGE_MAX) }
+  );
+  return escapeJsonText(redact(JSON.stringify({ ...report, sites }, null, 2))) + "\n";
 }
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function describeSite(site: SiteReport, since: string): string {
-  const name = site.siteName === null ? "" : ` (${site.siteName})`;
-  const counts =
-    `; dropped ${site.droppedBeforeSince} before ${since}, ${site.droppedUnknownDevice} of other devices`;
+/** Outside text for a text line: redacted, then cut, then escaped. */
+function shown(text: string, max: number, redact: Redactor): string {
+  return escapeControls(cut(redact(text), max));
+}
+
+function describeSite(site: SiteReport, since: string, redact: Redactor): string {
+  const id = shown(site.siteId, TEXT_FIELD_MAX, redact);
+  const name = site.siteName === null ? "" : ` (${shown(site.siteName, TEXT_FIELD_MAX, redact)})`;
+  const counts = `; dropped ${site.droppedBeforeSince} before ${
+    shown(since, TEXT_FIELD_MAX, redact)
+  }, ${site.droppedUnknownDevice} of other devices`;
   switch (site.status) {
     case "posted":
-      return `${site.siteId}${name}: ${plural(site.kept, "outage")} posted${counts}`;
+      return `${id}${name}: ${plural(site.kept, "outage")} posted${counts}`;
     case "skipped-empty":
-      return `${site.siteId}${name}: nothing to post, nothing sent (use --post-empty to send [])${counts}`;
+      return `${id}${name}: nothing to post, nothing sent (use --post-empty to send [])${counts}`;
     case "dry-run":
-      return `${site.siteId}${name}: ${
-        plural(site.kept, "outage")
-      } would be posted (dry run)${counts}`;
+      return `${id}${name}: ${plural(site.kept, "outage")} would be posted (dry run)${counts}`;
     case "checked":
-      return `${site.siteId}${name}: reachable, ${plural(site.devices ?? 0, "device")}`;
+      return `${id}${name}: reachable, ${plural(site.devices ?? 0, "device")}`;
     case "failed":
-      return `${site.siteId}${name}: ${site.error ?? "failed"}`;
+      return `${id}${name}: ${shown(site.error ?? "failed", TEXT_MESSAGE_MAX, redact)}`;
   }
 }
 
-/** The readable report: a line per site with its status and counts, then a summary line. */
-export function renderTextReport(report: RunReport): string {
+/**
+ * The readable report: a line per site with its status and counts, then a summary line. Text
+ * from outside (names, ids, messages, payloads) is redacted, cut and escaped: it can never add a
+ * line or move the cursor.
+ */
+export function renderTextReport(report: RunReport, options: RenderOptions = {}): string {
+  const redact = options.redact ?? none;
+  const field = (text: string) => shown(text, TEXT_FIELD_MAX, redact);
   const lines: string[] = [];
   for (const site of report.sites) {
-    lines.push(`${site.status.padEnd(13)} ${describeSite(site, report.since)}`);
+    lines.push(`${site.status.padEnd(13)} ${describeSite(site, report.since, redact)}`);
     for (const outage of site.payload ?? []) {
       lines.push(
-        `  ${outage.id}  ${JSON.stringify(outage.name)}  ${outage.begin} .. ${outage.end}`,
+        `  ${field(outage.id)}  ${
+          escapeControls(JSON.stringify(cut(redact(outage.name), TEXT_FIELD_MAX)))
+        }  ${field(outage.begin)} .. ${field(outage.end)}`,
       );
     }
   }
   const counts = new Map<string, number>();
   for (const site of report.sites) counts.set(site.status, (counts.get(site.status) ?? 0) + 1);
   const statusSummary = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
-  const invalid = report.outagesInvalid > 0 ? `, ${report.outagesInvalid} invalid skipped` : "";
+  const invalid = report.outagesInvalid === 0
+    ? ""
+    : `, ${report.outagesInvalid} invalid${options.skipInvalid ? " skipped" : ""}`;
   lines.push(
     `${report.ok ? "OK" : "FAILED"}: ${plural(report.sites.length, "site")}` +
       `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +

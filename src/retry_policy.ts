@@ -28,6 +28,8 @@ export function isRetryable(error: unknown): boolean {
 export const BASE_DELAY_MS = 250;
 /** Longest computed backoff, in milliseconds. */
 export const MAX_DELAY_MS = 8000;
+/** Shortest wait between two attempts, whatever the jitter or the server says. */
+export const MIN_DELAY_MS = 50;
 
 /** What the policy needs from the world, injected so tests need no real waiting. */
 export interface RetryClock {
@@ -134,12 +136,19 @@ export async function withRetries<T>(
         throw error;
       }
       if (n >= maxAttempts) {
-        error.message += ` (gave up after ${n} ${plural})`;
+        error.message += n === 1
+          ? " (not retried: --max-attempts is 1)"
+          : ` (gave up after ${n} ${plural})`;
         throw error;
       }
-      const serverWait = parseRetryAfter(error.retryAfter, clock.now());
-      const delayMs = serverWait ??
-        backoffDelay(n, clock.random(), options);
+      // `Retry-After: 0` (or a date already past) says nothing about how long to wait: the computed
+      // backoff applies, so a server answering it on every attempt cannot cause a retry storm.
+      const asked = parseRetryAfter(error.retryAfter, clock.now());
+      const serverWait = asked === undefined || asked === 0 ? undefined : asked;
+      const delayMs = Math.max(
+        MIN_DELAY_MS,
+        serverWait ?? backoffDelay(n, clock.random(), options),
+      );
       const remaining = options.deadline - clock.now();
       if (delayMs > remaining) {
         const wait = (delayMs / 1000).toFixed(1);

@@ -13,12 +13,7 @@ import type { RunMode } from "./outcome.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
 import type { Outage } from "./api_shapes.ts";
-import {
-  describeInvalidOutage,
-  validateOutages,
-  validatePayload,
-  validateSiteInfo,
-} from "./validate.ts";
+import { describeInvalidOutage, validatePayload, validateSiteInfo } from "./validate.ts";
 
 /** What the sync needs to know (a subset of the resolved configuration). */
 export interface SyncOptions {
@@ -41,9 +36,6 @@ export interface SyncContext {
   readonly signal?: AbortSignal;
   readonly now?: () => number;
 }
-
-/** How many invalid records are logged one by one before the rest are only counted. */
-export const MAX_INVALID_LOGGED = 100;
 
 interface FetchedOutages {
   outages: readonly Outage[];
@@ -68,39 +60,40 @@ async function mapConcurrent<T, R>(
 }
 
 /**
- * Fetches and validates the outages. Invalid records fail the run unless `skipInvalid`, in which
- * case each is warned about (the first {@link MAX_INVALID_LOGGED}) and counted.
+ * Fetches the outages. Invalid records fail the run unless `skipInvalid`, in which case each is
+ * warned about (the first hundred, `INVALID_SAMPLES`) and counted. A body with records but no valid
+ * one fails whatever `skipInvalid` says: skipped records never lead to an empty POST.
  */
 async function fetchOutages(
   options: SyncOptions,
   context: SyncContext,
   counts: { fetched: number; invalid: number },
 ): Promise<FetchedOutages> {
-  const body = await context.api.getOutages(context.signal);
+  const feed = await context.api.getOutages(context.signal);
   const skipInvalid = options.skipInvalid || options.mode === "check";
-  const { outages, invalid } = validateOutages(body);
-  const fetched = (body as unknown[]).length;
-  counts.fetched = fetched;
-  counts.invalid = invalid.length;
+  counts.fetched = feed.total;
+  counts.invalid = feed.invalidCount;
+  const samples = feed.invalidSamples;
   const log = skipInvalid ? context.logger.warn : context.logger.error;
-  invalid.slice(0, MAX_INVALID_LOGGED).forEach((entry) =>
+  for (const entry of samples) {
     log(skipInvalid ? "skipping invalid outage" : "invalid outage", {
       detail: describeInvalidOutage(entry),
-    })
-  );
-  if (invalid.length > MAX_INVALID_LOGGED) {
-    log(`${invalid.length - MAX_INVALID_LOGGED} more invalid outages not listed`);
+    });
   }
-  if (invalid.length > 0 && !skipInvalid) {
-    const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more invalid records)` : "";
-    throw new ValidationError(
-      `${
-        describeInvalidOutage(invalid[0])
-      }${more}; nothing was posted (--skip-invalid skips such records)`,
-    );
+  if (feed.invalidCount > samples.length) {
+    log(`${feed.invalidCount - samples.length} more invalid outages not listed`);
   }
-  context.logger.info("outages fetched", { count: fetched, invalid: invalid.length });
-  return { outages };
+  if (feed.invalidCount > 0 && (!skipInvalid || feed.outages.length === 0)) {
+    const more = feed.invalidCount > 1
+      ? ` (and ${feed.invalidCount - 1} more invalid records)`
+      : "";
+    const why = skipInvalid
+      ? `; none of the ${feed.total} records is valid, so nothing was posted`
+      : "; nothing was posted (--skip-invalid skips such records)";
+    throw new ValidationError(`${describeInvalidOutage(samples[0])}${more}${why}`);
+  }
+  context.logger.info("outages fetched", { count: feed.total, invalid: feed.invalidCount });
+  return { outages: feed.outages };
 }
 
 /** Runs the sync for every configured site and returns the report; never throws for API failures. */

@@ -9,15 +9,16 @@ import { ValidationError } from "./errors.ts";
 import { isRfc3339, rfc3339Problem } from "./timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
 
-/** A value quoted for an error message, cut short when long. */
+/**
+ * A value quoted for an error message, whole: output cuts long text only after the key has been
+ * redacted from it (a cut here could leave part of an echoed key that redaction no longer finds).
+ */
 export function quote(value: unknown): string {
-  let text: string;
   try {
-    text = value === undefined ? "undefined" : JSON.stringify(value);
+    return value === undefined ? "undefined" : JSON.stringify(value);
   } catch {
-    text = String(value);
+    return String(value);
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function kindOf(value: unknown): string {

@@ -8,7 +8,8 @@ import type { FileWriter } from "../src/atomic_file.ts";
 import { realFileWriter as mainFileWriter } from "../main.ts";
 import type { EnhancedOutage } from "../src/api_shapes.ts";
 import assert from "node:assert/strict";
-import { ApiError, UsageError } from "../src/errors.ts";
+import { ApiError, UsageError, ValidationError } from "../src/errors.ts";
+import { NotAnArrayError, parseOutageFeed } from "../src/outage_feed.ts";
 import type { Logger } from "../src/logger.ts";
 import type { OutageApi } from "../src/outage_api.ts";
 
@@ -48,12 +49,21 @@ export function stubApi(plan: StubPlan): OutageApi & { calls: StubCall[] } {
     value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
   return {
     calls,
-    getOutages() {
+    async getOutages() {
       calls.push({ method: "getOutages" });
       const outages = plan.outages ?? realOutages;
-      return typeof outages === "function"
-        ? (outages as () => Promise<unknown>)()
-        : answer(outages);
+      const body = typeof outages === "function"
+        ? await (outages as () => Promise<unknown>)()
+        : await answer(outages);
+      // The body goes through the client's own reader, as if it had come over HTTP.
+      try {
+        return parseOutageFeed(JSON.stringify(body));
+      } catch (error) {
+        if (error instanceof NotAnArrayError) {
+          throw new ValidationError(`GET /outages: ${error.message}`);
+        }
+        throw error;
+      }
     },
     getSiteInfo(siteId) {
       calls.push({ method: "getSiteInfo", siteId });

@@ -125,7 +125,7 @@ Deno.test("parseJsonBounded refuses more values than allowed, before building an
       error instanceof JsonLimitError && /holds 5 JSON values/.test(error.message),
   );
   assert.throws(() => parseJsonBounded("[1] x", 10), /unexpected data after the value at offset 4/);
-  // A body of ten million zeros is refused quickly and without building an array.
-  const zeros = "[" + "0,".repeat(9_999_999) + "0]";
+  // A body of two million zeros is refused quickly and without building an array.
+  const zeros = "[" + "0,".repeat(1_999_999) + "0]";
   assert.throws(() => parseJsonBounded(zeros, 1_000_000), JsonLimitError);
 });

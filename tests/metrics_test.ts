@@ -98,16 +98,22 @@ Deno.test("a successful run records its own end as the last success", () => {
   assert.equal(previousLastSuccess(text), 1_700_000_000.5);
 });
 
-Deno.test("no previous file and a failed run: no last-success sample at all", () => {
-  const text = renderMetrics(report, {
-    attempts: 1,
-    retries: 0,
-    exitCode: 1,
-    endedAt: 1,
-    previousLastSuccess: undefined,
-  });
-  assert.equal(previousLastSuccess(text), undefined);
-  assert.ok(!text.includes("outage_sync_last_success_timestamp_seconds"));
+Deno.test("no previous file and a failed run: last success 0, so the stale alert fires", () => {
+  for (const [found, exitCode] of [[report, 1], [undefined, 2]] as const) {
+    const text = renderMetrics(found, {
+      attempts: 0,
+      retries: 0,
+      exitCode,
+      endedAt: 1_700_000_000_000,
+      previousLastSuccess: undefined,
+    });
+    assert.equal(previousLastSuccess(text), 0);
+    const { samples } = parsePrometheus(text);
+    const value = (name: string) => samples.find((s) => s.name === name)?.value;
+    assert.equal(value("outage_sync_run_exit_code"), exitCode);
+    // The documented alert: time() - outage_sync_last_success_timestamp_seconds > 3600.
+    assert.ok(1_700_000_000 - (value("outage_sync_last_success_timestamp_seconds") ?? NaN) > 3600);
+  }
 });
 
 /** An in-memory file system: its files, and a record of the operations made. */
@@ -163,17 +169,17 @@ Deno.test("writeMetricsFile", async (t) => {
   });
 
   await t.step(
-    "no previous file, or an unreadable one: the last success starts afresh",
+    "no previous file, or an unreadable one: the last success starts afresh, at 0",
     async () => {
       const fs = memoryFs();
       await writeMetricsFile(PATH, report, failed, fs);
-      assert.equal(previousLastSuccess(fs.files.get(PATH)), undefined);
+      assert.equal(previousLastSuccess(fs.files.get(PATH)), 0);
       const unreadable = memoryFs({ [PATH]: "outage_sync_last_success_timestamp_seconds 5\n" });
       unreadable.readTextFile = () => {
         throw new Deno.errors.PermissionDenied("no");
       };
       await writeMetricsFile(PATH, report, failed, unreadable);
-      assert.equal(previousLastSuccess(unreadable.files.get(PATH)), undefined);
+      assert.equal(previousLastSuccess(unreadable.files.get(PATH)), 0);
     },
   );
 

@@ -98,11 +98,11 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
     },
   );
 
-  await t.step("two million zeros: counted, none kept, nothing built", () => {
-    const text = "[" + "0,".repeat(1_999_999) + "0]";
+  await t.step("half a million zeros: counted, none kept, nothing built", () => {
+    const text = "[" + "0,".repeat(499_999) + "0]";
     const feed = parseOutageFeed(text);
-    assert.equal(feed.total, 2_000_000);
-    assert.equal(feed.invalidCount, 2_000_000);
+    assert.equal(feed.total, 500_000);
+    assert.equal(feed.invalidCount, 500_000);
     assert.equal(feed.outages.length, 0);
   });
 

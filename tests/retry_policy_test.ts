@@ -8,6 +8,7 @@ import {
   BASE_DELAY_MS,
   isRetryable,
   MAX_DELAY_MS,
+  MIN_DELAY_MS,
   parseRetryAfter,
   realClock,
   RETRIED_STATUSES,
@@ -322,8 +323,15 @@ Deno.test("withRetries", async (t) => {
   await t.step("the backoff's base and cap can be set per request", async () => {
     const fake = fakeClock([0.5]);
     const { attempt } = scripted([statusError(500), statusError(500), statusError(500)]);
-    await withRetries(attempt, options(fake.clock, { baseDelayMs: 10, maxDelayMs: 30 }));
-    assert.deepEqual(fake.sleeps, [5, 10, 15]);
+    await withRetries(attempt, options(fake.clock, { baseDelayMs: 100, maxDelayMs: 300 }));
+    assert.deepEqual(fake.sleeps, [50, 100, 150]);
+  });
+
+  await t.step("no wait is shorter than MIN_DELAY_MS, however small the jitter", async () => {
+    const fake = fakeClock([0]);
+    const { attempt } = scripted([statusError(500), statusError(500)]);
+    await withRetries(attempt, options(fake.clock));
+    assert.deepEqual(fake.sleeps, [MIN_DELAY_MS, MIN_DELAY_MS]);
   });
 
   await t.step("maxAttempts 1: no retry at all", async () => {
@@ -331,7 +339,7 @@ Deno.test("withRetries", async (t) => {
     const error = statusError(503);
     const { attempt, calls } = scripted([error]);
     await rejection(withRetries(attempt, options(fake.clock, { maxAttempts: 1 })));
-    assert.match(error.message, /\(gave up after 1 attempt\)$/);
+    assert.match(error.message, /\(not retried: --max-attempts is 1\)$/);
     assert.deepEqual(calls, [1]);
     assert.deepEqual(fake.sleeps, []);
   });

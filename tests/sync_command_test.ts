@@ -222,7 +222,7 @@ Deno.test("check reaches every endpoint it needs, prints what it found, posts no
 Deno.test("check names what is wrong: bad key → exit 1; unknown site among good → exit 3; bad config → 2", async () => {
   await using server = await startMockServer({ apiKey: KEY, port: 0 });
   const badKey = await runMain(["check", "--base-url", server.url], {
-    KRAKENFLEX_API_KEY: "nope",
+    KRAKENFLEX_API_KEY: "nope-not-the-key",
   });
   assert.equal(badKey.code, 1);
   assert.match(badKey.stdout, /the API answered 403: You do not have the required permissions/);
@@ -280,7 +280,7 @@ Deno.test("--metrics-file: written after a sync; a failed run keeps the last suc
   const success = get(first, "outage_sync_last_success_timestamp_seconds");
   assert.ok(success !== undefined && Math.abs(success - Date.now() / 1000) < 60);
 
-  const failed = await runMain(args, { KRAKENFLEX_API_KEY: "wrong" }, { files, fs });
+  const failed = await runMain(args, { KRAKENFLEX_API_KEY: "wrong-key-1234" }, { files, fs });
   assert.equal(failed.code, 1);
   const second = parsePrometheus(files[path]);
   assert.equal(get(second, "outage_sync_run_exit_code"), 1);
@@ -301,4 +301,25 @@ Deno.test("--metrics-file that cannot be written: logged, the sync's exit code u
     result.stderr,
     /ERROR cannot write the metrics file path=\/m\.prom error="file writes are not available here"/,
   );
+});
+
+Deno.test("a .env value cut at an unquoted # is warned about, and named with the error it causes", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const cutSite = await runMain(["--base-url", server.url, "--dry-run"], {}, {
+    files: { ".env": `KRAKENFLEX_API_KEY=${KEY}\nKRAKENFLEX_SITE=norwich-pear-tree #main site\n` },
+  });
+  assert.equal(cutSite.code, 0, cutSite.stderr);
+  assert.match(
+    cutSite.stderr,
+    /WARN {2}\.env line 2: the value of KRAKENFLEX_SITE was cut at "#" \(read as a comment\)/,
+  );
+  const before = server.api.requests().length;
+  const cutKey = await runMain(["--base-url", server.url], {}, {
+    files: { ".env": "KRAKENFLEX_API_KEY=abc#defghijklmnop\n" },
+  });
+  assert.equal(cutKey.code, 2);
+  assert.match(cutKey.stderr, /is 3 characters long; keys shorter than 8 are refused\n/);
+  assert.match(cutKey.stderr, /\.env line 1: the value of KRAKENFLEX_API_KEY was cut at "#"/);
+  assert.ok(!cutKey.stderr.includes("defghijklmnop"));
+  assert.equal(server.api.requests().length, before, "no request after a usage error");
 });

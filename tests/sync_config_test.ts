@@ -251,7 +251,7 @@ Deno.test("resolveSyncConfig: .env files", async (t) => {
       "KRAKENFLEX_LOG_FORMAT='json'",
       "#KRAKENFLEX_TIMEOUT=99",
       "",
-      'KRAKENFLEX_API_KEY=" dot-key "',
+      'KRAKENFLEX_API_KEY=" dot-key-1234 "',
       "KRAKENFLEX_DEADLINE=7",
     ].join("\n");
     const config = resolveSyncConfig([], fakeSources({}, { ".env": text }));
@@ -261,7 +261,7 @@ Deno.test("resolveSyncConfig: .env files", async (t) => {
     assert.equal(config.logFormat, "json");
     assert.equal(config.timeoutMs, 10_000);
     assert.equal(config.deadlineMs, 7000);
-    assert.equal(config.apiKey.reveal(), "dot-key");
+    assert.equal(config.apiKey.reveal(), "dot-key-1234");
   });
 
   await t.step("CRLF line ends", () => {
@@ -303,62 +303,65 @@ Deno.test("resolveSyncConfig: .env files", async (t) => {
 
 Deno.test("resolveSyncConfig: the API key", async (t) => {
   await t.step("from the environment", () => {
-    assert.equal(resolve([], { KRAKENFLEX_API_KEY: "env-key" }).apiKey.reveal(), "env-key");
+    assert.equal(
+      resolve([], { KRAKENFLEX_API_KEY: "env-key-1234" }).apiKey.reveal(),
+      "env-key-1234",
+    );
   });
 
   await t.step("from .env", () => {
-    const config = resolve([], {}, { ".env": "KRAKENFLEX_API_KEY=dot-key\n" });
-    assert.equal(config.apiKey.reveal(), "dot-key");
+    const config = resolve([], {}, { ".env": "KRAKENFLEX_API_KEY=dot-key-1234\n" });
+    assert.equal(config.apiKey.reveal(), "dot-key-1234");
   });
 
   await t.step("the environment beats .env", () => {
-    const config = resolve([], { KRAKENFLEX_API_KEY: "env-key" }, {
-      ".env": "KRAKENFLEX_API_KEY=dot-key\n",
+    const config = resolve([], { KRAKENFLEX_API_KEY: "env-key-1234" }, {
+      ".env": "KRAKENFLEX_API_KEY=dot-key-1234\n",
     });
-    assert.equal(config.apiKey.reveal(), "env-key");
+    assert.equal(config.apiKey.reveal(), "env-key-1234");
   });
 
   await t.step("from --api-key-file, its trailing newline trimmed", () => {
     const config = resolve(["--api-key-file", "/run/secrets/key"], {}, {
-      "/run/secrets/key": "file-key\n",
+      "/run/secrets/key": "file-key-1234\n",
     });
-    assert.equal(config.apiKey.reveal(), "file-key");
+    assert.equal(config.apiKey.reveal(), "file-key-1234");
   });
 
   await t.step("--api-key-file beats KRAKENFLEX_API_KEY", () => {
-    const config = resolve(["--api-key-file", "k.txt"], { KRAKENFLEX_API_KEY: "env-key" }, {
-      "k.txt": "file-key\r\n",
+    const config = resolve(["--api-key-file", "k.txt"], { KRAKENFLEX_API_KEY: "env-key-1234" }, {
+      "k.txt": "file-key-1234\r\n",
     });
-    assert.equal(config.apiKey.reveal(), "file-key");
+    assert.equal(config.apiKey.reveal(), "file-key-1234");
   });
 
   await t.step("from KRAKENFLEX_API_KEY_FILE in the environment and in .env", () => {
-    const files = { "/etc/key": "  file-key  \n" };
+    const files = { "/etc/key": "  file-key-1234  \n" };
     assert.equal(
       resolve([], { KRAKENFLEX_API_KEY_FILE: "/etc/key" }, files).apiKey.reveal(),
-      "file-key",
+      "file-key-1234",
     );
     assert.equal(
       resolve([], {}, { ...files, ".env": "KRAKENFLEX_API_KEY_FILE=/etc/key" }).apiKey.reveal(),
-      "file-key",
+      "file-key-1234",
     );
   });
 
   await t.step("a real environment variable beats .env, key or key file", () => {
-    const files = { "/etc/key": "file-key\n" };
+    const files = { "/etc/key": "file-key-1234\n" };
     assert.equal(
       resolve([], { KRAKENFLEX_API_KEY_FILE: "/etc/key" }, {
         ...files,
-        ".env": "KRAKENFLEX_API_KEY=dot-key",
+        ".env": "KRAKENFLEX_API_KEY=dot-key-1234",
       }).apiKey.reveal(),
-      "file-key",
+      "file-key-1234",
     );
     assert.equal(
-      resolve([], { KRAKENFLEX_API_KEY: "env-key" }, {
+      resolve([], { KRAKENFLEX_API_KEY: "env-key-1234" }, {
         ...files,
         ".env": "KRAKENFLEX_API_KEY_FILE=/etc/key",
       }).apiKey.reveal(),
-      "env-key",
+      "env-key-1234",
     );
   });
 
@@ -641,13 +644,26 @@ Deno.test("resolveSyncConfig: NO_COLOR, any value, from the environment or .env"
   assert.equal(resolve([], KEY).noColor, false);
 });
 
+Deno.test("resolveSyncConfig: a key shorter than 8 characters is refused, without printing it", () => {
+  const error = usageError(() => resolve([], { KRAKENFLEX_API_KEY: "abc1234" }));
+  assert.equal(
+    error.message,
+    "The API key from KRAKENFLEX_API_KEY (environment) is 7 characters long; keys shorter than 8 are refused",
+  );
+  assert.ok(!`${error.message} ${error.hint}`.includes("abc1234"));
+  assert.equal(resolve([], { KRAKENFLEX_API_KEY: "abcd1234" }).apiKey.reveal(), "abcd1234");
+});
+
 Deno.test("resolveSyncConfig: where the key came from, for hints, never the key", () => {
   const source = (args: string[], env: Record<string, string>, files = {}) =>
     resolve(args, env, files).apiKeySource;
-  assert.equal(source([], {}, { ".env": "KRAKENFLEX_API_KEY=k" }), "KRAKENFLEX_API_KEY (.env)");
-  assert.equal(source(["--api-key-file", "f"], {}, { f: "k" }), 'the API key file "f"');
   assert.equal(
-    source([], { KRAKENFLEX_API_KEY_FILE: "/etc/key" }, { "/etc/key": "k" }),
+    source([], {}, { ".env": "KRAKENFLEX_API_KEY=k-12345678" }),
+    "KRAKENFLEX_API_KEY (.env)",
+  );
+  assert.equal(source(["--api-key-file", "f"], {}, { f: "k-12345678" }), 'the API key file "f"');
+  assert.equal(
+    source([], { KRAKENFLEX_API_KEY_FILE: "/etc/key" }, { "/etc/key": "k-12345678" }),
     'the API key file "/etc/key"',
   );
 });

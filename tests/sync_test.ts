@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
 import { exitCodeFor as exitCodeForStatuses } from "../src/outcome.ts";
 import type { RunReport } from "../src/report.ts";
-import { MAX_INVALID_LOGGED, runSync, type SyncOptions } from "../src/sync.ts";
+import { INVALID_SAMPLES as MAX_INVALID_LOGGED } from "../src/outage_feed.ts";
+import { runSync, type SyncOptions } from "../src/sync.ts";
 import { parseSince } from "../src/timestamp.ts";
 import { memoryLogger, realExpected, realOutages, realSiteInfo, stubApi } from "./helpers.ts";
 

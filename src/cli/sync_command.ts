@@ -4,12 +4,13 @@
  * @module
  */
 
-import { resolveSyncConfig, type SyncConfig } from "../config/sync_config.ts";
-import { errorMessage } from "../errors.ts";
-import { createHttpApi, type RequestStats } from "../http/client.ts";
-import { createLogger, type Logger, redact } from "../logger.ts";
+import { findMetricsFile, resolveSyncConfig, type SyncConfig } from "../config/sync_config.ts";
+import { errorMessage, UsageError } from "../errors.ts";
+import { createConnections, createHttpApi, type RequestStats } from "../http/client.ts";
+import { createLogger, type Logger } from "../logger.ts";
 import { writeMetricsFile } from "../metrics.ts";
-import { exitCodeFor } from "../outcome.ts";
+import { ExitCode, exitCodeFor } from "../outcome.ts";
+import { createRedactor } from "../redact.ts";
 import { renderJsonReport, renderTextReport, type RunReport } from "../report.ts";
 import { realClock } from "../retry_policy.ts";
 import { runSync } from "../sync.ts";
@@ -30,7 +31,7 @@ function loggerFor(config: SyncConfig, io: CliIo): Logger {
 /** Writes the metrics file; a failure is logged, and does not change the exit code. */
 async function writeMetrics(
   path: string,
-  report: RunReport,
+  report: RunReport | undefined,
   facts: { attempts: number; retries: number; exitCode: number; endedAt: number },
   io: CliIo,
   logger: Logger,
@@ -60,8 +61,11 @@ export interface SyncOutcome {
 /** Runs a resolved configuration against the HTTP API: report on stdout, metrics, exit code. */
 export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<SyncOutcome> {
   const logger = loggerFor(config, io);
+  for (const warning of config.warnings) logger.warn(warning);
+  const redact = createRedactor([config.apiKey.reveal()]);
   const clock = io.clock ?? realClock;
   const stats: RequestStats = { attempts: 0, retries: 0 };
+  using connections = createConnections(config.baseUrl);
   const api = createHttpApi({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
@@ -73,6 +77,8 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     logger,
     version: io.version,
     fetch: io.fetch,
+    client: connections,
+    redact,
     stats,
   });
   logger.debug("starting", {
@@ -90,8 +96,10 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     postEmpty: config.postEmpty,
     concurrency: config.concurrency,
   }, { api, logger, signal: io.signal, now: clock.now });
-  const text = config.json ? renderJsonReport(report) : renderTextReport(report);
-  io.stdout(redact(text, [config.apiKey.reveal()]));
+  const rendering = { redact, skipInvalid: config.skipInvalid };
+  io.stdout(
+    config.json ? renderJsonReport(report, rendering) : renderTextReport(report, rendering),
+  );
   const code = exitCodeFor(report.sites.map((site) => site.status), io.signal);
   logger.debug("finished", {
     attempts: stats.attempts,
@@ -130,11 +138,30 @@ site's name and device count. The first thing to run on a new machine.
 ${syncOptionsHelp()}
 ${EXIT_CODES_HELP}`;
 
+/**
+ * After a usage error, the metrics of a run that never started (exit 2), when the metrics path can
+ * be found: a first deploy with a bad key must still show on the stale-success alert.
+ */
+async function writeUsageMetrics(args: readonly string[], io: CliIo): Promise<void> {
+  const path = findMetricsFile(args, io);
+  if (path === undefined) return;
+  const logger = createLogger({ level: "error", format: "text", write: io.stderr });
+  const clock = io.clock ?? realClock;
+  const facts = { attempts: 0, retries: 0, exitCode: ExitCode.usage, endedAt: clock.now() };
+  await writeMetrics(path, undefined, facts, io, logger);
+}
+
 function syncLike(command: "sync" | "check", help: string): Command {
   return {
     help,
     async run(args, io) {
-      const config = resolveSyncConfig(args, io, { command });
+      let config: SyncConfig;
+      try {
+        config = resolveSyncConfig(args, io, { command });
+      } catch (error) {
+        if (error instanceof UsageError) await writeUsageMetrics(args, io);
+        throw error;
+      }
       return (await runConfiguredSync(config, io)).code;
     },
   };

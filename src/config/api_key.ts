@@ -21,6 +21,12 @@ export const KEY_VARIABLE = "KRAKENFLEX_API_KEY";
 /** The variable that names a file holding the key. */
 export const KEY_FILE_VARIABLE = "KRAKENFLEX_API_KEY_FILE";
 
+/**
+ * The shortest key accepted: every occurrence of the key in output is redacted, which would garble
+ * ordinary words for a shorter one (`chec[redacted]ed`).
+ */
+export const MIN_KEY_LENGTH = 8;
+
 /** Characters that can go in an HTTP header value. */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
@@ -29,6 +35,14 @@ function checkKey(key: string, from: string): Secret {
     throw new UsageError(
       `The API key is empty: ${from}`,
       "Put the key in KRAKENFLEX_API_KEY (environment or .env) or in a file named by --api-key-file.",
+    );
+  }
+  if (key.length < MIN_KEY_LENGTH) {
+    throw new UsageError(
+      `The API key from ${from} is ${key.length} characters long; keys shorter than ` +
+        `${MIN_KEY_LENGTH} are refused`,
+      "Output is redacted wherever the key appears, which would garble it for so short a key; " +
+        "check that the whole key was copied.",
     );
   }
   if (!HEADER_SAFE.test(key)) {

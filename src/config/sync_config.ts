@@ -11,7 +11,7 @@ import type { Secret } from "../secret.ts";
 import type { Since } from "../timestamp.ts";
 import { readApiKey } from "./api_key.ts";
 import { readEnvFile, type ReadTextFile } from "./env_file.ts";
-import { parseFlags } from "./flags.ts";
+import { type GivenFlags, parseFlags } from "./flags.ts";
 import { createSettings, type EnvLookup } from "./settings.ts";
 import { SYNC_OPTIONS } from "./sync_options.ts";
 
@@ -39,6 +39,8 @@ export interface SyncConfig {
   /** Whether the environment asks for no colour (`NO_COLOR`, any value). */
   readonly noColor: boolean;
   readonly metricsFile: string | undefined;
+  /** Warnings about the configuration (e.g. a `.env` value cut at `#`), to log once it can be. */
+  readonly warnings: readonly string[];
 }
 
 /** Where configuration comes from: the real environment and the file system, injected. */
@@ -64,10 +66,30 @@ export function resolveSyncConfig(
   sources: ConfigSources,
   options: ResolveOptions = { command: "sync" },
 ): SyncConfig {
-  const o = SYNC_OPTIONS;
-  const flags = parseFlags(args, o, options.command);
+  const flags = parseFlags(args, SYNC_OPTIONS, options.command);
   const envFlag = flags.values.get("env-file")?.[0]?.trim();
-  const dotEnv = readEnvFile(envFlag, sources.readTextFile).entries;
+  const envFile = readEnvFile(envFlag, sources.readTextFile);
+  try {
+    return {
+      ...resolveSettings(flags, envFile.entries, sources, options),
+      warnings: envFile.warnings,
+    };
+  } catch (error) {
+    // A value cut at "#" in .env is the likeliest cause of what went wrong: say so with the error.
+    if (error instanceof UsageError && envFile.warnings.length > 0) {
+      throw new UsageError(error.message, `${envFile.warnings.join("; ")}.`);
+    }
+    throw error;
+  }
+}
+
+function resolveSettings(
+  flags: GivenFlags,
+  dotEnv: ReadonlyMap<string, string>,
+  sources: ConfigSources,
+  options: ResolveOptions,
+): Omit<SyncConfig, "warnings"> {
+  const o = SYNC_OPTIONS;
   const lookup: EnvLookup = (name) => {
     const real = sources.env(name);
     if (real !== undefined) return { text: real.trim(), from: "environment" };
@@ -114,4 +136,38 @@ export function resolveSyncConfig(
     noColor: settings.value(o.noColor) !== undefined,
     metricsFile,
   };
+}
+
+/** The value given to a flag in `args`, read leniently: `--flag VALUE` or `--flag=VALUE`. */
+function looseFlag(args: readonly string[], flag: string): string | undefined {
+  let found: string | undefined;
+  args.forEach((arg, i) => {
+    if (arg === `--${flag}` && i + 1 < args.length) found = args[i + 1];
+    else if (arg.startsWith(`--${flag}=`)) found = arg.slice(flag.length + 3);
+  });
+  return found?.trim();
+}
+
+/**
+ * The metrics path of a command line that did not resolve (a usage error), found as far as it
+ * can be: the flag, else the environment, else `.env`. `undefined` when none names one.
+ */
+export function findMetricsFile(
+  args: readonly string[],
+  sources: ConfigSources,
+): string | undefined {
+  const flag = SYNC_OPTIONS.metricsFile.flag as string;
+  const env = SYNC_OPTIONS.metricsFile.env as string;
+  const fromFlag = looseFlag(args, flag);
+  if (fromFlag !== undefined) return fromFlag === "" ? undefined : fromFlag;
+  const fromEnv = sources.env(env)?.trim();
+  if (fromEnv !== undefined) return fromEnv === "" ? undefined : fromEnv;
+  try {
+    const fromFile = readEnvFile(looseFlag(args, "env-file"), sources.readTextFile).entries.get(
+      env,
+    );
+    return fromFile === "" ? undefined : fromFile;
+  } catch {
+    return undefined; // The env file is what failed: no path from there.
+  }
 }

@@ -5,14 +5,8 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { isLoopback } from "../outage_api.ts";
 import { parseSince, type Since } from "../timestamp.ts";
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/** Whether `url` names this machine (where plain `http` is allowed). */
-export function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
-}
 
 /** Parses and checks the base URL: https, or http on loopback; no credentials, query or fragment. */
 export function parseBaseUrl(text: string, from: string): URL {

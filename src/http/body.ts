@@ -1,27 +1,22 @@
 /**
- * Reading a response body under a size cap: refused unread when its declared length is over the
- * cap, or as soon as the bytes streamed pass it.
+ * Response bodies: read under a size cap (refused unread when the declared length is over it, or as
+ * soon as the bytes streamed pass it), and decoded as the UTF-8 that JSON on the wire must be:
+ * a declared non-UTF-8 charset or an invalid byte fails the request, naming the byte's offset,
+ * rather than being replaced by U+FFFD and posted.
  * @module
  */
 
 import { ApiError } from "../errors.ts";
 
-/** A response body read whole, as text. */
-export interface BodyText {
-  readonly text: string;
-  /** Its size in bytes. */
-  readonly bytes: number;
-}
-
 /**
- * Reads a body as UTF-8 text, refusing it unread when its declared length passes `limit` bytes, or
- * as soon as it does while streaming.
+ * Reads a body's bytes, refusing it unread when its declared length passes `limit` bytes, or as
+ * soon as it does while streaming.
  */
 export async function readCapped(
   response: Response,
   limit: number,
   endpoint: string,
-): Promise<BodyText> {
+): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
   const tooLarge = () =>
     new ApiError(
@@ -35,15 +30,14 @@ export async function readCapped(
     await response.body?.cancel();
     throw tooLarge();
   }
-  if (response.body === null) return { text: "", bytes: 0 };
+  if (response.body === null) return new Uint8Array(0);
   const encoding = response.headers.get("content-encoding");
   if (declared <= limit && (encoding === null || encoding.trim().toLowerCase() === "identity")) {
     // A declared length within the cap, of the body as it is (fetch never reads past
     // Content-Length; a compressed body's length says nothing of what it inflates to, so it
-    // streams below): the runtime reads and decodes it in one piece, with no chunk list and no
-    // copy joining the chunks, and no bytes are left alive while the text is parsed (RSS at 1M
-    // outages: 690 → 613 MB, docs/benchmarks.md).
-    return { text: await response.text(), bytes: declared };
+    // streams below): the runtime reads it in one piece, with no chunk list and no copy joining
+    // the chunks (docs/benchmarks.md).
+    return new Uint8Array(await response.arrayBuffer());
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -62,12 +56,78 @@ export async function readCapped(
   } finally {
     reader.releaseLock();
   }
-  if (chunks.length === 1) return { text: new TextDecoder().decode(chunks[0]), bytes: size };
+  if (chunks.length === 1) return chunks[0];
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return { text: new TextDecoder().decode(bytes), bytes: size };
+  return bytes;
+}
+
+/** The `charset` parameter of a `Content-Type` value, lower-cased, or `undefined`. */
+export function declaredCharset(contentType: string | null): string | undefined {
+  if (contentType === null) return undefined;
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return match?.[1].toLowerCase();
+}
+
+/**
+ * The offset of the first byte of `bytes` that does not belong to a well-formed UTF-8 sequence
+ * (overlong forms, surrogates and code points above U+10FFFF included), or -1 when all are.
+ */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let length: number, min: number, code: number;
+    if (b >= 0xc2 && b <= 0xdf) [length, min, code] = [2, 0x80, b & 0x1f];
+    else if (b >= 0xe0 && b <= 0xef) [length, min, code] = [3, 0x800, b & 0x0f];
+    else if (b >= 0xf0 && b <= 0xf4) [length, min, code] = [4, 0x10000, b & 0x07];
+    else return i;
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || (next & 0xc0) !== 0x80) return i;
+      code = (code << 6) | (next & 0x3f);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+    i += length;
+  }
+  return -1;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A success body as text: `charset` (when declared) must be UTF-8, and every byte well-formed
+ * UTF-8. Throws an {@link ApiError} of kind `encoding`, which is not retried.
+ */
+export function decodeUtf8(
+  bytes: Uint8Array,
+  charset: string | undefined,
+  endpoint: string,
+): string {
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+    throw new ApiError(
+      "encoding",
+      endpoint,
+      `${endpoint}: the response declares charset "${charset}"; JSON on the wire must be UTF-8, ` +
+        "and the body is not re-encoded from another charset",
+    );
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    const offset = invalidUtf8Offset(bytes);
+    throw new ApiError(
+      "encoding",
+      endpoint,
+      `${endpoint}: the response body is not valid UTF-8 (first bad byte at offset ${offset}); ` +
+        "nothing was decoded with replacement characters",
+    );
+  }
 }

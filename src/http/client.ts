@@ -1,17 +1,22 @@
 /**
  * The HTTP implementation of {@link OutageApi} on native `fetch`: the `x-api-key` header,
- * per-attempt timeouts covering headers and body, no redirects, a body-size cap, and the retry
- * policy. Bodies are returned parsed but unvalidated; the sync validates them.
+ * per-attempt timeouts covering headers and body, no redirects, a body-size cap, UTF-8 only, and
+ * the retry policy. The outages body is read record by record into a validated feed
+ * (`outage_feed.ts`); the site-info body is parsed with a bound on what it may build; the sync
+ * validates it.
  * @module
  */
 
 import type { EnhancedOutage } from "../api_shapes.ts";
-import { ApiError, errorMessage } from "../errors.ts";
+import { ApiError, ValidationError } from "../errors.ts";
+import { JsonLimitError, JsonSyntaxError, parseJsonBounded } from "../json_scan.ts";
 import type { Logger } from "../logger.ts";
-import { type OutageApi, sitePath } from "../outage_api.ts";
+import { NotAnArrayError, type OutageFeed, parseOutageFeed } from "../outage_feed.ts";
+import { isLoopback, type OutageApi, sitePath } from "../outage_api.ts";
+import type { Redactor } from "../redact.ts";
 import { type RetryClock, withRetries } from "../retry_policy.ts";
 import type { Secret } from "../secret.ts";
-import { type BodyText, readCapped } from "./body.ts";
+import { declaredCharset, decodeUtf8, readCapped } from "./body.ts";
 import { classifyFailure, errorBodyMessage, redirectError, snippet } from "./failure.ts";
 
 /** How the HTTP implementation is built. */
@@ -31,8 +36,36 @@ export interface HttpApiOptions {
   /** The program's version, for `User-Agent`. */
   version: string;
   fetch?: typeof fetch;
+  /**
+   * The connection pool every request goes through (see {@link createConnections}); default: the
+   * runtime's shared one.
+   */
+  client?: Deno.HttpClient;
+  /** Removes the key from server text before the client cuts it (default: nothing removed). */
+  redact?: Redactor;
   /** Counts attempts and retries for the report and metrics. */
   stats?: RequestStats;
+}
+
+/** The most JSON values a site-info body may hold: a site of a million devices fits. */
+export const SITE_INFO_MAX_VALUES = 4_000_000;
+
+/**
+ * The connections for a run against `baseUrl`. No connection is reused: on a reused keep-alive
+ * connection that the server closes without answering, the runtime's HTTP client silently sends
+ * the request again, so a request could reach the wire more often than `--max-attempts` says.
+ * A loopback base URL is reached directly, never through `HTTP_PROXY`: the key must not go to a
+ * proxy in clear text. An `https` base URL may go through `HTTPS_PROXY` (a tunnel).
+ */
+export function createConnections(baseUrl: URL): Deno.HttpClient {
+  const loopback = isLoopback(baseUrl);
+  const port = Number(baseUrl.port || (baseUrl.protocol === "https:" ? 443 : 80));
+  return Deno.createHttpClient({
+    poolMaxIdlePerHost: 0,
+    ...(loopback
+      ? { proxy: { transport: "tcp", hostname: baseUrl.hostname.replace(/^\[|\]$/g, ""), port } }
+      : {}),
+  });
 }
 
 /** Request counters kept across a run. */
@@ -42,13 +75,15 @@ export interface RequestStats {
 }
 
 /** One request, as every attempt of it is made. */
-interface Request {
+interface Request<T> {
   readonly method: "GET" | "POST";
   /** The path under the base URL, e.g. `site-info/norwich-pear-tree`. */
   readonly path: string;
   readonly body?: string;
   /** The run's signal: SIGINT/SIGTERM. */
   readonly signal?: AbortSignal;
+  /** Reads a success body's text; throws {@link JsonSyntaxError} when it is not JSON. */
+  readonly read: (text: string) => T;
 }
 
 /** The HTTP implementation of {@link OutageApi}. */
@@ -56,8 +91,9 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
   const doFetch = options.fetch ?? fetch;
   const { logger, clock } = options;
   const stats = options.stats ?? { attempts: 0, retries: 0 };
+  const redact = options.redact ?? ((text: string) => text);
 
-  function headersFor(request: Request): Record<string, string> {
+  function headersFor(request: Request<unknown>): Record<string, string> {
     const headers: Record<string, string> = {
       "x-api-key": options.apiKey.reveal(),
       "accept": "application/json",
@@ -80,7 +116,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
     return Math.min(options.timeoutMs, remaining);
   }
 
-  async function attempt(request: Request, attemptNumber: number): Promise<unknown> {
+  async function attempt<T>(request: Request<T>, attemptNumber: number): Promise<T> {
     const endpoint = `${request.method} /${request.path}`;
     const url = new URL(request.path, options.baseUrl);
     if (url.origin !== options.baseUrl.origin) {
@@ -119,6 +155,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
         body: request.body,
         redirect: "manual",
         signal,
+        ...(options.client === undefined ? {} : { client: options.client }),
       });
     } catch (error) {
       throw fail(error, "connect");
@@ -128,43 +165,55 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
       await response.body?.cancel();
       throw redirectError(endpoint, status, response.headers.get("location"), url);
     }
-    let received: BodyText;
+    let bytes: Uint8Array;
     try {
-      received = await readCapped(response, options.maxResponseBytes, endpoint);
+      bytes = await readCapped(response, options.maxResponseBytes, endpoint);
     } catch (error) {
       throw fail(error, "body");
     }
-    const { text } = received;
-    logger.debug("response", {
-      endpoint,
-      status,
-      bytes: received.bytes,
-      ms: clock.now() - started,
-    });
+    logger.debug("response", { endpoint, status, bytes: bytes.length, ms: clock.now() - started });
     if (status < 200 || status >= 300) {
       throw new ApiError(
         "status",
         endpoint,
-        `${endpoint}: the API answered ${status}: ${errorBodyMessage(text)}`,
+        `${endpoint}: the API answered ${status}: ${
+          errorBodyMessage(new TextDecoder().decode(bytes), redact)
+        }`,
         { status, retryAfter: response.headers.get("retry-after") ?? undefined },
       );
     }
-    if (request.method === "POST") return undefined; // Success bodies ({} or empty) carry nothing.
-    try {
-      return JSON.parse(text);
-    } catch (error) {
+    if (request.method === "POST") return undefined as T; // Success bodies ({} or empty) say nothing.
+    if (status !== 200) {
       throw new ApiError(
-        "body",
+        "status",
         endpoint,
-        `${endpoint}: the response is not JSON (${errorMessage(error)}): ${
-          JSON.stringify(snippet(text.slice(0, 300)))
-        }`,
-        { status, cause: error },
+        `${endpoint}: the API answered ${status}; only 200 is a success for a GET, so the body ` +
+          "was not used",
+        { status },
       );
+    }
+    const text = decodeUtf8(bytes, declaredCharset(response.headers.get("content-type")), endpoint);
+    try {
+      return request.read(text);
+    } catch (error) {
+      if (error instanceof JsonSyntaxError) {
+        throw new ApiError(
+          "body",
+          endpoint,
+          `${endpoint}: the response is not JSON (${error.message}): ${
+            JSON.stringify(snippet(redact(text)))
+          }`,
+          { status, cause: error },
+        );
+      }
+      if (error instanceof NotAnArrayError || error instanceof JsonLimitError) {
+        throw new ValidationError(`${endpoint}: ${error.message}`);
+      }
+      throw error;
     }
   }
 
-  function send(request: Request): Promise<unknown> {
+  function send<T>(request: Request<T>): Promise<T> {
     return withRetries((n) => attempt(request, n), {
       endpoint: `${request.method} /${request.path}`,
       maxAttempts: options.maxAttempts,
@@ -185,15 +234,22 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
   }
 
   return {
-    getOutages: (signal) => send({ method: "GET", path: "outages", signal }),
+    getOutages: (signal): Promise<OutageFeed> =>
+      send({ method: "GET", path: "outages", signal, read: parseOutageFeed }),
     getSiteInfo: (siteId, signal) =>
-      send({ method: "GET", path: sitePath("site-info", siteId), signal }),
+      send({
+        method: "GET",
+        path: sitePath("site-info", siteId),
+        signal,
+        read: (text) => parseJsonBounded(text, SITE_INFO_MAX_VALUES),
+      }),
     postSiteOutages: async (siteId, payload: readonly EnhancedOutage[], signal) => {
       await send({
         method: "POST",
         path: sitePath("site-outages", siteId),
         body: JSON.stringify(payload),
         signal,
+        read: () => undefined,
       });
     },
   };

@@ -6,6 +6,7 @@
  */
 
 import { ApiError, errorMessage } from "../errors.ts";
+import { parseJsonBounded } from "../json_scan.ts";
 
 /** What was known when an attempt threw. */
 export interface FailureContext {
@@ -77,19 +78,25 @@ export function redirectError(
   );
 }
 
-/** Whitespace runs folded and the text cut to about 200 characters. */
+/** Whitespace runs folded and the text cut to about 200 characters (redact before, never after). */
 export function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = text.slice(0, 4000).replace(/\s+/g, " ").trim();
   return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
 }
 
-/** The API's `message` from an error body, or a short snippet of whatever it sent. */
-export function errorBodyMessage(text: string): string {
+/** The most JSON values an error body may hold for its `message` to be read. */
+const ERROR_BODY_VALUES = 1000;
+
+/**
+ * The API's `message` from an error body, or a short snippet of whatever it sent. `redact` is
+ * applied before the snippet is cut, so no cut can leave part of the key.
+ */
+export function errorBodyMessage(text: string, redact: (text: string) => string): string {
   try {
-    const body = JSON.parse(text);
+    const body = parseJsonBounded(text, ERROR_BODY_VALUES) as { message?: unknown } | null;
     if (typeof body?.message === "string") return body.message;
   } catch {
-    // Not JSON: an HTML error page from a proxy, say. Show its start.
+    // Not JSON (an HTML error page from a proxy, say), or too big to read: show its start.
   }
-  return text.trim() === "" ? "(empty body)" : snippet(text);
+  return text.trim() === "" ? "(empty body)" : snippet(redact(text));
 }

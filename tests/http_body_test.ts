@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { ApiError } from "../src/errors.ts";
+import { declaredCharset, decodeUtf8, invalidUtf8Offset } from "../src/http/body.ts";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("decodeUtf8: well-formed UTF-8, a real U+FFFD included, is decoded as it is", () => {
+  const text = '[{"name":"Battéry ⚡ \ufffd 😀"}]';
+  assert.equal(decodeUtf8(encode(text), undefined, "GET /x"), text);
+  assert.equal(decodeUtf8(encode(text), "utf-8", "GET /x"), text);
+});
+
+Deno.test("decodeUtf8: an invalid byte is refused, naming its offset; a foreign charset too", () => {
+  const bytes = new Uint8Array([...encode('["Batt'), 0xe9, ...encode('ry"]')]);
+  assert.throws(() => decodeUtf8(bytes, undefined, "GET /outages"), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.kind, "encoding");
+    assert.match(error.message, /not valid UTF-8 \(first bad byte at offset 6\)/);
+    return true;
+  });
+  assert.throws(
+    () => decodeUtf8(encode("[]"), "iso-8859-1", "GET /outages"),
+    /declares charset "iso-8859-1"/,
+  );
+});
+
+Deno.test("invalidUtf8Offset: overlong forms, surrogates, truncation and out-of-range code points", () => {
+  assert.equal(invalidUtf8Offset(encode("plain ascii, é, 😀")), -1);
+  assert.equal(invalidUtf8Offset(new Uint8Array([0x41, 0xc0, 0x80])), 1); // overlong NUL
+  assert.equal(invalidUtf8Offset(new Uint8Array([0xed, 0xa0, 0x80])), 0); // a surrogate
+  assert.equal(invalidUtf8Offset(new Uint8Array([0x41, 0xe2, 0x82])), 1); // cut short
+  assert.equal(invalidUtf8Offset(new Uint8Array([0xf4, 0x90, 0x80, 0x80])), 0); // above U+10FFFF
+  assert.equal(invalidUtf8Offset(new Uint8Array([0x80])), 0); // a lone continuation byte
+});
+
+Deno.test("declaredCharset: the parameter, lower-cased and unquoted", () => {
+  assert.equal(declaredCharset("application/json; charset=UTF-8"), "utf-8");
+  assert.equal(declaredCharset('application/json;charset="iso-8859-1"'), "iso-8859-1");
+  assert.equal(declaredCharset("application/json"), undefined);
+  assert.equal(declaredCharset(null), undefined);
+});

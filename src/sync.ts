@@ -1,15 +1,19 @@
 /**
- * The sync (SPEC §1, §3, §7): fetch the outages once and each site's info, filter and enrich,
+ * The sync (SPEC §1, §3, §7, §13): fetch the outages once and each site's info, filter and enrich,
  * validate, and post — each site independently, several at a time. Sees the API only through
- * {@link OutageApi}.
+ * {@link OutageApi}. With many sites, the outages are grouped by device once (`outage_index.ts`),
+ * so that each site costs what its own devices cost; once `GET /outages` has failed for good, no
+ * site request starts and every site not yet done fails at once with that cause.
  * @module
  */
 
 import type { OutageApi } from "./outage_api.ts";
 import { errorMessage, ValidationError } from "./errors.ts";
-import { deviceNames, filterSiteOutages } from "./filter.ts";
+import { deviceNames, filterSiteOutages, type SiteOutages } from "./filter.ts";
 import type { Logger } from "./logger.ts";
+import { OutageIndex } from "./outage_index.ts";
 import type { RunMode } from "./outcome.ts";
+import type { Pacer } from "./pacer.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
 import type { Outage } from "./api_shapes.ts";
@@ -35,24 +39,46 @@ export interface SyncContext {
   /** Aborted on SIGINT/SIGTERM: in-flight requests stop and no new POST starts. */
   readonly signal?: AbortSignal;
   readonly now?: () => number;
+  /** Paces the sites in flight when the API answers 429 (default: `concurrency` lanes, unpaced). */
+  readonly pacer?: Pacer;
 }
+
+/**
+ * From this many sites on, the outages are grouped by device once rather than scanned once per
+ * site: building the index costs about what three scans cost at a million outages
+ * (docs/benchmarks.md, "Fleets").
+ */
+export const INDEX_FROM_SITES = 4;
 
 interface FetchedOutages {
   outages: readonly Outage[];
 }
 
-/** Runs `worker` over `items` with at most `limit` in flight, keeping results in item order. */
+/**
+ * Runs `worker` over `items` with at most `limit` lanes, each taking a turn from `pacer` (when
+ * given) for every item, keeping results in item order.
+ */
 async function mapConcurrent<T, R>(
   items: readonly T[],
   limit: number,
+  pacer: Pacer | undefined,
   worker: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
+      const release = pacer === undefined ? undefined : await pacer.acquire();
       const index = next++;
-      results[index] = await worker(items[index]);
+      if (index >= items.length) {
+        release?.();
+        break;
+      }
+      try {
+        results[index] = await worker(items[index]);
+      } finally {
+        release?.();
+      }
     }
   });
   await Promise.all(lanes);
@@ -101,12 +127,26 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
   const now = context.now ?? Date.now;
   const started = now();
   const { logger, api, signal } = context;
+  // Aborted with GET /outages' error once it has failed for good: no site request starts after.
+  const fleet = new AbortController();
+  const siteSignal = signal === undefined ? fleet.signal : AbortSignal.any([signal, fleet.signal]);
   // One GET /outages per run, started now so that it runs alongside the first site-info requests.
   const counts = { fetched: 0, invalid: 0 };
   const outagesResult = fetchOutages(options, context, counts).then(
     (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
+    (error: unknown) => {
+      fleet.abort(error);
+      return { ok: false as const, error };
+    },
   );
+  let index: OutageIndex | undefined;
+  const filter = (outages: readonly Outage[], names: Map<string, string>): SiteOutages => {
+    if (options.sites.length < INDEX_FROM_SITES) {
+      return filterSiteOutages(outages, names, options.since);
+    }
+    index ??= new OutageIndex(outages);
+    return index.filterSite(names, options.since);
+  };
 
   const syncSite = async (siteId: string): Promise<SiteReport> => {
     const report: SiteReport = {
@@ -121,8 +161,16 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       if (signal?.aborted) {
         throw new Error("interrupted before this site was started; nothing was posted");
       }
+      if (fleet.signal.aborted) throw fleet.signal.reason;
       const where = `GET /site-info/${encodeURIComponent(siteId)}`;
-      const site = validateSiteInfo(await api.getSiteInfo(siteId, signal), siteId, where);
+      let body: unknown;
+      try {
+        body = await api.getSiteInfo(siteId, siteSignal);
+      } catch (error) {
+        // Cut short because GET /outages failed: that is the cause to report.
+        throw fleet.signal.aborted && !signal?.aborted ? fleet.signal.reason : error;
+      }
+      const site = validateSiteInfo(body, siteId, where);
       report.siteName = site.name;
       const names = deviceNames(site, where);
       logger.debug("site info fetched", { site: siteId, devices: site.devices.length });
@@ -133,7 +181,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
         report.devices = site.devices.length;
         return report;
       }
-      const result = filterSiteOutages(fetched.value.outages, names, options.since);
+      const result = filter(fetched.value.outages, names);
       report.kept = result.payload.length;
       report.droppedBeforeSince = result.droppedBeforeSince;
       report.droppedUnknownDevice = result.droppedUnknownDevice;
@@ -159,7 +207,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     return report;
   };
 
-  const sites = await mapConcurrent(options.sites, options.concurrency, syncSite);
+  const sites = await mapConcurrent(options.sites, options.concurrency, context.pacer, syncSite);
   await outagesResult;
   return {
     ok: sites.every((site) => site.status !== "failed"),

@@ -1,6 +1,7 @@
 /**
  * Runs the program's `main` in process — real HTTP, real configuration, report and commands — with
- * a clock whose waits take no real time and are recorded, so retry-heavy runs stay fast. The
+ * a clock whose waits take no real time (they move it on) and are recorded, so retry-heavy runs
+ * stay fast. The
  * environment is exactly the one given, files are an in-memory map (no `.env` unless given) or
  * the real reader when asked, and SIGINT/SIGTERM are stood in for by {@link MainRun.interrupt}.
  * @module
@@ -56,6 +57,7 @@ export function startMain(
   let stdout = "";
   let stderr = "";
   const sleeps: number[] = [];
+  let skipped = 0;
   const firstLine = Promise.withResolvers<string>();
   firstLine.promise.catch(() => {}); // Most runs never ask for it.
   const files = options.files ?? {};
@@ -73,10 +75,13 @@ export function startMain(
     signal: controller.signal,
     version: "test",
     fs: options.fs,
+    // Waits take no real time but move the clock on, so that deadlines and holds see them pass.
     clock: {
       ...realClock,
+      now: () => realClock.now() + skipped,
       sleep: (ms) => {
         sleeps.push(ms);
+        skipped += ms;
         return Promise.resolve();
       },
     },

@@ -10,6 +10,7 @@ import { createConnections, createHttpApi, type RequestStats } from "../http/cli
 import { createLogger, type Logger } from "../logger.ts";
 import { writeMetricsFile } from "../metrics.ts";
 import { ExitCode, exitCodeFor } from "../outcome.ts";
+import { Pacer } from "../pacer.ts";
 import { createRedactor } from "../redact.ts";
 import { renderJsonReport, renderTextReport, type RunReport } from "../report.ts";
 import { realClock } from "../retry_policy.ts";
@@ -66,6 +67,15 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
   const clock = io.clock ?? realClock;
   const stats: RequestStats = { attempts: 0, retries: 0 };
   using connections = createConnections(config.baseUrl);
+  const pacer = new Pacer(
+    config.concurrency,
+    clock,
+    (change) =>
+      logger.warn("rate limited: pacing the run", {
+        sitesInFlight: change.window,
+        holdMs: change.holdMs || undefined,
+      }),
+  );
   const api = createHttpApi({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
@@ -79,6 +89,7 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     fetch: io.fetch,
     client: connections,
     redact,
+    pacer,
     stats,
   });
   logger.debug("starting", {
@@ -95,7 +106,7 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     skipInvalid: config.skipInvalid,
     postEmpty: config.postEmpty,
     concurrency: config.concurrency,
-  }, { api, logger, signal: io.signal, now: clock.now });
+  }, { api, logger, signal: io.signal, now: clock.now, pacer });
   const rendering = { redact, skipInvalid: config.skipInvalid };
   io.stdout(
     config.json ? renderJsonReport(report, rendering) : renderTextReport(report, rendering),

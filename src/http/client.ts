@@ -13,8 +13,9 @@ import { JsonLimitError, JsonSyntaxError, parseJsonBounded } from "../json_scan.
 import type { Logger } from "../logger.ts";
 import { NotAnArrayError, type OutageFeed, parseOutageFeed } from "../outage_feed.ts";
 import { isLoopback, type OutageApi, sitePath } from "../outage_api.ts";
+import type { Pacer } from "../pacer.ts";
 import type { Redactor } from "../redact.ts";
-import { type RetryClock, withRetries } from "../retry_policy.ts";
+import { parseRetryAfter, type RetryClock, withRetries } from "../retry_policy.ts";
 import type { Secret } from "../secret.ts";
 import { declaredCharset, decodeUtf8, readCapped } from "./body.ts";
 import { classifyFailure, errorBodyMessage, redirectError, snippet } from "./failure.ts";
@@ -43,6 +44,8 @@ export interface HttpApiOptions {
   client?: Deno.HttpClient;
   /** Removes the key from server text before the client cuts it (default: nothing removed). */
   redact?: Redactor;
+  /** Shared by every request of a fleet run: a 429 holds back them all (default: none). */
+  pacer?: Pacer;
   /** Counts attempts and retries for the report and metrics. */
   stats?: RequestStats;
 }
@@ -126,6 +129,30 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
         `${endpoint}: resolves outside the base URL's origin`,
       );
     }
+    if (options.pacer !== undefined) {
+      const hold = options.pacer.holdMs();
+      if (clock.now() + hold >= options.deadline) {
+        throw new ApiError(
+          "deadline",
+          endpoint,
+          `${endpoint}: not attempted: the API asked every request to wait ${
+            (hold / 1000).toFixed(1)
+          } s (429 Retry-After), past the run's deadline`,
+        );
+      }
+      try {
+        await options.pacer.beforeRequest(request.signal);
+      } catch (error) {
+        throw classifyFailure(error, {
+          endpoint,
+          stage: "connect",
+          interrupted: true,
+          timedOut: false,
+          timeoutMs: 0,
+          configuredTimeoutMs: options.timeoutMs,
+        });
+      }
+    }
     const timeoutMs = attemptBudget(endpoint);
     // `AbortSignal.timeout` rather than `setTimeout` + `AbortController`: the first use of the
     // global `setTimeout` makes Deno load its timers module, 2–7 ms before the first request goes
@@ -172,6 +199,12 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
       throw fail(error, "body");
     }
     logger.debug("response", { endpoint, status, bytes: bytes.length, ms: clock.now() - started });
+    if (status === 429) {
+      const asked = parseRetryAfter(response.headers.get("retry-after"), clock.now());
+      options.pacer?.rateLimited(asked ?? 1000);
+    } else if (status < 300) {
+      options.pacer?.succeeded();
+    }
     if (status < 200 || status >= 300) {
       throw new ApiError(
         "status",

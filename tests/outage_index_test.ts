@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { Outage } from "../src/api_shapes.ts";
+import { filterSiteOutages } from "../src/filter.ts";
+import { OutageIndex } from "../src/outage_index.ts";
+import { parseSince } from "../src/timestamp.ts";
+
+const SINCE = parseSince("2022-01-01T00:00:00.000Z");
+/** Ids that agree everywhere the quick hash looks but one place it does not, and some plain ones. */
+const idArb = fc.oneof(
+  fc.constantFrom("a", "b", "", "constructor", "__proto__"),
+  fc.integer({ min: 0, max: 9 }).map((d) => `device-0000-0000-000${d}-000000000000`),
+  fc.string({ maxLength: 5 }),
+);
+const outageArb: fc.Arbitrary<Outage> = fc.record({
+  id: idArb,
+  begin: fc.constantFrom(
+    "2022-01-01T00:00:00.000Z",
+    "2021-12-31T23:59:59.999Z",
+    "2022-01-01T00:30:00+01:00",
+    "2023-05-01T10:00:00Z",
+  ),
+  end: fc.constant("2024-01-01T00:00:00Z"),
+});
+
+Deno.test("OutageIndex gives what the scan gives: same payload, same order, same counts", () => {
+  fc.assert(
+    fc.property(
+      fc.array(outageArb, { maxLength: 60 }),
+      fc.array(fc.array(fc.tuple(idArb, fc.string({ maxLength: 3 })), { maxLength: 6 }), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      fc.integer(),
+      (outages, sites, seed) => {
+        const index = new OutageIndex(outages, seed >>> 0);
+        for (const devices of sites) {
+          const names = new Map(devices);
+          assert.deepEqual(
+            index.filterSite(names, SINCE),
+            filterSiteOutages(outages, names, SINCE),
+          );
+        }
+      },
+    ),
+    { seed: 1101, numRuns: 400 },
+  );
+});
+
+Deno.test("OutageIndex: lopsided buckets (ids alike where the quick hash looks) still filter exactly", () => {
+  // 5,000 ids of 23 characters that differ only at 1, 3, 4 and 6, where the quick hash never looks
+  // (it samples 0, 2, 5, 8, 11, 13, 16, 19 and 22): one bucket for all, until the full hash.
+  const ids = Array.from({ length: 5000 }, (_, i) => {
+    const chars = Array.from("x".repeat(23));
+    const digits = String(i).padStart(4, "0");
+    [1, 3, 4, 6].forEach((at, k) => (chars[at] = digits[k]));
+    return chars.join("");
+  });
+  const outages = ids.map((id) => ({
+    id,
+    begin: "2022-06-01T00:00:00Z",
+    end: "2022-06-02T00:00:00Z",
+  }));
+  const index = new OutageIndex(outages, 7);
+  const names = new Map([[ids[4321], "Battery"], ["absent", "None"]]);
+  const result = index.filterSite(names, SINCE);
+  assert.deepEqual(result, filterSiteOutages(outages, names, SINCE));
+  assert.equal(result.payload.length, 1);
+  assert.equal(result.droppedUnknownDevice, 4999);
+});

@@ -667,3 +667,46 @@ Deno.test("resolveSyncConfig: where the key came from, for hints, never the key"
     'the API key file "/etc/key"',
   );
 });
+
+Deno.test("resolveSyncConfig: --sites-file and KRAKENFLEX_SITES_FILE", async (t) => {
+  const file = "# the fleet\nsite-b\n\n  site-c  \nsite-a\n# site-x\nsite-b\r\n";
+  await t.step("alone: the file's ids, in order, duplicates collapsed; no default site", () => {
+    assert.deepEqual(resolve(["--sites-file", "f"], KEY, { f: file }).sites, [
+      "site-b",
+      "site-c",
+      "site-a",
+    ]);
+    assert.deepEqual(resolve([], { ...KEY, KRAKENFLEX_SITES_FILE: "f" }, { f: file }).sites, [
+      "site-b",
+      "site-c",
+      "site-a",
+    ]);
+  });
+  await t.step("with --site or KRAKENFLEX_SITE: both, named ones first", () => {
+    assert.deepEqual(
+      resolve(["--site", "site-a,site-z", "--sites-file", "f"], KEY, { f: file }).sites,
+      ["site-a", "site-z", "site-b", "site-c"],
+    );
+    assert.deepEqual(
+      resolve(["--sites-file", "f"], { ...KEY, KRAKENFLEX_SITE: "site-y" }, { f: file }).sites,
+      ["site-y", "site-b", "site-c", "site-a"],
+    );
+  });
+  await t.step(
+    "a bad id names the file and the line; a missing or refused file names the path",
+    () => {
+      usageError(
+        () => resolve(["--sites-file", "f"], KEY, { f: "ok\n\n..\n" }),
+        /Cannot use the sites file "f" line 3: "\.\." is not a site id/,
+      );
+      usageError(
+        () => resolve(["--sites-file", "f"], KEY, { f: "a,,b\n" }),
+        /Cannot parse the sites file "f" line 1: empty site id in "a,,b"/,
+      );
+      usageError(
+        () => resolve(["--sites-file", "missing"], KEY),
+        /Cannot read the sites file "missing" \("--sites-file"\): no such file/,
+      );
+    },
+  );
+});

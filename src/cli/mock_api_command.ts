@@ -63,7 +63,24 @@ const MOCK_OPTIONS = {
     valueName: "N",
     default: "1",
     help: "number of synthetic sites (needs --synthetic)",
-    parse: numberParser({ integer: true, min: 1, max: 1000 }),
+    parse: numberParser({ integer: true, min: 1, max: 10_000 }),
+  }),
+  devices: valueOption({
+    type: "string",
+    flag: "devices-per-site",
+    valueName: "N",
+    default: "1000",
+    help: "devices of each synthetic site (needs --synthetic)",
+    parse: numberParser({ integer: true, min: 1, max: 100_000 }),
+  }),
+  sitesFile: valueOption({
+    type: "string",
+    flag: "sites-file",
+    valueName: "PATH",
+    default: undefined,
+    help:
+      "write the served site ids there, one per line, for sync --sites-file (needs write access)",
+    parse: parsePath,
   }),
   seed: valueOption({
     type: "string",
@@ -125,7 +142,7 @@ const DATA_FILE_MAX_BYTES = 2 * 1024 ** 3;
 /** The dataset the flags ask for: a `--data` file, a synthetic one, or the captures. */
 function loadDataset(
   file: string | undefined,
-  synthetic: { outages: number; seed: number; sites: number } | undefined,
+  synthetic: { outages: number; seed: number; sites: number; devicesPerSite: number } | undefined,
   io: CliIo,
 ): Dataset {
   if (synthetic !== undefined) return syntheticDataset(synthetic);
@@ -152,6 +169,24 @@ function loadDataset(
   }
 }
 
+/** Writes the dataset's site ids to `path`, one per line (`--sites-file`). */
+async function writeSiteIds(path: string, dataset: Dataset, io: CliIo): Promise<void> {
+  const text = dataset.sites.map((site) => `${site.id}\n`).join("");
+  try {
+    if (io.fs === undefined) throw new Error("file writes are not available here");
+    await io.fs.writeTextFile(path, text);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot write the "--sites-file" "${path}": ${
+        error instanceof Deno.errors.NotCapable
+          ? "no write permission"
+          : FileRefused.reasonFor(error)
+      }`,
+      "Run it with write access to that path (e.g. deno run --allow-write=PATH … mock-api).",
+    );
+  }
+}
+
 async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   const o = MOCK_OPTIONS;
   const settings = createSettings(parseFlags(args, o, "mock-api"), (name) => {
@@ -162,13 +197,17 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   const seed = settings.value(o.seed);
   const synthetic = settings.value(o.synthetic);
   const sites = settings.value(o.sites);
+  const devicesPerSite = settings.value(o.devices);
   const file = settings.value(o.data);
+  const sitesFile = settings.value(o.sitesFile);
   // Parsed before the server starts, so that a bad value is a usage error, not a listen failure.
   const failRate = settings.value(o.failRate);
   const latencyMs = settings.value(o.latency);
   const rateLimitPerMinute = settings.value(o.rateLimit);
-  if (settings.source(o.sites) !== undefined && synthetic === undefined) {
-    throw new UsageError(`Cannot use "--sites" without "--synthetic"`);
+  for (const spec of [o.sites, o.devices]) {
+    if (settings.source(spec) !== undefined && synthetic === undefined) {
+      throw new UsageError(`Cannot use "--${spec.flag}" without "--synthetic"`);
+    }
   }
   if (file !== undefined && synthetic !== undefined) {
     throw new UsageError(`Cannot use "--data" and "--synthetic" together: choose one`);
@@ -182,9 +221,10 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   }
   let dataset: Dataset | undefined = loadDataset(
     file,
-    synthetic === undefined ? undefined : { outages: synthetic, seed, sites },
+    synthetic === undefined ? undefined : { outages: synthetic, seed, sites, devicesPerSite },
     io,
   );
+  if (sitesFile !== undefined) await writeSiteIds(sitesFile, dataset, io);
   if (io.signal.aborted) return ExitCode.ok;
   const description = describeDataset(dataset);
   let server: MockServer;

@@ -13,7 +13,9 @@ import { readApiKey } from "./api_key.ts";
 import { readEnvFile, type ReadTextFile } from "./env_file.ts";
 import { type GivenFlags, parseFlags } from "./flags.ts";
 import { createSettings, type EnvLookup } from "./settings.ts";
+import { readSitesFile } from "./sites_file.ts";
 import { SYNC_OPTIONS } from "./sync_options.ts";
+import { parsePath } from "./values.ts";
 
 /** Everything `sync` and `check` need, resolved and validated. */
 export interface SyncConfig {
@@ -98,7 +100,16 @@ function resolveSettings(
   };
   const settings = createSettings(flags, lookup);
 
-  const sites = [...new Set(settings.list(o.site).flat())];
+  const sitesFile = settings.source(o.sitesFile);
+  const named = settings.source(o.site) !== undefined || sitesFile === undefined
+    ? settings.list(o.site).flat()
+    : [];
+  const fromFile = sitesFile === undefined ? [] : readSitesFile(
+    parsePath(sitesFile.text, sitesFile.from),
+    sitesFile.from,
+    sources.readTextFile,
+  );
+  const sites = [...new Set([...named, ...fromFile])];
   const since = settings.value(o.since);
   const baseUrl = settings.value(o.baseUrl);
   const timeoutS = settings.value(o.timeout);

@@ -22,6 +22,15 @@ export const SYNC_OPTIONS = {
     help: "site to sync; repeatable or comma-separated",
     parse: parseSiteList,
   }),
+  sitesFile: valueOption({
+    type: "string",
+    flag: "sites-file",
+    env: "KRAKENFLEX_SITES_FILE",
+    valueName: "PATH",
+    default: undefined,
+    help: "more sites: one id per line (# comments); with --site, both",
+    parse: parsePath,
+  }),
   since: valueOption({
     type: "string",
     flag: "since",

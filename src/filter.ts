@@ -9,6 +9,19 @@ import { isAtOrAfter, type Since } from "./timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
 import { quote } from "./validate.ts";
 
+/** The error for a device listed twice under two names: the payload's names would be a guess. */
+export function namesConflict(
+  where: string,
+  id: string,
+  first: string,
+  second: string,
+): ValidationError {
+  return new ValidationError(
+    `${where}: device ${quote(id)} is listed twice with different names, ` +
+      `${quote(first)} and ${quote(second)}`,
+  );
+}
+
 /**
  * The site's device names by device id. A `Map`, so ids such as `__proto__` or `constructor` are
  * ordinary keys. A device listed twice with the same name is fine; with two names it is an error
@@ -24,10 +37,7 @@ export function deviceNames(
     if (known === undefined) {
       names.set(device.id, device.name);
     } else if (known !== device.name) {
-      throw new ValidationError(
-        `${where}: device ${quote(device.id)} is listed twice with different names, ` +
-          `${quote(known)} and ${quote(device.name)}`,
-      );
+      throw namesConflict(where, device.id, known, device.name);
     }
   }
   return names;

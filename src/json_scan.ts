@@ -200,6 +200,16 @@ export function scanValue(text: string, pos: number, counts?: ScanCounts): numbe
  * or {@link JsonLimitError}.
  */
 export function parseJsonBounded(text: string, maxValues: number): unknown {
+  // Every value takes a character and all but the last a separator: a text this short cannot hold
+  // more, and `JSON.parse` alone decides (its own error, whose message quotes the text, is
+  // replaced by the scanner's, which does not).
+  if (text.length <= 2 * maxValues) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
   const counts = { values: 0 };
   const end = skipWhitespace(text, scanValue(text, 0, counts));
   if (end < text.length) throw new JsonSyntaxError("unexpected data after the value", end);

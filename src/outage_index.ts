@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { EnhancedOutage, Outage } from "./api_shapes.ts";
-import type { SiteOutages } from "./filter.ts";
+import type { Device, EnhancedOutage, Outage } from "./api_shapes.ts";
+import { namesConflict, type SiteOutages } from "./filter.ts";
 import { isAtOrAfter, type Since } from "./timestamp.ts";
 
 /** The hash of every code unit of `id` under `seed`: FNV-1a, then mixed. */
@@ -39,6 +39,10 @@ function quickHash(id: string, seed: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 0;
 }
+
+/** A site may have fewer devices than this for the index (a match packs position and device). */
+export const MAX_INDEXED_DEVICES = 2 ** 21;
+const DEVICES = MAX_INDEXED_DEVICES;
 
 /** A bucket larger than this, after the quick hash, makes the index use the full hash. */
 const LOPSIDED = 64;
@@ -100,38 +104,54 @@ export class OutageIndex {
   }
 
   /**
-   * Keeps the outages of the site's devices (`names`: device id → display name) whose `begin` is
-   * at or after `since`, as `filterSiteOutages` does, looking only at those devices' buckets.
+   * Keeps the outages of the site's `devices` whose `begin` is at or after `since`, as
+   * `deviceNames` then `filterSiteOutages` do — a device listed twice under two names is the same
+   * error, named with `where` — looking only at those devices' buckets, and without a `Map` of the
+   * device ids (hashing a thousand fresh strings into one cost more than the rest of a site).
    */
-  filterSite(names: ReadonlyMap<string, string>, since: Since): SiteOutages {
-    const positions: number[] = [];
+  filterDevices(devices: readonly Device[], since: Since, where: string): SiteOutages {
     const starts = this.#starts, order = this.#order, hashes = this.#hashes;
     const outages = this.#outages;
-    for (const id of names.keys()) {
+    // The devices seen so far, by hash: open addressing over device positions (+1; 0 is empty).
+    let slots = 16;
+    while (slots < devices.length * 2) slots *= 2;
+    const seen = new Int32Array(slots);
+    // Each match as position × 2^21 + device: sorting the numbers sorts by position.
+    const matches: number[] = [];
+    for (let d = 0; d < devices.length; d++) {
+      const { id, name } = devices[d];
       const hash = this.#hash(id, this.#seed);
+      let slot = hash & (slots - 1);
+      let duplicate = false;
+      for (; seen[slot] !== 0; slot = (slot + 1) & (slots - 1)) {
+        const other = devices[seen[slot] - 1];
+        if (other.id === id) {
+          if (other.name !== name) throw namesConflict(where, id, other.name, name);
+          duplicate = true;
+          break;
+        }
+      }
+      if (duplicate) continue;
+      seen[slot] = d + 1;
       const bucket = hash & this.#mask;
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
-        if (hashes[k] === hash && outages[order[k]].id === id) positions.push(order[k]);
+        if (hashes[k] === hash && outages[order[k]].id === id) matches.push(order[k] * DEVICES + d);
       }
     }
     // Input order, as the scan would give it: positions of different devices interleave.
-    const sorted = Uint32Array.from(positions).sort();
+    const sorted = Float64Array.from(matches).sort();
     const payload: EnhancedOutage[] = [];
-    for (const position of sorted) {
-      const outage = this.#outages[position];
+    for (const match of sorted) {
+      const outage = outages[Math.floor(match / DEVICES)];
       if (isAtOrAfter(outage.begin, since)) {
-        payload.push({
-          id: outage.id,
-          name: names.get(outage.id) as string,
-          begin: outage.begin,
-          end: outage.end,
-        });
+        const name = devices[match % DEVICES].name;
+        payload.push({ id: outage.id, name, begin: outage.begin, end: outage.end });
       }
     }
     return {
       payload,
       droppedBeforeSince: sorted.length - payload.length,
-      droppedUnknownDevice: this.#outages.length - sorted.length,
+      droppedUnknownDevice: outages.length - sorted.length,
     };
   }
 }

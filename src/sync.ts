@@ -11,12 +11,12 @@ import type { OutageApi } from "./outage_api.ts";
 import { errorMessage, ValidationError } from "./errors.ts";
 import { deviceNames, filterSiteOutages, type SiteOutages } from "./filter.ts";
 import type { Logger } from "./logger.ts";
-import { OutageIndex } from "./outage_index.ts";
+import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
 import type { RunMode } from "./outcome.ts";
 import type { Pacer } from "./pacer.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
-import type { Outage } from "./api_shapes.ts";
+import type { Outage, SiteInfo } from "./api_shapes.ts";
 import { describeInvalidOutage, validatePayload, validateSiteInfo } from "./validate.ts";
 
 /** What the sync needs to know (a subset of the resolved configuration). */
@@ -140,12 +140,19 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     },
   );
   let index: OutageIndex | undefined;
-  const filter = (outages: readonly Outage[], names: Map<string, string>): SiteOutages => {
-    if (options.sites.length < INDEX_FROM_SITES) {
-      return filterSiteOutages(outages, names, options.since);
-    }
+  const indexed = (site: SiteInfo) =>
+    options.sites.length >= INDEX_FROM_SITES && site.devices.length < MAX_INDEXED_DEVICES &&
+    options.mode !== "check";
+  /** The site's payload: through the index for a fleet, by a scan (with `names`) otherwise. */
+  const filter = (
+    outages: readonly Outage[],
+    site: SiteInfo,
+    names: Map<string, string> | undefined,
+    where: string,
+  ): SiteOutages => {
+    if (names !== undefined) return filterSiteOutages(outages, names, options.since);
     index ??= new OutageIndex(outages);
-    return index.filterSite(names, options.since);
+    return index.filterDevices(site.devices, options.since, where);
   };
 
   const syncSite = async (siteId: string): Promise<SiteReport> => {
@@ -172,7 +179,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       }
       const site = validateSiteInfo(body, siteId, where);
       report.siteName = site.name;
-      const names = deviceNames(site, where);
+      // A device listed under two names fails the site here, or in the index's own check.
+      const names = indexed(site) ? undefined : deviceNames(site, where);
       logger.debug("site info fetched", { site: siteId, devices: site.devices.length });
       const fetched = await outagesResult;
       if (!fetched.ok) throw fetched.error;
@@ -181,7 +189,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
         report.devices = site.devices.length;
         return report;
       }
-      const result = filter(fetched.value.outages, names);
+      const result = filter(fetched.value.outages, site, names, where);
       report.kept = result.payload.length;
       report.droppedBeforeSince = result.droppedBeforeSince;
       report.droppedUnknownDevice = result.droppedUnknownDevice;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { Outage } from "../src/api_shapes.ts";
-import { filterSiteOutages } from "../src/filter.ts";
+import { deviceNames, filterSiteOutages } from "../src/filter.ts";
 import { OutageIndex } from "../src/outage_index.ts";
 import { parseSince } from "../src/timestamp.ts";
 
@@ -23,7 +23,7 @@ const outageArb: fc.Arbitrary<Outage> = fc.record({
   end: fc.constant("2024-01-01T00:00:00Z"),
 });
 
-Deno.test("OutageIndex gives what the scan gives: same payload, same order, same counts", () => {
+Deno.test("OutageIndex gives what deviceNames and the scan give: payload, order, counts, errors", () => {
   fc.assert(
     fc.property(
       fc.array(outageArb, { maxLength: 60 }),
@@ -34,12 +34,22 @@ Deno.test("OutageIndex gives what the scan gives: same payload, same order, same
       fc.integer(),
       (outages, sites, seed) => {
         const index = new OutageIndex(outages, seed >>> 0);
-        for (const devices of sites) {
-          const names = new Map(devices);
-          assert.deepEqual(
-            index.filterSite(names, SINCE),
-            filterSiteOutages(outages, names, SINCE),
-          );
+        for (const pairs of sites) {
+          const devices = pairs.map(([id, name]) => ({ id, name }));
+          let expected: unknown;
+          try {
+            const names = deviceNames({ id: "s", name: "S", devices }, "GET /site-info/s");
+            expected = filterSiteOutages(outages, names, SINCE);
+          } catch (error) {
+            expected = error;
+          }
+          let actual: unknown;
+          try {
+            actual = index.filterDevices(devices, SINCE, "GET /site-info/s");
+          } catch (error) {
+            actual = error;
+          }
+          assert.deepEqual(actual, expected);
         }
       },
     ),
@@ -62,9 +72,12 @@ Deno.test("OutageIndex: lopsided buckets (ids alike where the quick hash looks) 
     end: "2022-06-02T00:00:00Z",
   }));
   const index = new OutageIndex(outages, 7);
-  const names = new Map([[ids[4321], "Battery"], ["absent", "None"]]);
-  const result = index.filterSite(names, SINCE);
-  assert.deepEqual(result, filterSiteOutages(outages, names, SINCE));
+  const devices = [{ id: ids[4321], name: "Battery" }, { id: "absent", name: "None" }];
+  const result = index.filterDevices(devices, SINCE, "here");
+  assert.deepEqual(
+    result,
+    filterSiteOutages(outages, new Map(devices.map((d) => [d.id, d.name])), SINCE),
+  );
   assert.equal(result.payload.length, 1);
   assert.equal(result.droppedUnknownDevice, 4999);
 });

@@ -1,0 +1,228 @@
+// deno-lint-ignore-file no-console -- a benchmark script: it prints its tables on stdout.
+/**
+ * Fleets (issue "Scale"): the emulator and the program as separate processes over loopback.
+ *
+ *   deno run -A bench/fleet.ts [grid] [latency] [dead] [ratelimit] [--runs N] [--before DIR]
+ *
+ * - `grid`: sites ∈ {1, 10, 100, 1000} × outages ∈ {10k, 100k, 1M} (`--synthetic N --sites S`,
+ *   1000 devices a site), `--concurrency 16`, the sites named in a `--sites-file`; wall time and
+ *   peak RSS (median of `--runs`, default 3). Target: 1000 sites over 1M ≤ 1.5 × the wall of 1
+ *   site over 1M, peak RSS ≤ 1.2 ×. With `--before DIR` (a checkout of the program before the
+ *   index), the same runs of that program too, sites passed with `--site`.
+ * - `latency`: 1000 sites at emulator `--latency 100`, `--concurrency 50`. Target: ≤ 1.2 × the
+ *   ideal ⌈1000 / 50⌉ waves × 2 round trips = 4.0 s.
+ * - `dead`: 1000 sites against a port nobody listens on. Target: ends when `GET /outages` has
+ *   exhausted its retries plus one round of in-flight requests, never at the deadline.
+ * - `ratelimit`: 200 sites against `--rate-limit 100` (per clock minute): how many requests the
+ *   emulator answered 429, with the pacer and (with `--before`) without.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { syntheticSiteId } from "../src/mock/synthetic.ts";
+import { BENCH_KEY, type Emulator, runDeno, startEmulator, stats } from "./harness.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: { runs: { type: "string" }, before: { type: "string" } },
+});
+const RUNS = Number(values.runs ?? 3);
+const chosen = positionals.length === 0 ? ["grid", "latency", "dead", "ratelimit"] : positionals;
+const dir = await Deno.makeTempDir({ prefix: "outage-sync-fleet-" });
+
+interface Program {
+  readonly label: string;
+  readonly main: string;
+  /** Whether it reads `--sites-file` (the program before the index did not). */
+  readonly sitesFile: boolean;
+}
+const programs: Program[] = [{ label: "after", main: "main.ts", sitesFile: true }];
+if (values.before !== undefined) {
+  programs.push({ label: "before", main: `${values.before}/main.ts`, sitesFile: false });
+}
+
+async function siteArgs(program: Program, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => syntheticSiteId(i + 1));
+  if (!program.sitesFile) return ["--site", ids.join(",")];
+  const path = `${dir}/sites-${count}.txt`;
+  await Deno.writeTextFile(path, ids.join("\n") + "\n");
+  return ["--sites-file", path];
+}
+
+interface Run {
+  readonly code: number;
+  readonly wallMs: number;
+  readonly peakRssMB: number;
+  readonly report: { sites: { status: string; error?: string }[] } | undefined;
+}
+
+async function sync(program: Program, url: string, args: string[]): Promise<Run> {
+  const run = await runDeno([
+    "run",
+    "--no-lock",
+    "--allow-net=127.0.0.1",
+    "--allow-env",
+    "--allow-read",
+    program.main,
+    "sync",
+    "--base-url",
+    url,
+    "--json",
+    "--quiet",
+    ...args,
+  ], { KRAKENFLEX_API_KEY: BENCH_KEY });
+  let report: Run["report"];
+  try {
+    report = JSON.parse(run.stdout);
+  } catch {
+    report = undefined;
+  }
+  return { code: run.code, wallMs: run.wallMs, peakRssMB: run.peakRssMB, report };
+}
+
+function summary(run: Run): string {
+  const counts = new Map<string, number>();
+  for (const site of run.report?.sites ?? []) {
+    counts.set(site.status, (counts.get(site.status) ?? 0) + 1);
+  }
+  return [...counts].map(([status, n]) => `${n} ${status}`).join(", ") || `exit ${run.code}`;
+}
+
+async function withEmulator<T>(args: string[], body: (e: Emulator) => Promise<T>): Promise<T> {
+  const emulator = await startEmulator(args);
+  try {
+    return await body(emulator);
+  } finally {
+    await emulator.close();
+  }
+}
+
+async function grid(): Promise<void> {
+  console.log("\n### Sites × outages, `--concurrency 16`\n");
+  console.log(
+    "| outages | sites | program | runs | wall s (median, range) | peak RSS MB (median) | outcome |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const outages of [10_000, 100_000, 1_000_000]) {
+    for (const sites of [1, 10, 100, 1000]) {
+      await withEmulator(
+        ["--synthetic", String(outages), "--sites", String(sites)],
+        async (emulator) => {
+          for (const program of programs) {
+            // The program before the index takes minutes at 1000 sites over 1M: one run is enough.
+            const runs = program.label === "before" && sites * outages > 100_000_000 ? 1 : RUNS;
+            const results: Run[] = [];
+            for (let i = 0; i < runs; i++) {
+              await emulator.reset();
+              results.push(
+                await sync(program, emulator.url, [
+                  ...await siteArgs(program, sites),
+                  "--concurrency",
+                  "16",
+                  "--deadline",
+                  "900",
+                ]),
+              );
+            }
+            const wall = stats(results.map((r) => r.wallMs / 1000));
+            const rss = stats(results.map((r) => r.peakRssMB));
+            console.log(
+              `| ${outages.toLocaleString("en")} | ${sites} | ${program.label} | ${runs} | ${
+                wall.median.toFixed(2)
+              } (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) | ${rss.median.toFixed(0)} | ${
+                summary(results[0])
+              } |`,
+            );
+          }
+        },
+      );
+    }
+  }
+}
+
+async function latency(): Promise<void> {
+  console.log(
+    "\n### 1000 sites at `--latency 100`, `--concurrency 50` (ideal: 20 waves × 2 round trips = 4.0 s)\n",
+  );
+  console.log("| program | runs | wall s (median, range) | outcome |");
+  console.log("| --- | --- | --- | --- |");
+  await withEmulator(
+    ["--synthetic", "100000", "--sites", "1000", "--latency", "100"],
+    async (emulator) => {
+      for (const program of programs) {
+        const results: Run[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          await emulator.reset();
+          results.push(
+            await sync(program, emulator.url, [
+              ...await siteArgs(program, 1000),
+              "--concurrency",
+              "50",
+            ]),
+          );
+        }
+        const wall = stats(results.map((r) => r.wallMs / 1000));
+        console.log(
+          `| ${program.label} | ${RUNS} | ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${
+            wall.max.toFixed(2)
+          }) | ${summary(results[0])} |`,
+        );
+      }
+    },
+  );
+}
+
+async function dead(): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${listener.addr.port}`;
+  listener.close(); // nobody listens there now: every connection is refused
+  console.log(
+    "\n### 1000 sites, the API refusing connections (`--max-attempts 5`, default deadline 120 s)\n",
+  );
+  console.log("| program | wall s | outcome |");
+  console.log("| --- | --- | --- |");
+  for (const program of programs) {
+    const run = await sync(program, url, [...await siteArgs(program, 1000), "--concurrency", "16"]);
+    console.log(`| ${program.label} | ${(run.wallMs / 1000).toFixed(2)} | ${summary(run)} |`);
+  }
+}
+
+async function ratelimit(): Promise<void> {
+  console.log(
+    "\n### 200 sites against `--rate-limit 100` (requests per clock minute), `--concurrency 16`\n",
+  );
+  console.log("| program | wall s | requests | answered 429 | outcome |");
+  console.log("| --- | --- | --- | --- | --- |");
+  await withEmulator(
+    ["--synthetic", "10000", "--sites", "200", "--rate-limit", "100"],
+    async (emulator) => {
+      for (const program of programs) {
+        // Start at the top of a minute, so that both programs meet the same window.
+        await new Promise((resolve) => setTimeout(resolve, 60_000 - (Date.now() % 60_000) + 200));
+        await emulator.reset();
+        const run = await sync(program, emulator.url, [
+          ...await siteArgs(program, 200),
+          "--concurrency",
+          "16",
+          "--deadline",
+          "300",
+          "--max-attempts",
+          "10",
+        ]);
+        const log = await (await fetch(`${emulator.url}/__mock/requests`)).json() as {
+          status: number;
+        }[];
+        console.log(
+          `| ${program.label} | ${(run.wallMs / 1000).toFixed(1)} | ${log.length} | ${
+            log.filter((e) => e.status === 429).length
+          } | ${summary(run)} |`,
+        );
+      }
+    },
+  );
+}
+
+const scenarios: Record<string, () => Promise<void>> = { grid, latency, dead, ratelimit };
+for (const name of chosen) await scenarios[name]();
+await Deno.remove(dir, { recursive: true });

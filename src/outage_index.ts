@@ -11,7 +11,7 @@
  */
 
 import type { Device, EnhancedOutage, Outage } from "./api_shapes.ts";
-import { namesConflict, type SiteOutages } from "./filter.ts";
+import { deviceNames, namesConflict, type SiteOutages } from "./filter.ts";
 import { isAtOrAfter, type Since } from "./timestamp.ts";
 
 /** The hash of every code unit of `id` under `seed`: FNV-1a, then mixed. */
@@ -112,31 +112,50 @@ export class OutageIndex {
   filterDevices(devices: readonly Device[], since: Since, where: string): SiteOutages {
     const starts = this.#starts, order = this.#order, hashes = this.#hashes;
     const outages = this.#outages;
-    // The devices seen so far, by hash: open addressing over device positions (+1; 0 is empty).
-    let slots = 16;
-    while (slots < devices.length * 2) slots *= 2;
-    const seen = new Int32Array(slots);
+    const count = devices.length;
+    // The devices in bucket order (then list order), so that the index is walked from one end to
+    // the other rather than at random: the same work, a fraction of the cache misses.
+    const hashOf = new Uint32Array(count);
+    const byBucket = new Float64Array(count);
+    for (let d = 0; d < count; d++) {
+      hashOf[d] = this.#hash(devices[d].id, this.#seed);
+      byBucket[d] = (hashOf[d] & this.#mask) * DEVICES + d;
+    }
+    byBucket.sort();
+    if (this.#lopsided(byBucket)) {
+      // Many of the site's devices share a bucket (ids alike where the quick hash looks): checking
+      // them pair by pair would cost their square. The `Map` costs a hash of each id instead.
+      const names = deviceNames({ id: "", name: "", devices }, where);
+      return this.#filterNames(names, since);
+    }
     // Each match as position × 2^21 + device: sorting the numbers sorts by position.
     const matches: number[] = [];
-    for (let d = 0; d < devices.length; d++) {
+    // The earliest device (in list order) named otherwise than its id's first listing, if any.
+    let conflict = count;
+    let conflictFirst = 0;
+    let groupStart = 0;
+    for (let i = 0; i < count; i++) {
+      const d = byBucket[i] % DEVICES;
+      const bucket = Math.floor(byBucket[i] / DEVICES);
+      if (i > 0 && Math.floor(byBucket[i - 1] / DEVICES) !== bucket) groupStart = i;
       const { id, name } = devices[d];
-      const hash = this.#hash(id, this.#seed);
-      let slot = hash & (slots - 1);
-      let duplicate = false;
-      for (; seen[slot] !== 0; slot = (slot + 1) & (slots - 1)) {
-        const other = devices[seen[slot] - 1];
-        if (other.id === id) {
-          if (other.name !== name) throw namesConflict(where, id, other.name, name);
-          duplicate = true;
-          break;
-        }
+      const hash = hashOf[d];
+      let first = -1; // an earlier listing of the same id, in this bucket
+      for (let j = groupStart; j < i && first < 0; j++) {
+        const e = byBucket[j] % DEVICES;
+        if (hashOf[e] === hash && devices[e].id === id) first = e;
       }
-      if (duplicate) continue;
-      seen[slot] = d + 1;
-      const bucket = hash & this.#mask;
+      if (first >= 0) {
+        if (devices[first].name !== name && d < conflict) [conflict, conflictFirst] = [d, first];
+        continue;
+      }
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
         if (hashes[k] === hash && outages[order[k]].id === id) matches.push(order[k] * DEVICES + d);
       }
+    }
+    if (conflict < count) {
+      const { id, name } = devices[conflict];
+      throw namesConflict(where, id, devices[conflictFirst].name, name);
     }
     // Input order, as the scan would give it: positions of different devices interleave.
     const sorted = Float64Array.from(matches).sort();
@@ -145,6 +164,45 @@ export class OutageIndex {
       const outage = outages[Math.floor(match / DEVICES)];
       if (isAtOrAfter(outage.begin, since)) {
         const name = devices[match % DEVICES].name;
+        payload.push({ id: outage.id, name, begin: outage.begin, end: outage.end });
+      }
+    }
+    return {
+      payload,
+      droppedBeforeSince: sorted.length - payload.length,
+      droppedUnknownDevice: outages.length - sorted.length,
+    };
+  }
+
+  /** Whether more than {@link LOPSIDED} of the sorted devices share a bucket. */
+  #lopsided(byBucket: Float64Array): boolean {
+    let run = 0;
+    for (let i = 1; i < byBucket.length; i++) {
+      const same = Math.floor(byBucket[i] / DEVICES) === Math.floor(byBucket[i - 1] / DEVICES);
+      run = same ? run + 1 : 0;
+      if (run >= LOPSIDED) return true;
+    }
+    return false;
+  }
+
+  /** {@link filterDevices} for devices already checked and named by id. */
+  #filterNames(names: ReadonlyMap<string, string>, since: Since): SiteOutages {
+    const starts = this.#starts, order = this.#order, hashes = this.#hashes;
+    const outages = this.#outages;
+    const positions: number[] = [];
+    for (const id of names.keys()) {
+      const hash = this.#hash(id, this.#seed);
+      const bucket = hash & this.#mask;
+      for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
+        if (hashes[k] === hash && outages[order[k]].id === id) positions.push(order[k]);
+      }
+    }
+    const sorted = Uint32Array.from(positions).sort();
+    const payload: EnhancedOutage[] = [];
+    for (const position of sorted) {
+      const outage = outages[position];
+      if (isAtOrAfter(outage.begin, since)) {
+        const name = names.get(outage.id) as string;
         payload.push({ id: outage.id, name, begin: outage.begin, end: outage.end });
       }
     }

@@ -13,7 +13,7 @@ import { deviceNames, filterSiteOutages, type SiteOutages } from "./filter.ts";
 import type { Logger } from "./logger.ts";
 import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
 import type { RunMode } from "./outcome.ts";
-import type { Pacer } from "./pacer.ts";
+import { Pacer } from "./pacer.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
 import type { Outage, SiteInfo } from "./api_shapes.ts";
@@ -54,36 +54,30 @@ interface FetchedOutages {
   outages: readonly Outage[];
 }
 
-/**
- * Runs `worker` over `items` with at most `limit` lanes, each taking a turn from `pacer` (when
- * given) for every item, keeping results in item order.
- */
+/** Runs `worker` over `items` with at most `limit` at a time, keeping results in item order. */
 async function mapConcurrent<T, R>(
   items: readonly T[],
   limit: number,
-  pacer: Pacer | undefined,
   worker: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
-      const release = pacer === undefined ? undefined : await pacer.acquire();
       const index = next++;
-      if (index >= items.length) {
-        release?.();
-        break;
-      }
-      try {
-        results[index] = await worker(items[index]);
-      } finally {
-        release?.();
-      }
+      results[index] = await worker(items[index]);
     }
   });
   await Promise.all(lanes);
   return results;
 }
+
+/**
+ * How many sites may be under way (their site-info fetched, say, and waiting for `GET /outages`)
+ * for each site in flight: sites ahead fetch their info while the outages still download, and hold
+ * no slot while they wait.
+ */
+const LOOKAHEAD = 4;
 
 /**
  * Fetches the outages. Invalid records fail the run unless `skipInvalid`, in which case each is
@@ -139,6 +133,9 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       return { ok: false as const, error };
     },
   );
+  // At most `concurrency` sites have a request in flight (fewer while the API answers 429).
+  const slots = context.pacer ??
+    new Pacer(options.concurrency, { now, sleep: () => Promise.resolve() });
   let index: OutageIndex | undefined;
   const indexed = (site: SiteInfo) =>
     options.sites.length >= INDEX_FROM_SITES && site.devices.length < MAX_INDEXED_DEVICES &&
@@ -168,14 +165,17 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       if (signal?.aborted) {
         throw new Error("interrupted before this site was started; nothing was posted");
       }
-      if (fleet.signal.aborted) throw fleet.signal.reason;
       const where = `GET /site-info/${encodeURIComponent(siteId)}`;
       let body: unknown;
+      const release = await slots.acquire();
       try {
+        if (fleet.signal.aborted) throw fleet.signal.reason;
         body = await api.getSiteInfo(siteId, siteSignal);
       } catch (error) {
         // Cut short because GET /outages failed: that is the cause to report.
         throw fleet.signal.aborted && !signal?.aborted ? fleet.signal.reason : error;
+      } finally {
+        release();
       }
       const site = validateSiteInfo(body, siteId, where);
       report.siteName = site.name;
@@ -202,8 +202,13 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
         report.status = "skipped-empty";
         logger.info("nothing to post", { site: siteId });
       } else {
-        if (signal?.aborted) throw new Error("interrupted before the POST; nothing was posted");
-        await api.postSiteOutages(siteId, result.payload, signal);
+        const releasePost = await slots.acquire();
+        try {
+          if (signal?.aborted) throw new Error("interrupted before the POST; nothing was posted");
+          await api.postSiteOutages(siteId, result.payload, signal);
+        } finally {
+          releasePost();
+        }
         report.status = "posted";
         logger.info("posted", { site: siteId, outages: result.payload.length });
       }
@@ -215,7 +220,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     return report;
   };
 
-  const sites = await mapConcurrent(options.sites, options.concurrency, context.pacer, syncSite);
+  const lanes = options.concurrency * LOOKAHEAD;
+  const sites = await mapConcurrent(options.sites, lanes, syncSite);
   await outagesResult;
   return {
     ok: sites.every((site) => site.status !== "failed"),

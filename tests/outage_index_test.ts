@@ -81,3 +81,21 @@ Deno.test("OutageIndex: lopsided buckets (ids alike where the quick hash looks) 
   assert.equal(result.payload.length, 1);
   assert.equal(result.droppedUnknownDevice, 4999);
 });
+
+Deno.test("OutageIndex: a site whose devices crowd one bucket is still checked and filtered exactly", () => {
+  // 3,000 device ids alike wherever the quick hash looks, one of them listed twice under two names.
+  const ids = Array.from({ length: 3000 }, (_, i) => {
+    const chars = Array.from("y".repeat(23));
+    const digits = String(i).padStart(4, "0");
+    [1, 3, 4, 6].forEach((at, k) => (chars[at] = digits[k]));
+    return chars.join("");
+  });
+  const outages = [{ id: ids[7], begin: "2022-02-01T00:00:00Z", end: "2022-02-02T00:00:00Z" }];
+  const index = new OutageIndex(outages, 11);
+  const devices = ids.map((id, i) => ({ id, name: `Battery ${i}` }));
+  assert.equal(index.filterDevices(devices, SINCE, "here").payload[0]?.name, "Battery 7");
+  assert.throws(
+    () => index.filterDevices([...devices, { id: ids[9], name: "Other" }], SINCE, "here"),
+    /device "y0y00y9y+" is listed twice with different names, "Battery 9" and "Other"/,
+  );
+});

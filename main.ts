@@ -198,6 +198,15 @@ async function run(args: string[]): Promise<number> {
   try {
     return await main(args, {
       env: (name) => Deno.env.get(name),
+      envNames: () => Object.keys(Deno.env.toObject()),
+      fileMode: (path) => {
+        try {
+          return Deno.statSync(path).mode ?? undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      writablePaths: denoJson.permissions.default.write,
       readTextFile,
       stdout,
       stderr,

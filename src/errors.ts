@@ -48,18 +48,24 @@ export class ApiError extends Error {
   attempts = 1;
   /** Seconds the server asked to wait (`Retry-After`), when it did. */
   readonly retryAfter: string | undefined;
+  /**
+   * At most this many attempts make sense for this failure, whatever `--max-attempts` says: 1 for
+   * what can never succeed (a blocked port, a rejected certificate), 2 for a DNS failure.
+   */
+  readonly attemptLimit: number | undefined;
 
   constructor(
     kind: ApiErrorKind,
     endpoint: string,
     message: string,
-    options: { status?: number; retryAfter?: string; cause?: unknown } = {},
+    options: { status?: number; retryAfter?: string; cause?: unknown; attemptLimit?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = options.status;
     this.retryAfter = options.retryAfter;
+    this.attemptLimit = options.attemptLimit;
   }
 }
 
@@ -110,4 +116,50 @@ export class FileRefused extends Error {
 /** A message for any thrown value, without a stack. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A site (or its POST) that was not started because the run was interrupted first. */
+export class NotStarted extends Error {
+  override name = "NotStarted";
+}
+
+/** What kind of failure an error is, as the JSON report and JSON logs name it. */
+export type ErrorKind =
+  | "usage"
+  | "network"
+  | "timeout"
+  | "http"
+  | "redirect"
+  | "body"
+  | "too-large"
+  | "encoding"
+  | "validation"
+  | "deadline"
+  | "interrupted"
+  | "internal";
+
+/** An error as the report carries it: its message, its kind, and the HTTP status when one came. */
+export interface ErrorReport {
+  readonly message: string;
+  readonly kind: ErrorKind;
+  readonly status?: number;
+}
+
+/** The report's view of any thrown value. */
+export function describeError(error: unknown): ErrorReport {
+  const message = errorMessage(error);
+  if (error instanceof ApiError) {
+    const kind: ErrorKind = error.kind === "status"
+      ? "http"
+      : error.kind === "aborted"
+      ? "interrupted"
+      : error.kind;
+    return error.status === undefined ? { message, kind } : { message, kind, status: error.status };
+  }
+  if (error instanceof ValidationError) return { message, kind: "validation" };
+  if (error instanceof UsageError) return { message, kind: "usage" };
+  if (error instanceof Interrupted || error instanceof NotStarted) {
+    return { message, kind: "interrupted" };
+  }
+  return { message, kind: "internal" };
 }

@@ -5,7 +5,8 @@
  */
 
 import type { EnhancedOutage } from "./api_shapes.ts";
-import type { SiteStatus } from "./outcome.ts";
+import type { ErrorReport } from "./errors.ts";
+import type { RunMode, SiteStatus } from "./outcome.ts";
 import { cut, escapeControls, escapeJsonText } from "./printable.ts";
 import type { Redactor } from "./redact.ts";
 
@@ -21,14 +22,16 @@ export interface SiteReport {
   /** In dry runs: what would have been posted. */
   payload?: EnhancedOutage[];
   /** On failure: what went wrong. */
-  error?: string;
+  error?: ErrorReport;
   /** `check` only: how many devices the site has. */
   devices?: number;
 }
 
-/** The outcome of a run, exactly the fields of SPEC §6. */
+/** The outcome of a run: the fields of SPEC §6, and the mode that decides how it is shown. */
 export interface RunReport {
   ok: boolean;
+  /** `sync`, `dry-run` or `check`: the JSON of `check` has its own shape. */
+  mode: RunMode;
   dryRun: boolean;
   since: string;
   baseUrl: string;
@@ -36,6 +39,10 @@ export interface RunReport {
   outagesInvalid: number;
   durationMs: number;
   sites: SiteReport[];
+  /** The signal that interrupted the run, if one did. */
+  interrupted?: "SIGINT" | "SIGTERM";
+  /** What failed the run as a whole: `GET /outages` for good. */
+  error?: ErrorReport;
 }
 
 /** How a report is rendered. */
@@ -57,14 +64,55 @@ const none: Redactor = (text) => text;
 
 /**
  * The report as one JSON document (with a trailing newline). Strings are redacted; error messages
- * are cut to {@link JSON_MESSAGE_MAX} characters after that. JSON escapes the rest.
+ * are cut to {@link JSON_MESSAGE_MAX} characters after that. JSON escapes the rest. `check` has
+ * its own shape: `mode: "check"`, and per site its `devices` rather than payload counts.
  */
 export function renderJsonReport(report: RunReport, options: RenderOptions = {}): string {
   const redact = options.redact ?? none;
+  const error = (e: ErrorReport | undefined) =>
+    e === undefined ? {} : { error: { ...e, message: cut(redact(e.message), JSON_MESSAGE_MAX) } };
+  const check = report.mode === "check";
   const sites = report.sites.map((site) =>
-    site.error === undefined ? site : { ...site, error: cut(redact(site.error), JSON_MESSAGE_MAX) }
+    check
+      ? {
+        siteId: site.siteId,
+        siteName: site.siteName,
+        status: site.status,
+        ...(site.devices === undefined ? {} : { devices: site.devices }),
+        ...error(site.error),
+      }
+      : {
+        siteId: site.siteId,
+        siteName: site.siteName,
+        status: site.status,
+        kept: site.kept,
+        droppedBeforeSince: site.droppedBeforeSince,
+        droppedUnknownDevice: site.droppedUnknownDevice,
+        ...(site.payload === undefined ? {} : { payload: site.payload }),
+        ...error(site.error),
+      }
   );
-  return escapeJsonText(redact(JSON.stringify({ ...report, sites }, null, 2))) + "\n";
+  const document = {
+    ok: report.ok,
+    ...(check ? { mode: "check" } : { dryRun: report.dryRun }),
+    since: report.since,
+    baseUrl: report.baseUrl,
+    outagesFetched: report.outagesFetched,
+    outagesInvalid: report.outagesInvalid,
+    durationMs: report.durationMs,
+    sites,
+    ...(report.interrupted === undefined ? {} : { interrupted: report.interrupted }),
+    ...error(report.error),
+  };
+  return escapeJsonText(redact(JSON.stringify(document, null, 2))) + "\n";
+}
+
+/**
+ * The JSON document of a run that failed before it could start (a usage or configuration error):
+ * `ok: false` and the error, so that a caller parsing `--json` always gets a document.
+ */
+export function renderJsonFailure(error: ErrorReport): string {
+  return JSON.stringify({ ok: false, error }, null, 2) + "\n";
 }
 
 function plural(n: number, word: string): string {
@@ -92,7 +140,7 @@ function describeSite(site: SiteReport, since: string, redact: Redactor): string
     case "checked":
       return `${id}${name}: reachable, ${plural(site.devices ?? 0, "device")}`;
     case "failed":
-      return `${id}${name}: ${shown(site.error ?? "failed", TEXT_MESSAGE_MAX, redact)}`;
+      return `${id}${name}: ${shown(site.error?.message ?? "failed", TEXT_MESSAGE_MAX, redact)}`;
   }
 }
 
@@ -115,23 +163,35 @@ export function renderTextReport(report: RunReport, options: RenderOptions = {})
       );
     }
   }
+  // A failed GET /outages is said once, unless every failed site already says it.
+  if (
+    report.error !== undefined &&
+    report.sites.some((site) => site.error?.message !== report.error?.message)
+  ) {
+    const message = report.error.message.replace(/^GET \/outages: /, "");
+    lines.push(`GET /outages failed: ${shown(message, TEXT_MESSAGE_MAX, redact)}`);
+  }
   const counts = new Map<string, number>();
   for (const site of report.sites) counts.set(site.status, (counts.get(site.status) ?? 0) + 1);
   const statusSummary = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
   const invalid = report.outagesInvalid === 0
     ? ""
     : `, ${report.outagesInvalid} invalid${options.skipInvalid ? " skipped" : ""}`;
+  const verdict = report.interrupted !== undefined
+    ? `INTERRUPTED by ${report.interrupted}`
+    : report.ok
+    ? "OK"
+    : "FAILED";
+  const nothingPosted = report.mode === "check"
+    ? "; check only, nothing posted"
+    : report.mode === "dry-run"
+    ? "; dry run, nothing posted"
+    : "";
   lines.push(
-    `${report.ok ? "OK" : "FAILED"}: ${plural(report.sites.length, "site")}` +
+    `${verdict}: ${plural(report.sites.length, "site")}` +
       `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +
       `${plural(report.outagesFetched, "outage")} fetched${invalid}; ` +
-      `${(report.durationMs / 1000).toFixed(2)} s${
-        report.sites.some((site) => site.status === "checked")
-          ? "; check only, nothing posted"
-          : report.dryRun
-          ? "; dry run, nothing posted"
-          : ""
-      }`,
+      `${(report.durationMs / 1000).toFixed(2)} s${nothingPosted}`,
   );
   return lines.join("\n") + "\n";
 }

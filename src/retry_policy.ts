@@ -135,6 +135,12 @@ export async function withRetries<T>(
         if (n > 1) error.message += ` (after ${n} ${plural})`;
         throw error;
       }
+      if (error.attemptLimit !== undefined && n >= error.attemptLimit && n < maxAttempts) {
+        error.message += n === 1
+          ? " (not retried: it cannot succeed on another attempt)"
+          : ` (gave up after ${n} ${plural}: it is unlikely to succeed on another)`;
+        throw error;
+      }
       if (n >= maxAttempts) {
         error.message += n === 1
           ? " (not retried: --max-attempts is 1)"

@@ -8,7 +8,7 @@
  */
 
 import type { OutageApi } from "./outage_api.ts";
-import { errorMessage, ValidationError } from "./errors.ts";
+import { describeError, Interrupted, NotStarted, ValidationError } from "./errors.ts";
 import { deviceNames, filterSiteOutages, type SiteOutages } from "./filter.ts";
 import type { Logger } from "./logger.ts";
 import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
@@ -163,7 +163,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     };
     try {
       if (signal?.aborted) {
-        throw new Error("interrupted before this site was started; nothing was posted");
+        throw new NotStarted("interrupted before this site was started; nothing was posted");
       }
       const where = `GET /site-info/${encodeURIComponent(siteId)}`;
       let body: unknown;
@@ -204,7 +204,9 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       } else {
         const releasePost = await slots.acquire();
         try {
-          if (signal?.aborted) throw new Error("interrupted before the POST; nothing was posted");
+          if (signal?.aborted) {
+            throw new NotStarted("interrupted before the POST; nothing was posted");
+          }
           await api.postSiteOutages(siteId, result.payload, signal);
         } finally {
           releasePost();
@@ -214,17 +216,21 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       }
     } catch (error) {
       report.status = "failed";
-      report.error = errorMessage(error);
-      logger.error("site failed", { site: siteId, error: report.error });
+      report.error = describeError(error);
+      logger.error("site failed", { site: siteId, error: report.error.message });
     }
     return report;
   };
 
   const lanes = options.concurrency * LOOKAHEAD;
   const sites = await mapConcurrent(options.sites, lanes, syncSite);
-  await outagesResult;
+  const outages = await outagesResult;
+  const interrupted = signal?.aborted && signal.reason instanceof Interrupted
+    ? signal.reason.signal
+    : undefined;
   return {
     ok: sites.every((site) => site.status !== "failed"),
+    mode: options.mode,
     dryRun: options.mode !== "sync",
     since: options.since.text,
     baseUrl: options.baseUrl,
@@ -232,5 +238,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     outagesInvalid: counts.invalid,
     durationMs: Math.round(now() - started),
     sites,
+    ...(interrupted === undefined ? {} : { interrupted }),
+    ...(outages.ok ? {} : { error: describeError(outages.error) }),
   };
 }

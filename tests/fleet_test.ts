@@ -74,7 +74,8 @@ Deno.test("GET /outages failing for good: no new site request, every site fails 
   assert.equal(report.sites.length, 200);
   for (const site of report.sites) {
     assert.equal(site.status, "failed");
-    assert.match(site.error, /^GET \/outages: the API answered 500: Internal server error/);
+    assert.match(site.error.message, /^GET \/outages: the API answered 500: Internal server error/);
+    assert.equal(site.error.kind, "http");
   }
   // Only the first lanes' site-info requests went out (4 in flight, none retried after the cut).
   assert.ok(siteInfos <= 8, `${siteInfos} site-info requests`);

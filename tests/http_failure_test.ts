@@ -42,14 +42,18 @@ Deno.test("classifyFailure", async (t) => {
     }
   });
 
-  await t.step("timed out, before the headers or in the body: the configured timeout", () => {
-    for (const stage of ["connect", "body"] as const) {
+  await t.step("timed out, before the headers or in the body: the phase and the timeout", () => {
+    const phases = [
+      ["connect", "no answer (status line and headers)"],
+      ["body", "the body did not arrive whole"],
+    ] as const;
+    for (const [stage, what] of phases) {
       const error = classifyFailure(
         cause,
         context({ stage, timedOut: true, timeoutMs: 300, configuredTimeoutMs: 300 }),
       );
       assert.equal(error.kind, "timeout");
-      assert.equal(error.message, "GET /outages: no complete answer within the 0.3 s timeout");
+      assert.equal(error.message, `GET /outages: ${what} within the 0.3 s timeout`);
       assert.equal(error.cause, cause);
     }
   });
@@ -62,7 +66,7 @@ Deno.test("classifyFailure", async (t) => {
     assert.equal(error.kind, "timeout");
     assert.equal(
       error.message,
-      "GET /outages: no complete answer within the 1.4 s left before the run's deadline",
+      "GET /outages: no answer (status line and headers) within the 1.4 s left before the run's deadline",
     );
   });
 

@@ -11,6 +11,7 @@ import type { RunReport } from "../src/report.ts";
 import { parsePrometheus } from "./prometheus.ts";
 
 const report: RunReport = {
+  mode: "sync",
   ok: false,
   dryRun: false,
   since: "2022-01-01T00:00:00.000Z",
@@ -34,7 +35,7 @@ const report: RunReport = {
       kept: 0,
       droppedBeforeSince: 0,
       droppedUnknownDevice: 0,
-      error: "x",
+      error: { message: "x", kind: "internal" },
     },
   ],
 };

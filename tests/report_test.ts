@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import type { SiteStatus } from "../src/outcome.ts";
 import {
+  renderJsonFailure,
   renderJsonReport,
   renderTextReport,
   type RunReport,
@@ -31,7 +32,11 @@ function siteReport(status: SiteStatus, siteId = `site-${status}`): SiteReport {
   if (status === "checked") base.devices = 8;
   if (status === "skipped-empty") base.kept = 0;
   if (status === "failed") {
-    base.error = `GET /site-info/${siteId}: the API answered 404: Site not found`;
+    base.error = {
+      message: `GET /site-info/${siteId}: the API answered 404: Site not found`,
+      kind: "http",
+      status: 404,
+    };
   }
   return base;
 }
@@ -39,6 +44,7 @@ function siteReport(status: SiteStatus, siteId = `site-${status}`): SiteReport {
 function runReport(sites: SiteReport[], overrides: Partial<RunReport> = {}): RunReport {
   return {
     ok: sites.length > 0 && sites.every((s) => s.status !== "failed"),
+    mode: "sync",
     dryRun: false,
     since: "2022-01-01T00:00:00.000Z",
     baseUrl: "https://api.example.com/v1/",
@@ -100,11 +106,55 @@ Deno.test("renderJsonReport", async (t) => {
       droppedUnknownDevice: 90,
     });
     assert.equal(doc.sites[2].siteName, null);
-    assert.match(doc.sites[2].error, /404/);
+    assert.deepEqual(doc.sites[2].error, {
+      message: "GET /site-info/site-failed: the API answered 404: Site not found",
+      kind: "http",
+      status: 404,
+    });
+  });
+
+  await t.step("check has its own shape: mode, and each site's devices, no payload counts", () => {
+    const failed = { ...siteReport("failed"), devices: undefined };
+    const doc = JSON.parse(
+      renderJsonReport(runReport([siteReport("checked"), failed], { mode: "check", dryRun: true })),
+    );
+    assert.deepEqual(Object.keys(doc), [
+      "ok",
+      "mode",
+      "since",
+      "baseUrl",
+      "outagesFetched",
+      "outagesInvalid",
+      "durationMs",
+      "sites",
+    ]);
+    assert.equal(doc.mode, "check");
+    assert.deepEqual(doc.sites[0], {
+      siteId: "site-checked",
+      siteName: "Site checked",
+      status: "checked",
+      devices: 8,
+    });
+    assert.deepEqual(Object.keys(doc.sites[1]), ["siteId", "siteName", "status", "error"]);
+  });
+
+  await t.step("a run cut short or failed as a whole says so, at the end of the document", () => {
+    const doc = JSON.parse(renderJsonReport(runReport([siteReport("failed")], {
+      interrupted: "SIGTERM",
+      error: { message: "GET /outages: interrupted", kind: "interrupted" },
+    })));
+    assert.deepEqual(Object.keys(doc).slice(-3), ["sites", "interrupted", "error"]);
+    assert.equal(doc.interrupted, "SIGTERM");
+    assert.deepEqual(
+      renderJsonFailure({ message: "No API key", kind: "usage" }).trim(),
+      JSON.stringify({ ok: false, error: { message: "No API key", kind: "usage" } }, null, 2),
+    );
   });
 
   await t.step("a dry run carries each site's payload", () => {
-    const doc = JSON.parse(renderJsonReport(runReport([siteReport("dry-run")], { dryRun: true })));
+    const doc = JSON.parse(
+      renderJsonReport(runReport([siteReport("dry-run")], { dryRun: true, mode: "dry-run" })),
+    );
     assert.equal(doc.dryRun, true);
     assert.deepEqual(Object.keys(doc.sites[0]).sort(), [...SITE_FIELDS, "payload"].sort());
     assert.deepEqual(doc.sites[0].payload, PAYLOAD);
@@ -155,7 +205,9 @@ Deno.test("renderTextReport", async (t) => {
   });
 
   await t.step("a dry run lists the payload and says nothing was posted", () => {
-    const text = renderTextReport(runReport([siteReport("dry-run")], { dryRun: true }));
+    const text = renderTextReport(
+      runReport([siteReport("dry-run")], { dryRun: true, mode: "dry-run" }),
+    );
     const lines = text.trimEnd().split("\n");
     assert.equal(lines.length, 3);
     assert.ok(lines[0].startsWith("dry-run "), lines[0]);
@@ -178,6 +230,7 @@ Deno.test("renderTextReport", async (t) => {
     const text = renderTextReport(
       runReport([siteReport("checked"), { ...siteReport("checked", "one"), devices: 1 }], {
         dryRun: true,
+        mode: "check",
       }),
     );
     assert.deepEqual(text.trimEnd().split("\n"), [
@@ -185,6 +238,32 @@ Deno.test("renderTextReport", async (t) => {
       "checked       one (Site checked): reachable, 1 device",
       "OK: 2 sites (2 checked); 108 outages fetched; 1.23 s; check only, nothing posted",
     ]);
+  });
+
+  await t.step("a failed check still says it was a check; an interrupted run says by what", () => {
+    const failedCheck = renderTextReport(runReport([siteReport("failed")], { mode: "check" }));
+    assert.match(failedCheck, /^FAILED: 1 site \(1 failed\); .*; check only, nothing posted$/m);
+    assert.doesNotMatch(failedCheck, /dry run/);
+    const interrupted = renderTextReport(
+      runReport([siteReport("failed")], { interrupted: "SIGINT" }),
+    );
+    assert.match(interrupted, /^INTERRUPTED by SIGINT: 1 site \(1 failed\)/m);
+  });
+
+  await t.step("GET /outages failing is said once when a site failed of something else", () => {
+    const report = runReport([siteReport("failed")], {
+      error: {
+        message: "GET /outages: the API answered 403: Forbidden",
+        kind: "http",
+        status: 403,
+      },
+    });
+    const lines = renderTextReport(report).trimEnd().split("\n");
+    assert.equal(lines[1], "GET /outages failed: the API answered 403: Forbidden");
+    const same = runReport([{ ...siteReport("failed"), error: report.error }], {
+      error: report.error,
+    });
+    assert.ok(!renderTextReport(same).includes("GET /outages failed"));
   });
 
   await t.step("a failed site without a message, before its name was known", () => {

@@ -103,7 +103,9 @@ Deno.test("a failing GET /outages fails every site with the same cause and posts
   });
   const report = await runSync(options({ sites: ["a", "b"] }), { api, logger: memoryLogger() });
   assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
-  assert.ok(report.sites.every((s) => s.status === "failed" && s.error?.includes("GET /outages")));
+  assert.ok(
+    report.sites.every((s) => s.status === "failed" && s.error?.message.includes("GET /outages")),
+  );
   assert.equal(report.ok, false);
   assert.equal(exitCodeFor(report), 1);
 });
@@ -117,7 +119,7 @@ Deno.test("a failing site-info fails only that site (exit 3)", async () => {
     logger: memoryLogger(),
   });
   assert.deepEqual(report.sites.map((s) => s.status), ["posted", "failed"]);
-  assert.match(report.sites[1].error ?? "", /GET \/site-info\/bad: the API answered 500/);
+  assert.match(report.sites[1].error?.message ?? "", /GET \/site-info\/bad: the API answered 500/);
   assert.deepEqual(api.calls.filter((c) => c.method === "postSiteOutages").map((c) => c.siteId), [
     "good",
   ]);
@@ -128,7 +130,7 @@ Deno.test("an unknown site (404) fails with the API's answer", async () => {
   const api = stubApi({});
   const report = await runSync(options({ sites: ["nowhere"] }), { api, logger: memoryLogger() });
   assert.equal(report.sites[0].status, "failed");
-  assert.match(report.sites[0].error ?? "", /404/);
+  assert.match(report.sites[0].error?.message ?? "", /404/);
   assert.equal(exitCodeFor(report), 1);
 });
 
@@ -139,7 +141,7 @@ Deno.test("a failing POST fails the site and is reported", async () => {
   const report = await runSync(options(), { api, logger: memoryLogger() });
   assert.equal(report.sites[0].status, "failed");
   assert.equal(report.sites[0].kept, 10);
-  assert.match(report.sites[0].error ?? "", /POST \/site-outages\/norwich-pear-tree/);
+  assert.match(report.sites[0].error?.message ?? "", /POST \/site-outages\/norwich-pear-tree/);
 });
 
 const withInvalid = () => {
@@ -156,7 +158,7 @@ Deno.test("invalid outage records fail the run and nothing is posted", async () 
   assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
   assert.equal(report.sites[0].status, "failed");
   assert.equal(
-    report.sites[0].error,
+    report.sites[0].error?.message,
     'GET /outages: item 3, field "begin": not an RFC 3339 timestamp with offset: "2022-06-01T00:00:00" ' +
       "(and 1 more invalid records); nothing was posted (--skip-invalid skips such records)",
   );
@@ -184,7 +186,7 @@ Deno.test("an outages body that is not an array fails the fetch", async () => {
   const api = stubApi({ outages: { outages: [] } });
   const report = await runSync(options(), { api, logger: memoryLogger() });
   assert.equal(
-    report.sites[0].error,
+    report.sites[0].error?.message,
     "GET /outages: expected a JSON array of outages, got an object",
   );
 });
@@ -195,7 +197,7 @@ Deno.test("an invalid site-info fails the site with the path of the problem", as
   const api = stubApi({ sites: { "norwich-pear-tree": site } });
   const report = await runSync(options(), { api, logger: memoryLogger() });
   assert.equal(
-    report.sites[0].error,
+    report.sites[0].error?.message,
     'GET /site-info/norwich-pear-tree: device 2, field "name": expected a string, got a number',
   );
   assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
@@ -209,7 +211,7 @@ Deno.test("conflicting duplicate device names fail the site, naming the id", asy
     logger: memoryLogger(),
   });
   assert.match(
-    report.sites[0].error ?? "",
+    report.sites[0].error?.message ?? "",
     new RegExp(`device "${site.devices[0].id}" is listed twice`),
   );
 });
@@ -259,7 +261,7 @@ Deno.test("an aborted run starts no POST", async () => {
   });
   assert.equal(base.calls.filter((c) => c.method === "postSiteOutages").length, 0);
   assert.equal(report.sites[0].status, "failed");
-  assert.match(report.sites[0].error ?? "", /interrupted before the POST/);
+  assert.match(report.sites[0].error?.message ?? "", /interrupted before the POST/);
 });
 
 Deno.test("check fetches and validates, skipping invalid records, and posts nothing", async () => {
@@ -305,6 +307,6 @@ Deno.test("a run interrupted before a site starts fails that site without a requ
     signal: AbortSignal.abort(new Error("interrupted by SIGINT")),
   });
   assert.equal(report.sites[0].status, "failed");
-  assert.match(report.sites[0].error ?? "", /interrupted before this site was started/);
+  assert.match(report.sites[0].error?.message ?? "", /interrupted before this site was started/);
   assert.deepEqual(api.calls.map((c) => c.method), ["getOutages"]);
 });

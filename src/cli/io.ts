@@ -17,6 +17,12 @@ export interface CliIo {
    * larger than `maxBytes` or one that cannot be read.
    */
   readTextFile(path: string, maxBytes: number): string | undefined;
+  /** The names of the real environment's variables (to catch misspelt ones). */
+  envNames?(): readonly string[];
+  /** A file's permission bits, or `undefined` when it cannot be read (to warn about loose ones). */
+  fileMode?(path: string): number | undefined;
+  /** The directories this build may write to (`deno.json` `permissions.default.write`). */
+  readonly writablePaths?: readonly string[];
   /** Writes to standard output: the report, the help, the emulator's URL. */
   stdout(text: string): void;
   /** Writes to standard error: logs and usage errors. */

@@ -8,6 +8,7 @@ import { renderOptions } from "../config/flags.ts";
 import { SYNC_OPTIONS } from "../config/sync_options.ts";
 import { UsageError } from "../errors.ts";
 import { ExitCode } from "../outcome.ts";
+import { renderJsonFailure } from "../report.ts";
 import { EXIT_CODES_HELP } from "./help.ts";
 import type { CliIo, Command } from "./io.ts";
 
@@ -49,6 +50,34 @@ Output: the report on stdout (a line per site, or --json); logs on stderr.
 ${EXIT_CODES_HELP}`;
 }
 
+/** Whether the words given, or the environment, ask for `--log-format json` (read leniently). */
+function wantsJsonLogs(args: readonly string[], io: CliIo): boolean {
+  const at = args.indexOf("--log-format");
+  const flag = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--log-format="))?.slice(13);
+  return (flag ?? io.env("KRAKENFLEX_LOG_FORMAT"))?.trim() === "json";
+}
+
+/**
+ * A usage error, in the shape the command line asked for: a JSON log line with
+ * `--log-format json`, a JSON document on stdout with `--json` (so that a caller parsing it
+ * always gets one), and two plain lines otherwise.
+ */
+function reportUsageError(message: string, hint: string, args: readonly string[], io: CliIo): void {
+  if (wantsJsonLogs(args, io)) {
+    const line = {
+      time: new Date().toISOString(),
+      level: "error",
+      msg: message,
+      hint,
+      kind: "usage",
+    };
+    io.stderr(`${JSON.stringify(line)}\n`);
+  } else {
+    io.stderr(`outage-sync: ${message}\n${hint}\n`);
+  }
+  if (args.includes("--json")) io.stdout(renderJsonFailure({ message, kind: "usage" }));
+}
+
 function versionLine(io: CliIo): string {
   return `outage-sync ${io.version} (${Deno.build.target})\n`;
 }
@@ -88,7 +117,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     const hint = error.hint ?? `Run \`outage-sync ${named ? `${name} ` : ""}--help\` for usage.`;
-    io.stderr(`outage-sync: ${error.message}\n${hint}\n`);
+    reportUsageError(error.message, hint, commandArgs, io);
     return ExitCode.usage;
   }
 }

@@ -6,6 +6,7 @@
 
 import { findMetricsFile, resolveSyncConfig, type SyncConfig } from "../config/sync_config.ts";
 import { errorMessage, UsageError } from "../errors.ts";
+import type { BodyProgress } from "../http/body.ts";
 import { createConnections, createHttpApi, type RequestStats } from "../http/client.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { writeMetricsFile } from "../metrics.ts";
@@ -29,6 +30,17 @@ function loggerFor(config: SyncConfig, io: CliIo): Logger {
   });
 }
 
+/** What to do when the metrics file is outside what this build may write. */
+function writeHint(io: CliIo): string {
+  const paths = io.writablePaths ?? [];
+  return paths.length === 0
+    ? "this build may write no file: run from source with --allow-write=DIR, or rebuild"
+    : `this build may write only under ${
+      paths.join(", ")
+    } (deno.json "permissions.default.write"): ` +
+      "put the metrics file there, or add its directory to that list and rebuild (deno task compile)";
+}
+
 /** Writes the metrics file; a failure is logged, and does not change the exit code. */
 async function writeMetrics(
   path: string,
@@ -47,10 +59,41 @@ async function writeMetrics(
   } catch (error) {
     logger.error("cannot write the metrics file", {
       path,
-      error: errorMessage(error),
-      hint: error instanceof Deno.errors.NotCapable ? "grant write access to that path" : undefined,
+      // The runtime's own words suggest a flag that a compiled binary's user cannot give.
+      error: error instanceof Deno.errors.NotCapable
+        ? "no write permission for this path"
+        : errorMessage(error),
+      hint: error instanceof Deno.errors.NotCapable ? writeHint(io) : undefined,
     });
   }
+}
+
+/**
+ * How a long transfer shows: on a terminal, one line on stderr that updates in place and goes
+ * when the body is complete; elsewhere an info log line every five seconds. Never on stdout.
+ */
+function progressReporter(io: CliIo, logger: Logger): (progress: BodyProgress) => void {
+  let logged = Number.NEGATIVE_INFINITY;
+  return (progress) => {
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+    const rate = `${mb(progress.bytes / Math.max(progress.ms / 1000, 0.001))} MB/s`;
+    const of = progress.total === undefined ? "" : ` of ${mb(progress.total)}`;
+    if (io.stderrIsTerminal) {
+      io.stderr(
+        progress.done
+          ? "\r\x1b[2K"
+          : `\r\x1b[2K${progress.endpoint}: ${mb(progress.bytes)}${of} MB, ${rate}`,
+      );
+    } else if (!progress.done && progress.ms - logged >= 5000) {
+      logged = progress.ms;
+      logger.info("downloading", {
+        endpoint: progress.endpoint,
+        bytes: progress.bytes,
+        total: progress.total,
+        rate,
+      });
+    }
+  };
 }
 
 /** What a finished sync run gave: its report and its exit code. */
@@ -88,6 +131,8 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     version: io.version,
     fetch: io.fetch,
     client: connections,
+    keySource: config.apiKeySource,
+    onProgress: progressReporter(io, logger),
     redact,
     pacer,
     stats,

@@ -14,6 +14,8 @@ import type { EnvLookup } from "./settings.ts";
 export interface ApiKey {
   readonly key: Secret;
   readonly source: string;
+  /** The key file it was read from, if it was. */
+  readonly file?: string;
 }
 
 /** The variable that holds the key itself. */
@@ -76,7 +78,7 @@ function fromFile(path: string, from: string, readTextFile: ReadTextFile): ApiKe
     );
   }
   const source = `the API key file "${path}"`;
-  return { key: checkKey(text.trim(), source), source };
+  return { key: checkKey(text.trim(), source), source, file: path };
 }
 
 /**

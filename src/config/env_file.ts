@@ -27,6 +27,8 @@ export interface EnvFile {
    * value if "#" belongs to it`. Never holds a value.
    */
   readonly warnings: readonly string[];
+  /** The file that was read, if one was. */
+  readonly path?: string;
 }
 
 /** The variables of the `.env` file: `path` when given (it must exist), else `./.env` if present. */
@@ -58,7 +60,7 @@ export function readEnvFile(path: string | undefined, readTextFile: ReadTextFile
     if (typeof value === "string") entries.set(key.trim(), value.trim());
   }
   const name = path === undefined ? ".env" : `.env file "${path}"`;
-  return { entries, warnings: commentCuts(text, parsed, name) };
+  return { entries, warnings: commentCuts(text, parsed, name), path: file };
 }
 
 /** `KEY=value`, optionally after `export`: the key and the raw value, up to the end of the line. */

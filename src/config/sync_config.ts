@@ -10,6 +10,7 @@ import type { RunMode } from "../outcome.ts";
 import type { Secret } from "../secret.ts";
 import type { Since } from "../timestamp.ts";
 import { readApiKey } from "./api_key.ts";
+import { looseModes, unknownVariables } from "./config_warnings.ts";
 import { readEnvFile, type ReadTextFile } from "./env_file.ts";
 import { type GivenFlags, parseFlags } from "./flags.ts";
 import { createSettings, type EnvLookup } from "./settings.ts";
@@ -28,6 +29,8 @@ export interface SyncConfig {
   readonly apiKey: Secret;
   /** Where the key came from, e.g. `KRAKENFLEX_API_KEY (.env)`, for hints; never the key. */
   readonly apiKeySource: string;
+  /** The key file the key was read from, if it was. */
+  readonly apiKeyFile: string | undefined;
   readonly json: boolean;
   readonly skipInvalid: boolean;
   readonly postEmpty: boolean;
@@ -51,6 +54,10 @@ export interface ConfigSources {
   env(name: string): string | undefined;
   /** A file's text, or `undefined` when it does not exist; throws for other failures. */
   readonly readTextFile: ReadTextFile;
+  /** The names of the real environment's variables, to catch misspelt ones (default: none). */
+  envNames?(): readonly string[];
+  /** A file's permission bits, to warn about loose ones (default: not checked). */
+  fileMode?(path: string): number | undefined;
 }
 
 /** Which command the configuration is for. */
@@ -72,10 +79,24 @@ export function resolveSyncConfig(
   const envFlag = flags.values.get("env-file")?.[0]?.trim();
   const envFile = readEnvFile(envFlag, sources.readTextFile);
   try {
-    return {
-      ...resolveSettings(flags, envFile.entries, sources, options),
-      warnings: envFile.warnings,
-    };
+    const settings = resolveSettings(flags, envFile.entries, sources, options);
+    const known = new Set(Object.values(SYNC_OPTIONS).flatMap((spec) => spec.env ?? []));
+    const set = [
+      ...(sources.envNames?.() ?? []).map((name) => ({ name, from: "environment" })),
+      ...[...envFile.entries.keys()].map((name) => ({ name, from: ".env" })),
+    ];
+    const files = [
+      ...(envFile.path === undefined ? [] : [{ path: envFile.path, what: "The env file" }]),
+      ...(settings.apiKeyFile === undefined
+        ? []
+        : [{ path: settings.apiKeyFile, what: "The API key file" }]),
+    ];
+    const warnings = [
+      ...envFile.warnings,
+      ...unknownVariables(set, known),
+      ...(sources.fileMode === undefined ? [] : looseModes(files, sources.fileMode)),
+    ];
+    return { ...settings, warnings };
   } catch (error) {
     // A value cut at "#" in .env is the likeliest cause of what went wrong: say so with the error.
     if (error instanceof UsageError && envFile.warnings.length > 0) {
@@ -134,6 +155,7 @@ function resolveSettings(
     baseUrl,
     apiKey: apiKey.key,
     apiKeySource: apiKey.source,
+    apiKeyFile: apiKey.file,
     json: settings.given(o.json),
     skipInvalid: settings.given(o.skipInvalid),
     postEmpty: settings.given(o.postEmpty),

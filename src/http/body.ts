@@ -8,14 +8,36 @@
 
 import { ApiError } from "../errors.ts";
 
+/** How far a body has come, for a progress line. */
+export interface BodyProgress {
+  readonly endpoint: string;
+  /** Bytes read so far. */
+  readonly bytes: number;
+  /** The declared length, when there is one. */
+  readonly total?: number;
+  /** Milliseconds since the body started. */
+  readonly ms: number;
+  /** Whether the body is complete (the last report of a transfer that was shown). */
+  readonly done: boolean;
+}
+
+/** Progress is reported once a body has taken this long, then at most this often. */
+export const PROGRESS_EVERY_MS = 1000;
+
+/** Bodies declared smaller than this are read in one piece: they never take long enough to show. */
+const READ_WHOLE_BELOW = 1 << 20;
+
 /**
  * Reads a body's bytes, refusing it unread when its declared length passes `limit` bytes, or as
- * soon as it does while streaming.
+ * soon as it does while streaming. A body that takes more than {@link PROGRESS_EVERY_MS} reports
+ * its progress to `onProgress` about once a second, and once more when it is done.
  */
 export async function readCapped(
   response: Response,
   limit: number,
   endpoint: string,
+  onProgress?: (progress: BodyProgress) => void,
+  now: () => number = Date.now,
 ): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
   const tooLarge = () =>
@@ -32,30 +54,54 @@ export async function readCapped(
   }
   if (response.body === null) return new Uint8Array(0);
   const encoding = response.headers.get("content-encoding");
-  if (declared <= limit && (encoding === null || encoding.trim().toLowerCase() === "identity")) {
-    // A declared length within the cap, of the body as it is (fetch never reads past
-    // Content-Length; a compressed body's length says nothing of what it inflates to, so it
-    // streams below): the runtime reads it in one piece, with no chunk list and no copy joining
-    // the chunks (docs/benchmarks.md).
+  const identity = encoding === null || encoding.trim().toLowerCase() === "identity";
+  if (declared < READ_WHOLE_BELOW && identity) {
+    // A small body of known length (fetch never reads past Content-Length): in one piece.
     return new Uint8Array(await response.arrayBuffer());
   }
+  // A declared length, of the body as it is, is the size of the buffer: the chunks are copied
+  // in as they come, with no chunk list to join (a compressed body's length says nothing of what
+  // it inflates to, so it is collected in chunks).
+  const whole = declared <= limit && identity ? new Uint8Array(declared) : undefined;
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const started = now();
+  let shown = started + PROGRESS_EVERY_MS;
+  let reported = false;
   const reader = response.body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
+      if (
+        size + value.byteLength > limit ||
+        (whole !== undefined && size + value.byteLength > whole.length)
+      ) {
         await reader.cancel();
         throw tooLarge();
       }
-      chunks.push(value);
+      if (whole !== undefined) whole.set(value, size);
+      else chunks.push(value);
+      size += value.byteLength;
+      if (onProgress !== undefined && now() >= shown) {
+        onProgress({
+          endpoint,
+          bytes: size,
+          total: whole?.length,
+          ms: now() - started,
+          done: false,
+        });
+        shown = now() + PROGRESS_EVERY_MS;
+        reported = true;
+      }
     }
   } finally {
     reader.releaseLock();
   }
+  if (reported) {
+    onProgress?.({ endpoint, bytes: size, total: whole?.length, ms: now() - started, done: true });
+  }
+  if (whole !== undefined) return size === whole.length ? whole : whole.subarray(0, size);
   if (chunks.length === 1) return chunks[0];
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -17,7 +17,7 @@ import type { Pacer } from "../pacer.ts";
 import type { Redactor } from "../redact.ts";
 import { parseRetryAfter, type RetryClock, withRetries } from "../retry_policy.ts";
 import type { Secret } from "../secret.ts";
-import { declaredCharset, decodeUtf8, readCapped } from "./body.ts";
+import { type BodyProgress, declaredCharset, decodeUtf8, readCapped } from "./body.ts";
 import { classifyFailure, errorBodyMessage, redirectError, snippet } from "./failure.ts";
 
 /** How the HTTP implementation is built. */
@@ -46,6 +46,10 @@ export interface HttpApiOptions {
   redact?: Redactor;
   /** Shared by every request of a fleet run: a 429 holds back them all (default: none). */
   pacer?: Pacer;
+  /** Where the key came from, named after a 403 (e.g. `KRAKENFLEX_API_KEY (.env)`). */
+  keySource?: string;
+  /** Told how a body that takes more than a second is coming along (default: nobody). */
+  onProgress?: (progress: BodyProgress) => void;
   /** Counts attempts and retries for the report and metrics. */
   stats?: RequestStats;
 }
@@ -95,6 +99,19 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
   const { logger, clock } = options;
   const stats = options.stats ?? { attempts: 0, retries: 0 };
   const redact = options.redact ?? ((text: string) => text);
+
+  /** What an operator should check after a 403 or a site's 404. */
+  function whatToCheck(status: number, path: string): string {
+    if (status === 403) {
+      return ` (check the API key${
+        options.keySource === undefined ? "" : `, from ${options.keySource}`
+      }: wrong, revoked, or without access)`;
+    }
+    if (status === 404 && path.startsWith("site-")) {
+      return " (check the site id: --site, KRAKENFLEX_SITE or the sites file)";
+    }
+    return "";
+  }
 
   function headersFor(request: Request<unknown>): Record<string, string> {
     const headers: Record<string, string> = {
@@ -170,6 +187,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
         timedOut: timeout.aborted,
         timeoutMs,
         configuredTimeoutMs: options.timeoutMs,
+        url,
       });
     const started = clock.now();
     stats.attempts++;
@@ -194,7 +212,13 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
     }
     let bytes: Uint8Array;
     try {
-      bytes = await readCapped(response, options.maxResponseBytes, endpoint);
+      bytes = await readCapped(
+        response,
+        options.maxResponseBytes,
+        endpoint,
+        options.onProgress,
+        clock.now,
+      );
     } catch (error) {
       throw fail(error, "body");
     }
@@ -211,7 +235,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
         endpoint,
         `${endpoint}: the API answered ${status}: ${
           errorBodyMessage(new TextDecoder().decode(bytes), redact)
-        }`,
+        }${whatToCheck(status, request.path)}`,
         { status, retryAfter: response.headers.get("retry-after") ?? undefined },
       );
     }

@@ -22,6 +22,75 @@ export interface FailureContext {
   readonly timeoutMs: number;
   /** The configured per-attempt timeout, milliseconds (more than `timeoutMs` near the deadline). */
   readonly configuredTimeoutMs: number;
+  /** The URL requested, to name the host in network failures. */
+  readonly url?: URL;
+}
+
+/** What a network failure was, in words, and how many attempts it deserves. */
+export interface NetworkFailure {
+  /** E.g. `connection refused by 127.0.0.1:45999`, `DNS lookup failed for api.example.net`. */
+  readonly what: string;
+  /** At most this many attempts: 1 when another can never succeed, 2 for DNS; none: no limit. */
+  readonly attemptLimit?: number;
+}
+
+/** The messages of `error` and of its causes, innermost last. */
+function messages(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 8; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(" <- ");
+}
+
+/**
+ * What a `fetch` that threw before any answer ran into, from the runtime's messages (the detail is
+ * in `error.cause`): a refused or reset connection, a DNS failure, a TLS failure, a port the
+ * runtime refuses, a URL it cannot use.
+ */
+export function describeNetworkFailure(error: unknown, url: URL): NetworkFailure {
+  const text = messages(error);
+  const hostPort = `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+  const blocked = /Requests to port (\d+) are blocked/.exec(text);
+  if (blocked !== null) {
+    return { what: `requests to port ${blocked[1]} are blocked by the runtime`, attemptLimit: 1 };
+  }
+  if (/Invalid URL|invalid url|relative URL without a base/i.test(text)) {
+    return { what: `the URL ${url.href} cannot be used`, attemptLimit: 1 };
+  }
+  if (
+    /dns error|failed to lookup address|Name or service not known|No address associated/i.test(text)
+  ) {
+    const detail = /failed to lookup address information: ([^<]+)/.exec(text)?.[1]?.trim();
+    return {
+      what: `DNS lookup failed for ${url.hostname}${detail === undefined ? "" : ` (${detail})`}`,
+      attemptLimit: 2,
+    };
+  }
+  if (/certificate|UnknownIssuer|NotValidForName|CertExpired|BadSignature/i.test(text)) {
+    const detail = /(invalid peer certificate[^<)]*|certificate[^<)]*)/i.exec(text)?.[1]?.trim();
+    return {
+      what: `TLS: the certificate of ${url.hostname} was rejected${
+        detail === undefined ? "" : ` (${detail})`
+      }`,
+      attemptLimit: 1,
+    };
+  }
+  if (/received corrupt message|tls|handshake|InvalidContentType|alert/i.test(text)) {
+    const detail = /client error \(Connect\): ([^<]+)/.exec(text)?.[1]?.trim();
+    return {
+      what: `TLS handshake with ${hostPort} failed${detail === undefined ? "" : ` (${detail})`}`,
+      attemptLimit: 1,
+    };
+  }
+  if (/Connection refused/i.test(text)) return { what: `connection refused by ${hostPort}` };
+  if (/Connection reset/i.test(text)) return { what: `connection reset by ${hostPort}` };
+  if (/unreachable/i.test(text)) return { what: `${hostPort} is unreachable` };
+  const inner = text.split(" <- ").at(-1) ?? text;
+  return {
+    what: `${inner.replace(/^error sending request for url \([^)]*\): /, "")} (${hostPort})`,
+  };
 }
 
 /** The {@link ApiError} for anything an attempt threw (an `ApiError` is returned as it is). */
@@ -35,20 +104,28 @@ export function classifyFailure(error: unknown, context: FailureContext): ApiErr
     const limit = context.timeoutMs < context.configuredTimeoutMs
       ? `the ${(context.timeoutMs / 1000).toFixed(1)} s left before the run's deadline`
       : `the ${context.configuredTimeoutMs / 1000} s timeout`;
-    return new ApiError("timeout", endpoint, `${endpoint}: no complete answer within ${limit}`, {
+    const what = context.stage === "connect"
+      ? "no answer (status line and headers)"
+      : "the body did not arrive whole";
+    return new ApiError("timeout", endpoint, `${endpoint}: ${what} within ${limit}`, {
       cause: error,
     });
   }
-  return context.stage === "connect"
-    ? new ApiError("network", endpoint, `${endpoint}: network error: ${errorMessage(error)}`, {
+  if (context.stage === "connect") {
+    const failure = context.url === undefined
+      ? { what: errorMessage(error) }
+      : describeNetworkFailure(error, context.url);
+    return new ApiError("network", endpoint, `${endpoint}: network error: ${failure.what}`, {
       cause: error,
-    })
-    : new ApiError(
-      "body",
-      endpoint,
-      `${endpoint}: the response body was cut short: ${errorMessage(error)}`,
-      { cause: error },
-    );
+      attemptLimit: failure.attemptLimit,
+    });
+  }
+  return new ApiError(
+    "body",
+    endpoint,
+    `${endpoint}: the response body was cut short: ${errorMessage(error)}`,
+    { cause: error },
+  );
 }
 
 /**

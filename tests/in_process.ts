@@ -63,6 +63,7 @@ export function startMain(
   const files = options.files ?? {};
   const io: CliIo = {
     env: (name) => Object.hasOwn(env, name) ? env[name] : undefined,
+    envNames: () => Object.keys(env),
     readTextFile: options.readTextFile ??
       ((path) => Object.hasOwn(files, path) ? files[path] : undefined),
     stdout: (text) => {

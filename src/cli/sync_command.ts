@@ -72,7 +72,7 @@ async function writeMetrics(
  * How a long transfer shows: on a terminal, one line on stderr that updates in place and goes
  * when the body is complete; elsewhere an info log line every five seconds. Never on stdout.
  */
-function progressReporter(io: CliIo, logger: Logger): (progress: BodyProgress) => void {
+export function progressReporter(io: CliIo, logger: Logger): (progress: BodyProgress) => void {
   let logged = Number.NEGATIVE_INFINITY;
   return (progress) => {
     const mb = (bytes: number) => (bytes / 1e6).toFixed(1);

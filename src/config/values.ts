@@ -10,6 +10,16 @@ import { parseSince, type Since } from "../timestamp.ts";
 
 /** Parses and checks the base URL: https, or http on loopback; no credentials, query or fragment. */
 export function parseBaseUrl(text: string, from: string): URL {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+    // `127.0.0.1:8080` or `api.example.net/v1`: a host without a scheme.
+    const loopback = URL.canParse(`http://${text}`) && isLoopback(new URL(`http://${text}`));
+    throw new UsageError(
+      `Cannot parse ${from}: expected an absolute URL with its scheme, got "${text}"`,
+      loopback
+        ? `Did you mean "http://${text}" (or "https://${text}")?`
+        : `Did you mean "https://${text}"?`,
+    );
+  }
   let url: URL;
   try {
     url = new URL(text);

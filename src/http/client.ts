@@ -65,7 +65,9 @@ export const SITE_INFO_MAX_VALUES = 4_000_000;
  * proxy in clear text. An `https` base URL may go through `HTTPS_PROXY` (a tunnel).
  */
 export function createConnections(baseUrl: URL): Deno.HttpClient {
-  const loopback = isLoopback(baseUrl);
+  // Only plain http: the tcp transport carries no TLS, so https (loopback or not) keeps the
+  // runtime's own connections, through HTTPS_PROXY as a tunnel if one is set.
+  const loopback = isLoopback(baseUrl) && baseUrl.protocol === "http:";
   const port = Number(baseUrl.port || (baseUrl.protocol === "https:" ? 443 : 80));
   return Deno.createHttpClient({
     poolMaxIdlePerHost: 0,

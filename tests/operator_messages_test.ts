@@ -1,0 +1,254 @@
+/**
+ * Errors that say what happened and what to do (issue "Operator experience"): network failures
+ * named, hopeless ones not retried, 403/404 hints, a base URL without a scheme, usage errors in
+ * JSON, check's own wording, progress of long bodies, warnings about variables and files.
+ */
+
+import assert from "node:assert/strict";
+import { progressReporter } from "../src/cli/sync_command.ts";
+import { looseModes, unknownVariables } from "../src/config/config_warnings.ts";
+import { parseBaseUrl } from "../src/config/values.ts";
+import { type BodyProgress, readCapped } from "../src/http/body.ts";
+import { describeNetworkFailure } from "../src/http/failure.ts";
+import { createLogger } from "../src/logger.ts";
+import { startMockServer } from "../src/mock/server.ts";
+import { usageError } from "./helpers.ts";
+import { runMain } from "./in_process.ts";
+import { json, startScriptedServer } from "./scripted_server.ts";
+
+const KEY = "SENTINEL-operator-key-77a1";
+
+/** A port nobody listens on. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+Deno.test("describeNetworkFailure: the runtime's causes in words, with how many attempts they deserve", () => {
+  const url = new URL("https://api.example.net/v1/outages");
+  const chain = (inner: string) =>
+    new TypeError("fetch failed", {
+      cause: new Error(`error sending request for url (${url}): client error (Connect): ${inner}`),
+    });
+  assert.deepEqual(
+    describeNetworkFailure(chain("tcp connect error: Connection refused (os error 111)"), url),
+    { what: "connection refused by api.example.net:443" },
+  );
+  assert.deepEqual(
+    describeNetworkFailure(
+      chain("dns error: failed to lookup address information: Name or service not known"),
+      url,
+    ),
+    { what: "DNS lookup failed for api.example.net (Name or service not known)", attemptLimit: 2 },
+  );
+  assert.deepEqual(
+    describeNetworkFailure(chain("invalid peer certificate: UnknownIssuer"), url),
+    {
+      what:
+        "TLS: the certificate of api.example.net was rejected (invalid peer certificate: UnknownIssuer)",
+      attemptLimit: 1,
+    },
+  );
+  assert.equal(
+    describeNetworkFailure(new TypeError("Fetch failed: Requests to port 9 are blocked"), url)
+      .attemptLimit,
+    1,
+  );
+});
+
+Deno.test("network failures as an operator reads them: where, what, and no hopeless retries", async (t) => {
+  await t.step("a refused connection names the host and port, and is retried", async () => {
+    const port = closedPort();
+    const result = await runMain(
+      ["--base-url", `http://127.0.0.1:${port}`, "--max-attempts", "3"],
+      {
+        KRAKENFLEX_API_KEY: KEY,
+      },
+    );
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `network error: connection refused by 127\\.0\\.0\\.1:${port} \\(gave up after 3 attempts\\)`,
+      ),
+    );
+  });
+  await t.step("a port the runtime blocks is not retried", async () => {
+    const result = await runMain(["--base-url", "http://127.0.0.1:9", "--max-attempts", "5"], {
+      KRAKENFLEX_API_KEY: KEY,
+    });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stdout,
+      /requests to port 9 are blocked by the runtime \(not retried: it cannot succeed on another attempt\)/,
+    );
+    assert.deepEqual(result.sleeps, []);
+  });
+  await t.step(
+    "TLS spoken to a plain HTTP server: a TLS failure, named as such, not retried",
+    async () => {
+      await using server = startScriptedServer(() => json([]));
+      const port = new URL(server.url).port;
+      const result = await runMain([
+        "--base-url",
+        `https://127.0.0.1:${port}`,
+        "--max-attempts",
+        "5",
+      ], {
+        KRAKENFLEX_API_KEY: KEY,
+      });
+      assert.equal(result.code, 1);
+      assert.match(result.stdout, new RegExp(`TLS handshake with 127\\.0\\.0\\.1:${port} failed`));
+      assert.deepEqual(result.sleeps, []);
+    },
+  );
+});
+
+Deno.test("403 names the key and where it came from; 404 names the site id; both failures are said", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const forbidden = await runMain(["--base-url", server.url], {}, {
+    files: { ".env": "KRAKENFLEX_API_KEY=not-the-key-123\n" },
+  });
+  assert.equal(forbidden.code, 1);
+  assert.match(
+    forbidden.stdout,
+    /answered 403: You do not have the required permissions to make this request\. \(check the API key, from KRAKENFLEX_API_KEY \(\.env\): wrong, revoked, or without access\)/,
+  );
+  // The site failed on its own 403; GET /outages' 403 is said too, once.
+  assert.match(forbidden.stdout, /^GET \/outages failed: the API answered 403/m);
+  const unknown = await runMain(["--base-url", server.url, "--site", "nowhere"], {
+    KRAKENFLEX_API_KEY: KEY,
+  });
+  assert.match(
+    unknown.stdout,
+    /answered 404: .* \(check the site id: --site, KRAKENFLEX_SITE or the sites file\)/,
+  );
+});
+
+Deno.test("a base URL without a scheme: did you mean http:// or https://?", () => {
+  const local = usageError(() => parseBaseUrl("127.0.0.1:8080", '"--base-url"'), /with its scheme/);
+  assert.equal(local.hint, 'Did you mean "http://127.0.0.1:8080" (or "https://127.0.0.1:8080")?');
+  const remote = usageError(() => parseBaseUrl("api.example.net/v1", '"--base-url"'));
+  assert.equal(remote.hint, 'Did you mean "https://api.example.net/v1"?');
+});
+
+Deno.test("usage errors follow the output asked for: a JSON log line, a JSON document", async () => {
+  const jsonLogs = await runMain(["--log-format", "json", "--timeout", "soon"], {
+    KRAKENFLEX_API_KEY: KEY,
+  });
+  assert.equal(jsonLogs.code, 2);
+  const line = JSON.parse(jsonLogs.stderr);
+  assert.equal(line.level, "error");
+  assert.equal(line.kind, "usage");
+  assert.match(line.msg, /Cannot parse "--timeout"/);
+  const fromEnv = await runMain(["--bogus"], { KRAKENFLEX_LOG_FORMAT: "json" });
+  assert.equal(JSON.parse(fromEnv.stderr).msg, 'Unknown option "--bogus"');
+  const document = await runMain(["--json"], {});
+  assert.equal(document.code, 2);
+  assert.deepEqual(JSON.parse(document.stdout), {
+    ok: false,
+    error: { message: "No API key: KRAKENFLEX_API_KEY is not set", kind: "usage" },
+  });
+});
+
+Deno.test("check has its own words and JSON, failed or not", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const ok = await runMain(["check", "--base-url", server.url, "--json"], {
+    KRAKENFLEX_API_KEY: KEY,
+  });
+  const doc = JSON.parse(ok.stdout);
+  assert.equal(doc.mode, "check");
+  assert.equal(doc.dryRun, undefined);
+  assert.deepEqual(doc.sites[0], {
+    siteId: "norwich-pear-tree",
+    siteName: "Norwich Pear Tree",
+    status: "checked",
+    devices: 8,
+  });
+  const failed = await runMain(["check", "--base-url", server.url, "--site", "nowhere"], {
+    KRAKENFLEX_API_KEY: KEY,
+  });
+  assert.equal(failed.code, 1);
+  assert.match(
+    failed.stdout,
+    /^FAILED: 1 site \(1 failed\); 108 outages fetched; .*; check only, nothing posted$/m,
+  );
+  assert.doesNotMatch(failed.stdout, /dry run/);
+});
+
+Deno.test("long bodies report their progress: a line updated in place on a terminal, else a log line", async () => {
+  let clock = 0;
+  const chunks = Array.from({ length: 30 }, () => new Uint8Array(100_000));
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      clock += 400; // each chunk "takes" 0.4 s
+      const chunk = chunks.shift();
+      if (chunk === undefined) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+  const response = new Response(body, { headers: { "content-length": "3000000" } });
+  const seen: BodyProgress[] = [];
+  const bytes = await readCapped(
+    response,
+    10_000_000,
+    "GET /outages",
+    (p) => seen.push(p),
+    () => clock,
+  );
+  assert.equal(bytes.length, 3_000_000);
+  assert.ok(seen.length >= 5 && seen.length <= 14, `${seen.length} reports`);
+  assert.equal(seen.at(-1)?.done, true);
+  assert.ok(seen.slice(0, -1).every((p) => !p.done && p.total === 3_000_000 && p.ms >= 1000));
+
+  let terminal = "";
+  const onTerminal = progressReporter(
+    { stderrIsTerminal: true, stderr: (t: string) => (terminal += t) } as never,
+    createLogger({ level: "info", format: "text", write: () => {} }),
+  );
+  for (const p of seen) onTerminal(p);
+  assert.ok(terminal.startsWith("\r\x1b[2KGET /outages: "), JSON.stringify(terminal));
+  assert.ok(terminal.endsWith("\r\x1b[2K"), "the line is cleared once the body is complete");
+  assert.ok(!terminal.includes("\n"));
+
+  const logged: string[] = [];
+  const onLog = progressReporter(
+    { stderrIsTerminal: false, stderr: () => assert.fail("no raw line") } as never,
+    createLogger({ level: "info", format: "text", write: (l) => logged.push(l) }),
+  );
+  for (const p of seen) onLog(p);
+  assert.ok(logged.length >= 2 && logged.length < seen.length, `${logged.length} log lines`);
+  assert.match(
+    logged[0],
+    /INFO {2}downloading endpoint="GET \/outages" bytes=\d+ total=3000000 rate="[\d.]+ MB\/s"/,
+  );
+});
+
+Deno.test("warnings: a KRAKENFLEX_* variable nothing reads; a .env or key file others may write", async () => {
+  const known = new Set(["KRAKENFLEX_SITE", "KRAKENFLEX_API_KEY"]);
+  assert.deepEqual(
+    unknownVariables([{ name: "KRAKENFLEX_SITES", from: ".env" }, {
+      name: "HOME",
+      from: "environment",
+    }], known),
+    [
+      "KRAKENFLEX_SITES (.env) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_SITE?",
+    ],
+  );
+  assert.deepEqual(looseModes([{ path: ".env", what: "The env file" }], () => 0o100600), []);
+  assert.match(
+    looseModes([{ path: ".env", what: "The env file" }], () => 0o100664)[0],
+    /can be written by its group or by others \(mode 0664\)/,
+  );
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const result = await runMain(["--base-url", server.url, "--dry-run"], {
+    KRAKENFLEX_API_KEY: KEY,
+    KRAKENFLEX_SINCEE: "x",
+  });
+  assert.match(
+    result.stderr,
+    /WARN {2}KRAKENFLEX_SINCEE \(environment\) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_SINCE\?/,
+  );
+});

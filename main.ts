@@ -6,6 +6,7 @@
 
 import denoJson from "./deno.json" with { type: "json" };
 import { describeFileKind, type FileKind, type FileWriter } from "./src/atomic_file.ts";
+import type { StateFiles } from "./src/cli/io.ts";
 import { FileRefused, Interrupted } from "./src/errors.ts";
 
 /** The program's version, from `deno.json`. */
@@ -119,7 +120,7 @@ function readAtMost(file: Deno.FsFile, limit: number): Uint8Array {
   return bytes;
 }
 
-/** The real file system, for `--metrics-file`: the metrics file is world-readable (0644). */
+/** The real file system, for `--metrics-file` (world-readable, 0644) and the state files (0600). */
 export const realFileWriter: FileWriter = {
   async kind(path) {
     try {
@@ -129,9 +130,37 @@ export const realFileWriter: FileWriter = {
       throw error;
     }
   },
-  writeTextFile: (path, text) => Deno.writeTextFile(path, text, { mode: 0o644 }),
+  writeTextFile: (path, text, mode = 0o644) => Deno.writeTextFile(path, text, { mode }),
   rename: (from, to) => Deno.rename(from, to),
   remove: (path) => Deno.remove(path),
+};
+
+/** The state directory's own operations, on the real file system. */
+export const stateFiles: StateFiles = {
+  async ensureDir(path) {
+    await Deno.mkdir(path, { recursive: true, mode: 0o700 });
+  },
+  async tryLock(path, holder) {
+    const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+    if (!(await file.tryLock(true))) {
+      const buffer = new Uint8Array(512);
+      const read = await file.read(buffer).catch(() => null);
+      file.close();
+      return {
+        held: false,
+        holder: new TextDecoder().decode(buffer.subarray(0, read ?? 0)).trim(),
+      };
+    }
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(`${holder}\n`));
+    return {
+      held: true,
+      release: () => {
+        file.unlockSync();
+        file.close();
+      },
+    };
+  },
 };
 
 /** The process's stdout and stderr as the program writes them: writes that never throw. */
@@ -214,6 +243,7 @@ async function run(args: string[]): Promise<number> {
       signal: controller.signal,
       version: VERSION,
       fs: realFileWriter,
+      stateFiles,
     });
   } finally {
     Deno.removeSignalListener("SIGINT", sigint);

@@ -39,7 +39,8 @@ export function describeFileKind(kind: FileKind): string {
 export interface FileWriter {
   /** What is at `path` now, a symbolic link not followed (`lstat`). */
   kind(path: string): Promise<FileKind>;
-  writeTextFile(path: string, text: string): Promise<void>;
+  /** Creates (or replaces) the file, with permission bits `mode` when new (default 0644). */
+  writeTextFile(path: string, text: string, mode?: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
 }
@@ -53,6 +54,7 @@ export async function writeFileAtomically(
   path: string,
   text: string,
   fs: FileWriter,
+  mode?: number,
 ): Promise<void> {
   const kind = await fs.kind(path);
   if (kind !== "file" && kind !== "missing") {
@@ -63,7 +65,7 @@ export async function writeFileAtomically(
   }
   const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    await fs.writeTextFile(temporary, text);
+    await fs.writeTextFile(temporary, text, mode);
     await fs.rename(temporary, path);
   } catch (error) {
     await fs.remove(temporary).catch(() => {});

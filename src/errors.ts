@@ -118,6 +118,11 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Another run holds the state directory's lock, past the time this run may wait for it. */
+export class StateLocked extends Error {
+  override name = "StateLocked";
+}
+
 /** A site (or its POST) that was not started because the run was interrupted first. */
 export class NotStarted extends Error {
   override name = "NotStarted";
@@ -136,6 +141,7 @@ export type ErrorKind =
   | "validation"
   | "deadline"
   | "interrupted"
+  | "locked"
   | "internal";
 
 /** An error as the report carries it: its message, its kind, and the HTTP status when one came. */
@@ -158,6 +164,7 @@ export function describeError(error: unknown): ErrorReport {
   }
   if (error instanceof ValidationError) return { message, kind: "validation" };
   if (error instanceof UsageError) return { message, kind: "usage" };
+  if (error instanceof StateLocked) return { message, kind: "locked" };
   if (error instanceof Interrupted || error instanceof NotStarted) {
     return { message, kind: "interrupted" };
   }

@@ -66,6 +66,17 @@ export function renderMetrics(found: RunReport | undefined, facts: RunFacts): st
       [`{site="${label(site.siteId)}",reason="unknown_device"}`, site.droppedUnknownDevice],
     ]),
   );
+  const changed = report.sites.filter((site) => site.lastChange !== undefined);
+  if (changed.length > 0) {
+    metric(
+      "outage_sync_site_last_change_timestamp_seconds",
+      "When the payload the API accepted for the site last changed (with a state directory).",
+      changed.map((site) => [
+        `{site="${label(site.siteId)}"}`,
+        Date.parse(site.lastChange as string) / 1000,
+      ]),
+    );
+  }
   metric("outage_sync_outages_fetched", "Outage records in GET /outages in the last run.", [[
     "",
     report.outagesFetched,

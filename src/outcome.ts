@@ -14,7 +14,14 @@ import { Interrupted } from "./errors.ts";
 export type RunMode = "sync" | "dry-run" | "check";
 
 /** Every status a site can end a run with, in the order reports and metrics list them. */
-export const SITE_STATUSES = ["posted", "skipped-empty", "dry-run", "checked", "failed"] as const;
+export const SITE_STATUSES = [
+  "posted",
+  "unchanged",
+  "skipped-empty",
+  "dry-run",
+  "checked",
+  "failed",
+] as const;
 
 /** A site's final status in the report. */
 export type SiteStatus = typeof SITE_STATUSES[number];

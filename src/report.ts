@@ -25,6 +25,20 @@ export interface SiteReport {
   error?: ErrorReport;
   /** `check` only: how many devices the site has. */
   devices?: number;
+  /** With a state directory: what changed since the site's last accepted payload. */
+  changes?: SiteChanges;
+  /** With a state directory: when the site's accepted payload last changed (ISO 8601). */
+  lastChange?: string;
+}
+
+/** What changed since a site's last accepted payload (outages listed in dry runs and `--verbose`). */
+export interface SiteChanges {
+  added: number;
+  removed: number;
+  /** When that payload was accepted; `null` when the site was never posted before. */
+  since: string | null;
+  addedOutages?: EnhancedOutage[];
+  removedOutages?: EnhancedOutage[];
 }
 
 /** The outcome of a run: the fields of SPEC §6, and the mode that decides how it is shown. */
@@ -89,6 +103,7 @@ export function renderJsonReport(report: RunReport, options: RenderOptions = {})
         droppedBeforeSince: site.droppedBeforeSince,
         droppedUnknownDevice: site.droppedUnknownDevice,
         ...(site.payload === undefined ? {} : { payload: site.payload }),
+        ...(site.changes === undefined ? {} : { changes: site.changes }),
         ...error(site.error),
       }
   );
@@ -130,13 +145,24 @@ function describeSite(site: SiteReport, since: string, redact: Redactor): string
   const counts = `; dropped ${site.droppedBeforeSince} before ${
     shown(since, TEXT_FIELD_MAX, redact)
   }, ${site.droppedUnknownDevice} of other devices`;
+  const changes = site.changes === undefined
+    ? ""
+    : site.changes.since === null
+    ? " (never posted before)"
+    : ` (${site.changes.added} added, ${site.changes.removed} removed)`;
   switch (site.status) {
     case "posted":
-      return `${id}${name}: ${plural(site.kept, "outage")} posted${counts}`;
+      return `${id}${name}: ${plural(site.kept, "outage")} posted${changes}${counts}`;
+    case "unchanged":
+      return `${id}${name}: ${plural(site.kept, "outage")}, as accepted at ${
+        site.changes?.since ?? "?"
+      }: not posted again (--force posts anyway)${counts}`;
     case "skipped-empty":
       return `${id}${name}: nothing to post, nothing sent (use --post-empty to send [])${counts}`;
     case "dry-run":
-      return `${id}${name}: ${plural(site.kept, "outage")} would be posted (dry run)${counts}`;
+      return `${id}${name}: ${
+        plural(site.kept, "outage")
+      } would be posted (dry run)${changes}${counts}`;
     case "checked":
       return `${id}${name}: reachable, ${plural(site.devices ?? 0, "device")}`;
     case "failed":
@@ -155,21 +181,27 @@ export function renderTextReport(report: RunReport, options: RenderOptions = {})
   const lines: string[] = [];
   for (const site of report.sites) {
     lines.push(`${site.status.padEnd(13)} ${describeSite(site, report.since, redact)}`);
-    for (const outage of site.payload ?? []) {
-      lines.push(
-        `  ${field(outage.id)}  ${
-          escapeControls(JSON.stringify(cut(redact(outage.name), TEXT_FIELD_MAX)))
-        }  ${field(outage.begin)} .. ${field(outage.end)}`,
-      );
-    }
+    const outageLine = (mark: string, outage: EnhancedOutage) =>
+      `${mark} ${field(outage.id)}  ${
+        escapeControls(JSON.stringify(cut(redact(outage.name), TEXT_FIELD_MAX)))
+      }  ${field(outage.begin)} .. ${field(outage.end)}`;
+    for (const outage of site.payload ?? []) lines.push(outageLine(" ", outage));
+    for (const outage of site.changes?.addedOutages ?? []) lines.push(outageLine("+", outage));
+    for (const outage of site.changes?.removedOutages ?? []) lines.push(outageLine("-", outage));
   }
   // A failed GET /outages is said once, unless every failed site already says it.
   if (
     report.error !== undefined &&
-    report.sites.some((site) => site.error?.message !== report.error?.message)
+    (report.sites.length === 0 ||
+      report.sites.some((site) => site.error?.message !== report.error?.message))
   ) {
+    const outages = /^GET \/outages: /.test(report.error.message);
     const message = report.error.message.replace(/^GET \/outages: /, "");
-    lines.push(`GET /outages failed: ${shown(message, TEXT_MESSAGE_MAX, redact)}`);
+    lines.push(
+      `${outages ? "GET /outages failed" : "the run failed"}: ${
+        shown(message, TEXT_MESSAGE_MAX, redact)
+      }`,
+    );
   }
   const counts = new Map<string, number>();
   for (const site of report.sites) counts.set(site.status, (counts.get(site.status) ?? 0) + 1);

@@ -16,7 +16,8 @@ import type { RunMode } from "./outcome.ts";
 import { Pacer } from "./pacer.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
-import type { Outage, SiteInfo } from "./api_shapes.ts";
+import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
+import { payloadChanges, payloadDigest, STATE_FORMAT, type StateStore, verdict } from "./state.ts";
 import { describeInvalidOutage, validatePayload, validateSiteInfo } from "./validate.ts";
 
 /** What the sync needs to know (a subset of the resolved configuration). */
@@ -30,6 +31,12 @@ export interface SyncOptions {
   readonly skipInvalid: boolean;
   readonly postEmpty: boolean;
   readonly concurrency: number;
+  /** With a state store: re-post an unchanged payload once its last POST is this old (0: always). */
+  readonly repostAfterMs?: number;
+  /** With a state store: post even an unchanged payload. */
+  readonly force?: boolean;
+  /** List the added and removed outages in the report (dry runs and `--verbose`). */
+  readonly listChanges?: boolean;
 }
 
 /** The world the sync runs in. */
@@ -41,6 +48,8 @@ export interface SyncContext {
   readonly now?: () => number;
   /** Paces the sites in flight when the API answers 429 (default: `concurrency` lanes, unpaced). */
   readonly pacer?: Pacer;
+  /** Each site's last accepted payload (default: none, and no change detection). */
+  readonly state?: StateStore;
 }
 
 /**
@@ -152,6 +161,70 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     return index.filterDevices(site.devices, options.since, where);
   };
 
+  const sinceInstant = String(options.since.epochNanoseconds);
+  const nowIso = () => new Date(now()).toISOString();
+
+  /** The site's last accepted state, the verdict on this payload, and the changes it brings. */
+  const compare = async (
+    siteId: string,
+    payload: readonly EnhancedOutage[],
+    report: SiteReport,
+  ) => {
+    const previous = await context.state?.read(siteId);
+    const digest = await payloadDigest(payload);
+    const known = {
+      previous,
+      digest,
+      verdict: verdict(previous, { baseUrl: options.baseUrl, sinceInstant, digest }, {
+        now: now(),
+        repostAfterMs: options.repostAfterMs ?? 0,
+        force: options.force ?? false,
+      }),
+    };
+    const comparable = previous !== undefined && previous.baseUrl === options.baseUrl;
+    const { added, removed } = payloadChanges(comparable ? previous.payload : [], payload);
+    report.changes = {
+      added: added.length,
+      removed: removed.length,
+      since: comparable ? previous.postedAt : null,
+      ...(options.listChanges ? { addedOutages: added, removedOutages: removed } : {}),
+    };
+    return known;
+  };
+
+  /** Records what the API just accepted; a failure only means the next run posts again. */
+  const record = async (
+    siteId: string,
+    payload: readonly EnhancedOutage[],
+    known: Awaited<ReturnType<typeof compare>>,
+    report: SiteReport,
+  ) => {
+    const same = known.previous !== undefined && known.previous.digest === known.digest &&
+      known.previous.baseUrl === options.baseUrl && known.previous.sinceInstant === sinceInstant;
+    const postedAt = nowIso();
+    const changedAt = same ? known.previous?.changedAt ?? postedAt : postedAt;
+    report.lastChange = changedAt;
+    try {
+      await context.state?.write({
+        format: STATE_FORMAT,
+        baseUrl: options.baseUrl,
+        siteId,
+        since: options.since.text,
+        sinceInstant,
+        digest: known.digest,
+        count: payload.length,
+        postedAt,
+        changedAt,
+        payload,
+      });
+    } catch (error) {
+      logger.warn("cannot record what was posted: the next run posts it again", {
+        site: siteId,
+        error: describeError(error).message,
+      });
+    }
+  };
+
   const syncSite = async (siteId: string): Promise<SiteReport> => {
     const report: SiteReport = {
       siteId,
@@ -195,24 +268,33 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       report.droppedUnknownDevice = result.droppedUnknownDevice;
       const postWhere = `POST /site-outages/${encodeURIComponent(siteId)}`;
       validatePayload(result.payload, postWhere);
+      const payload = result.payload;
+      const known = context.state === undefined
+        ? undefined
+        : await compare(siteId, payload, report);
       if (options.mode === "dry-run") {
         report.status = "dry-run";
-        report.payload = result.payload;
-      } else if (result.payload.length === 0 && !options.postEmpty) {
+        report.payload = payload;
+      } else if (payload.length === 0 && !options.postEmpty) {
         report.status = "skipped-empty";
         logger.info("nothing to post", { site: siteId });
+      } else if (known?.verdict === "unchanged") {
+        report.status = "unchanged";
+        report.lastChange = known.previous?.changedAt;
+        logger.info("unchanged: not posted again", { site: siteId, outages: payload.length });
       } else {
         const releasePost = await slots.acquire();
         try {
           if (signal?.aborted) {
             throw new NotStarted("interrupted before the POST; nothing was posted");
           }
-          await api.postSiteOutages(siteId, result.payload, signal);
+          await api.postSiteOutages(siteId, payload, signal);
         } finally {
           releasePost();
         }
         report.status = "posted";
-        logger.info("posted", { site: siteId, outages: result.payload.length });
+        logger.info("posted", { site: siteId, outages: payload.length });
+        if (known !== undefined) await record(siteId, payload, known, report);
       }
     } catch (error) {
       report.status = "failed";

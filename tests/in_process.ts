@@ -30,6 +30,8 @@ export interface InProcessOptions {
   fs?: FileWriter;
   /** Reads files instead of {@link InProcessOptions.files}: e.g. `main.ts`'s real reader. */
   readTextFile?: CliIo["readTextFile"];
+  /** The state directory's operations (default: none, so `--state-dir` is refused). */
+  stateFiles?: CliIo["stateFiles"];
 }
 
 /** A run of `main` in progress. */
@@ -76,6 +78,7 @@ export function startMain(
     signal: controller.signal,
     version: "test",
     fs: options.fs,
+    stateFiles: options.stateFiles,
     // Waits take no real time but move the clock on, so that deadlines and holds see them pass.
     clock: {
       ...realClock,

@@ -12,6 +12,8 @@ Deno.test("exitCodeFor: from the sites' statuses", async (t) => {
     [["dry-run", "dry-run"], 0, "dry-run counts as success"],
     [["posted", "skipped-empty", "dry-run"], 0, "every success status"],
     [["checked"], 0, "checked counts as success"],
+    [["unchanged", "posted"], 0, "unchanged counts as success"],
+    [["unchanged", "failed"], 3, "failed and unchanged"],
     [["failed"], 1, "one failed"],
     [["failed", "failed", "failed"], 1, "all failed"],
     [["posted", "failed"], 3, "mixed"],
@@ -61,5 +63,12 @@ Deno.test("the named exit codes and the statuses, in report order", () => {
     { ...ExitCode },
     { ok: 0, failed: 1, usage: 2, partial: 3, sigint: 130, sigterm: 143 },
   );
-  assert.deepEqual(SITE_STATUSES, ["posted", "skipped-empty", "dry-run", "checked", "failed"]);
+  assert.deepEqual(SITE_STATUSES, [
+    "posted",
+    "unchanged",
+    "skipped-empty",
+    "dry-run",
+    "checked",
+    "failed",
+  ]);
 });

@@ -31,14 +31,29 @@ export interface CliIo {
   readonly stderrIsTerminal: boolean;
   /** Aborted on SIGINT/SIGTERM, with an `Interrupted` reason. */
   readonly signal: AbortSignal;
-  /** File writes, for `--metrics-file` only. */
+  /** File writes, for `--metrics-file` and the state files. */
   readonly fs?: FileWriter;
+  /** The state directory's own operations (`--state-dir`). */
+  readonly stateFiles?: StateFiles;
   /** The HTTP client (default: the global `fetch`). */
   readonly fetch?: typeof fetch;
   /** Time, waits and randomness for the retry policy (default: real ones). */
   readonly clock?: RetryClock;
   /** The program's version. */
   readonly version: string;
+}
+
+/** A lock on a file, once taken. */
+export type LockAttempt =
+  | { readonly held: true; release(): void }
+  | { readonly held: false; /** What the holder wrote in the file. */ readonly holder: string };
+
+/** The file operations of the state directory beyond reads and atomic writes. */
+export interface StateFiles {
+  /** Creates the directory and its parents (mode 0700) when missing; throws when it cannot. */
+  ensureDir(path: string): Promise<void>;
+  /** Takes an exclusive lock on `path` (created if missing) without waiting, writing `holder` in it. */
+  tryLock(path: string, holder: string): Promise<LockAttempt>;
 }
 
 /** A command of the program: its help text and how it runs. */

@@ -5,7 +5,13 @@
  */
 
 import { findMetricsFile, resolveSyncConfig, type SyncConfig } from "../config/sync_config.ts";
-import { errorMessage, UsageError } from "../errors.ts";
+import {
+  describeError,
+  errorMessage,
+  type ErrorReport,
+  StateLocked,
+  UsageError,
+} from "../errors.ts";
 import type { BodyProgress } from "../http/body.ts";
 import { createConnections, createHttpApi, type RequestStats } from "../http/client.ts";
 import { createLogger, type Logger } from "../logger.ts";
@@ -18,6 +24,7 @@ import { realClock } from "../retry_policy.ts";
 import { runSync } from "../sync.ts";
 import { EXIT_CODES_HELP, syncOptionsHelp } from "./help.ts";
 import type { CliIo, Command } from "./io.ts";
+import { type OpenState, openStateDir } from "./state_store.ts";
 
 /** The logger for a resolved configuration, redacting the key. */
 function loggerFor(config: SyncConfig, io: CliIo): Logger {
@@ -96,6 +103,22 @@ export function progressReporter(io: CliIo, logger: Logger): (progress: BodyProg
   };
 }
 
+/** The report of a run that failed before any site could be handled. */
+function failedBeforeSites(config: SyncConfig, error: ErrorReport, durationMs: number): RunReport {
+  return {
+    ok: false,
+    mode: config.mode,
+    dryRun: config.mode !== "sync",
+    since: config.since.text,
+    baseUrl: config.baseUrl.href.replace(/\/$/, ""),
+    outagesFetched: 0,
+    outagesInvalid: 0,
+    durationMs: Math.round(durationMs),
+    sites: [],
+    error,
+  };
+}
+
 /** What a finished sync run gave: its report and its exit code. */
 export interface SyncOutcome {
   readonly report: RunReport;
@@ -143,15 +166,38 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     baseUrl: config.baseUrl.href,
     mode: config.mode,
   });
-  const report = await runSync({
-    sites: config.sites,
-    since: config.since,
-    baseUrl: config.baseUrl.href.replace(/\/$/, ""),
-    mode: config.mode,
-    skipInvalid: config.skipInvalid,
-    postEmpty: config.postEmpty,
-    concurrency: config.concurrency,
-  }, { api, logger, signal: io.signal, now: clock.now, pacer });
+  const deadline = clock.now() + config.deadlineMs;
+  const started = clock.now();
+  let state: OpenState | undefined;
+  let report: RunReport;
+  try {
+    if (config.stateDir !== undefined && config.mode !== "check") {
+      state = await openStateDir(config.stateDir, io, {
+        logger,
+        clock,
+        deadline,
+        signal: io.signal,
+      });
+    }
+    report = await runSync({
+      sites: config.sites,
+      since: config.since,
+      baseUrl: config.baseUrl.href.replace(/\/$/, ""),
+      mode: config.mode,
+      skipInvalid: config.skipInvalid,
+      postEmpty: config.postEmpty,
+      concurrency: config.concurrency,
+      repostAfterMs: config.repostAfterMs,
+      force: config.force,
+      listChanges: config.mode === "dry-run" || config.logLevel === "debug",
+    }, { api, logger, signal: io.signal, now: clock.now, pacer, state: state?.store });
+  } catch (error) {
+    if (!(error instanceof StateLocked)) throw error;
+    logger.error(error.message);
+    report = failedBeforeSites(config, describeError(error), clock.now() - started);
+  } finally {
+    state?.release();
+  }
   const rendering = { redact, skipInvalid: config.skipInvalid };
   io.stdout(
     config.json ? renderJsonReport(report, rendering) : renderTextReport(report, rendering),

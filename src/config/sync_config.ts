@@ -44,6 +44,12 @@ export interface SyncConfig {
   /** Whether the environment asks for no colour (`NO_COLOR`, any value). */
   readonly noColor: boolean;
   readonly metricsFile: string | undefined;
+  /** Where each site's last accepted payload is kept; `undefined`: no state, no change detection. */
+  readonly stateDir: string | undefined;
+  /** Re-post an unchanged payload once its last POST is this old (0: always post). */
+  readonly repostAfterMs: number;
+  /** Post even an unchanged payload. */
+  readonly force: boolean;
   /** Warnings about the configuration (e.g. a `.env` value cut at `#`), to log once it can be. */
   readonly warnings: readonly string[];
 }
@@ -168,7 +174,16 @@ function resolveSettings(
     logLevel,
     noColor: settings.value(o.noColor) !== undefined,
     metricsFile,
+    stateDir: settings.value(o.stateDir) ?? systemdStateDirectory(sources),
+    repostAfterMs: settings.value(o.repostAfter),
+    force: settings.given(o.force),
   };
+}
+
+/** systemd's `$STATE_DIRECTORY` (set by `StateDirectory=`): its first path, when set. */
+function systemdStateDirectory(sources: ConfigSources): string | undefined {
+  const first = sources.env("STATE_DIRECTORY")?.split(":")[0]?.trim();
+  return first === undefined || first === "" ? undefined : first;
 }
 
 /** The value given to a flag in `args`, read leniently: `--flag VALUE` or `--flag=VALUE`. */

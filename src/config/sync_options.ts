@@ -8,7 +8,13 @@
 import { LOG_FORMATS, LOG_LEVELS } from "../logger.ts";
 import { KEY_FILE_VARIABLE, KEY_VARIABLE } from "./api_key.ts";
 import { booleanOption, choiceParser, listOption, numberParser, valueOption } from "./flags.ts";
-import { parseBaseUrl, parsePath, parseSinceSetting, parseSiteList } from "./values.ts";
+import {
+  parseBaseUrl,
+  parseDuration,
+  parsePath,
+  parseSinceSetting,
+  parseSiteList,
+} from "./values.ts";
 
 const text = (value: string) => value;
 
@@ -164,6 +170,29 @@ export const SYNC_OPTIONS = {
     default: undefined,
     help: "any value: no colour in logs (colour is only used on a terminal)",
     parse: text,
+  }),
+  stateDir: valueOption({
+    type: "string",
+    flag: "state-dir",
+    env: "KRAKENFLEX_STATE_DIR",
+    valueName: "DIR",
+    default: undefined,
+    help: "remember what each site last accepted there: post only what changed " +
+      "(default under systemd: $STATE_DIRECTORY)",
+    parse: parsePath,
+  }),
+  repostAfter: valueOption({
+    type: "string",
+    flag: "repost-after",
+    env: "KRAKENFLEX_REPOST_AFTER",
+    valueName: "DURATION",
+    default: "24h",
+    help: "with a state directory, post an unchanged payload again once this old (0: always)",
+    parse: parseDuration,
+  }),
+  force: booleanOption({
+    flag: "force",
+    help: "with a state directory, post even a payload the API already accepted",
   }),
   help: booleanOption({ flag: "help", short: "h", help: "show this help" }),
 };

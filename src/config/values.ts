@@ -70,3 +70,18 @@ export function parsePath(text: string, from: string): string {
   if (text === "") throw new UsageError(`Cannot use ${from}: empty path`);
   return text;
 }
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration in milliseconds: a number with a unit, `90s`, `30m`, `24h`, `7d`, or `0`. */
+export function parseDuration(text: string, from: string): number {
+  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text);
+  if (text === "0") return 0;
+  const ms = match === null ? NaN : Number(match[1]) * UNITS[match[2]];
+  if (!(ms >= 0 && ms <= 366 * UNITS.d)) {
+    throw new UsageError(
+      `Cannot parse ${from}: expected a duration such as "90s", "30m", "24h" or "7d" (at most 366d), or 0, got "${text}"`,
+    );
+  }
+  return Math.round(ms);
+}

@@ -1,0 +1,195 @@
+/**
+ * What each site last accepted (SPEC §12), as pure functions: the state file's shape and version,
+ * its safe file name, the payload's canonical digest (a multiset: element order and key order do
+ * not matter), whether a payload must be posted again, and what changed since the last accepted
+ * one. Reading and writing the files is the command's (`cli/state_store.ts`).
+ * @module
+ */
+
+import type { EnhancedOutage } from "./api_shapes.ts";
+import { enhancedOutageProblem } from "./validate.ts";
+
+/** The version of the state file's format; another version is read as no state. */
+export const STATE_FORMAT = "outage-sync-state/1";
+
+/** What a site last accepted: one file per site. */
+export interface SiteState {
+  readonly format: typeof STATE_FORMAT;
+  /** The base URL's origin and path, as the run used it. */
+  readonly baseUrl: string;
+  readonly siteId: string;
+  /** The cut-off as given, and as an instant (epoch nanoseconds, as text). */
+  readonly since: string;
+  readonly sinceInstant: string;
+  /** `sha256:` and the hex digest of the canonical payload. */
+  readonly digest: string;
+  readonly count: number;
+  /** When the API last accepted it (ISO 8601). */
+  readonly postedAt: string;
+  /** When the accepted payload last differed from the one before (ISO 8601). */
+  readonly changedAt: string;
+  readonly payload: readonly EnhancedOutage[];
+}
+
+/** A site's file name for any id: a readable part, then a digest of the whole id. */
+export async function stateFileName(siteId: string): Promise<string> {
+  const readable = siteId.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 40);
+  const hash = await sha256Hex(siteId);
+  return `site-${readable === "" ? "" : `${readable}-`}${hash.slice(0, 16)}.json`;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** An element in one fixed key order: equal outages, whatever their key order, read alike. */
+function canonicalElement(outage: EnhancedOutage): string {
+  return JSON.stringify([outage.id, outage.name, outage.begin, outage.end]);
+}
+
+/** The payload's digest as a multiset: the canonical elements, sorted, hashed. */
+export async function payloadDigest(payload: readonly EnhancedOutage[]): Promise<string> {
+  return `sha256:${await sha256Hex(payload.map(canonicalElement).sort().join("\n"))}`;
+}
+
+/** What changed from `before` to `after`, as multisets: each side's elements the other lacks. */
+export function payloadChanges(
+  before: readonly EnhancedOutage[],
+  after: readonly EnhancedOutage[],
+): { added: EnhancedOutage[]; removed: EnhancedOutage[] } {
+  const counts = new Map<string, number>();
+  for (const outage of before) {
+    const key = canonicalElement(outage);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const added: EnhancedOutage[] = [];
+  for (const outage of after) {
+    const key = canonicalElement(outage);
+    const left = counts.get(key) ?? 0;
+    if (left > 0) counts.set(key, left - 1);
+    else added.push(outage);
+  }
+  const removed: EnhancedOutage[] = [];
+  for (const outage of before) {
+    const key = canonicalElement(outage);
+    const left = counts.get(key) ?? 0;
+    if (left > 0) {
+      removed.push(outage);
+      counts.set(key, left - 1);
+    }
+  }
+  return { added, removed };
+}
+
+/** Why a payload is posted, or why not. */
+export type Verdict =
+  | "first" // no earlier state for this site
+  | "changed" // the payload differs from the last accepted one
+  | "other-base-url" // the last accepted one went to another base URL
+  | "other-cut-off" // it was computed for another cut-off
+  | "stale" // identical, but accepted longer ago than --repost-after
+  | "forced" // identical, but --force
+  | "unchanged"; // identical, recent: not posted again
+
+/** What is known of the payload about to be posted. */
+export interface Candidate {
+  readonly baseUrl: string;
+  readonly sinceInstant: string;
+  readonly digest: string;
+}
+
+/**
+ * Whether to post `candidate` given the site's last accepted state: only an identical payload
+ * (same base URL, cut-off and digest) accepted less than `repostAfterMs` ago is skipped, unless
+ * `force`. `repostAfterMs` 0 never skips.
+ */
+export function verdict(
+  previous: SiteState | undefined,
+  candidate: Candidate,
+  options: { readonly now: number; readonly repostAfterMs: number; readonly force: boolean },
+): Verdict {
+  if (previous === undefined) return "first";
+  if (previous.baseUrl !== candidate.baseUrl) return "other-base-url";
+  if (previous.sinceInstant !== candidate.sinceInstant) return "other-cut-off";
+  if (previous.digest !== candidate.digest) return "changed";
+  if (options.force) return "forced";
+  const age = options.now - Date.parse(previous.postedAt);
+  if (options.repostAfterMs === 0 || !(age < options.repostAfterMs)) return "stale";
+  return "unchanged";
+}
+
+const FIELDS = [
+  "format",
+  "baseUrl",
+  "siteId",
+  "since",
+  "sinceInstant",
+  "digest",
+  "count",
+  "postedAt",
+  "changedAt",
+  "payload",
+] as const;
+
+/**
+ * Reads a state file's text: the state, or why it cannot be used (not JSON, another format
+ * version, a field missing or of the wrong type, a payload whose digest or count is not the one
+ * recorded — a file cut short or edited by hand).
+ */
+export async function parseState(
+  text: string,
+  siteId: string,
+): Promise<{ state: SiteState } | { problem: string }> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: "not JSON (cut short?)" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { problem: "not a state object" };
+  }
+  const record = value as Record<string, unknown>;
+  if (record.format !== STATE_FORMAT) {
+    return {
+      problem: `format ${JSON.stringify(record.format)}, not ${JSON.stringify(STATE_FORMAT)}`,
+    };
+  }
+  for (const field of FIELDS) {
+    const expected = field === "count" ? "number" : field === "payload" ? "object" : "string";
+    if (typeof record[field] !== expected) {
+      return { problem: `field "${field}" missing or not a ${expected}` };
+    }
+  }
+  if (record.siteId !== siteId) {
+    return { problem: `it is the state of site ${JSON.stringify(record.siteId)}` };
+  }
+  if (!Array.isArray(record.payload)) return { problem: `field "payload" is not an array` };
+  for (const [i, element] of record.payload.entries()) {
+    const problem = enhancedOutageProblem(element);
+    if (problem !== undefined) return { problem: `payload item ${i}: ${problem}` };
+  }
+  const payload = record.payload as EnhancedOutage[];
+  if (payload.length !== record.count || (await payloadDigest(payload)) !== record.digest) {
+    return { problem: "its payload does not match its recorded count and digest" };
+  }
+  if (Number.isNaN(Date.parse(record.postedAt as string))) {
+    return { problem: `field "postedAt" is not a time` };
+  }
+  return { state: record as unknown as SiteState };
+}
+
+/** The state file's text: one JSON document, the payload last so the head is readable. */
+export function renderState(state: SiteState): string {
+  const ordered = Object.fromEntries(FIELDS.map((field) => [field, state[field]]));
+  return JSON.stringify(ordered, null, 2) + "\n";
+}
+
+/** Where the sync finds and keeps each site's last accepted state. */
+export interface StateStore {
+  /** The site's last accepted state; `undefined` when there is none or it cannot be used. */
+  read(siteId: string): Promise<SiteState | undefined>;
+  /** Records what the API has just accepted; rejects when it cannot (the site stays posted). */
+  write(state: SiteState): Promise<void>;
+}

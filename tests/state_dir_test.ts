@@ -1,0 +1,207 @@
+/**
+ * The state directory end to end (issue "Change detection"): real files in a temporary directory,
+ * a scripted API whose outages the test changes between runs, the program in process.
+ */
+
+import assert from "node:assert/strict";
+import { readTextFile, stateFiles } from "../main.ts";
+import { stateFileName } from "../src/state.ts";
+import { realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
+import { runMain } from "./in_process.ts";
+import { parsePrometheus } from "./prometheus.ts";
+import { json, type ScriptedServer, startScriptedServer } from "./scripted_server.ts";
+
+const KEY = "SENTINEL-state-key-3c9b";
+const SITE = "norwich-pear-tree";
+
+/** An API whose outages can change between runs; it records the POSTs it accepted. */
+function api(): ScriptedServer & { outages: unknown[]; posts: unknown[][] } {
+  const state = { outages: [...realOutages] as unknown[], posts: [] as unknown[][] };
+  const server = startScriptedServer((_request, seen) => {
+    if (seen.path === "/outages") return json(state.outages);
+    if (seen.method === "GET") return json(realSiteInfo);
+    state.posts.push(JSON.parse(seen.body));
+    return json({});
+  });
+  return Object.assign(server, state) as ScriptedServer & {
+    outages: unknown[];
+    posts: unknown[][];
+  };
+}
+
+function sync(url: string, dir: string, args: string[] = []) {
+  return runMain(["--base-url", url, "--state-dir", dir, ...args], { KRAKENFLEX_API_KEY: KEY }, {
+    fs: realFileWriter,
+    readTextFile,
+    stateFiles,
+  });
+}
+
+Deno.test("state: an identical second run posts nothing; a change posts and says what changed", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const first = await sync(server.url, dir.path);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(
+    first.stdout,
+    /^posted +norwich-pear-tree .*10 outages posted \(never posted before\)/m,
+  );
+  const file = `${dir.path}/${await stateFileName(SITE)}`;
+  assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+  assert.equal((await Deno.stat(dir.path)).isDirectory, true);
+
+  const second = await sync(server.url, dir.path, ["--json"]);
+  assert.equal(second.code, 0);
+  const report = JSON.parse(second.stdout);
+  assert.equal(report.sites[0].status, "unchanged");
+  assert.deepEqual(report.sites[0].changes.added, 0);
+  assert.equal(server.posts.length, 1, "the second run posted nothing");
+
+  // One outage of the site gone, one new: posted, and the report says 1 added, 1 removed.
+  const device = realSiteInfo.devices[0].id;
+  const kept = server.outages.findIndex((o) =>
+    (o as { id: string; begin: string }).id === device && (o as { begin: string }).begin >= "2022"
+  );
+  server.outages.splice(kept, 1);
+  server.outages.push({
+    id: device,
+    begin: "2023-05-01T00:00:00.000Z",
+    end: "2023-05-02T00:00:00.000Z",
+  });
+  const third = await sync(server.url, dir.path, ["-v"]);
+  assert.equal(third.code, 0);
+  assert.match(
+    third.stdout,
+    /^posted +norwich-pear-tree .*10 outages posted \(1 added, 1 removed\)/m,
+  );
+  assert.match(third.stdout, /^\+ .* 2023-05-01T00:00:00\.000Z \.\. 2023-05-02T00:00:00\.000Z$/m);
+  assert.equal(server.posts.length, 2);
+});
+
+Deno.test("state: --repost-after, --force and a changed cut-off post an identical payload", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  assert.equal((await sync(server.url, dir.path)).code, 0);
+  assert.equal(server.posts.length, 1);
+  await sync(server.url, dir.path);
+  assert.equal(server.posts.length, 1, "unchanged: not posted");
+  await sync(server.url, dir.path, ["--force"]);
+  assert.equal(server.posts.length, 2, "--force");
+  await sync(server.url, dir.path, ["--repost-after", "0"]);
+  assert.equal(server.posts.length, 3, "--repost-after 0");
+  // The last POST is made an hour old: with --repost-after 30m it is posted again.
+  const file = `${dir.path}/${await stateFileName(SITE)}`;
+  const saved = JSON.parse(await Deno.readTextFile(file));
+  saved.postedAt = new Date(Date.now() - 3_600_000).toISOString();
+  await Deno.writeTextFile(file, JSON.stringify(saved));
+  await sync(server.url, dir.path, ["--repost-after", "30m"]);
+  assert.equal(server.posts.length, 4, "older than --repost-after");
+  const moved = await sync(server.url, dir.path, ["--since", "2022-01-01T00:00:00.001Z"]);
+  assert.equal(server.posts.length, 5, "another cut-off");
+  assert.match(moved.stdout, /^posted /m);
+});
+
+Deno.test("state: a corrupt, cut-short or foreign state file is a warning, the site posted, the file rewritten", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const file = `${dir.path}/${await stateFileName(SITE)}`;
+  await sync(server.url, dir.path);
+  const good = await Deno.readTextFile(file);
+  const bad = [
+    good.slice(0, 100),
+    good.replace("outage-sync-state/1", "outage-sync-state/0"),
+    "{}",
+  ];
+  for (const [i, text] of bad.entries()) {
+    await Deno.writeTextFile(file, text);
+    const run = await sync(server.url, dir.path);
+    assert.equal(run.code, 0);
+    assert.match(
+      run.stderr,
+      /WARN {2}state file unusable, treated as absent: the site is posted path=/,
+    );
+    assert.ok(run.stderr.includes(file));
+    assert.equal(server.posts.length, 2 + i);
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(file)).format,
+      "outage-sync-state/1",
+      "rewritten",
+    );
+  }
+});
+
+Deno.test("state: a directory that cannot be created is a configuration error before any request", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/file`, "");
+  const run = await sync(server.url, `${dir.path}/file/state`);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /^outage-sync: Cannot use the state directory ".*\/file\/state": /);
+  assert.equal(server.requests.length, 0);
+});
+
+Deno.test("state: a second run waits for the first's lock, then fails with exit 1 naming the holder", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const held = await stateFiles.tryLock(
+    `${dir.path}/.lock`,
+    "pid 4242, since 2026-12-01T10:00:00.000Z",
+  );
+  assert.ok(held.held);
+  try {
+    const run = await sync(server.url, dir.path, ["--json"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /the state directory is locked by another run: waiting/);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.error.kind, "locked");
+    assert.match(
+      report.error.message,
+      /is locked by another run \(pid 4242, since 2026-12-01T10:00:00\.000Z\); waited 30\.\d s/,
+    );
+    assert.equal(
+      server.requests.length,
+      0,
+      "nothing was requested while another run held the state",
+    );
+  } finally {
+    held.release();
+  }
+  assert.equal((await sync(server.url, dir.path)).code, 0, "released: the next run goes ahead");
+});
+
+Deno.test("state: a dry run shows the diff against the last accepted payload and writes nothing", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  await sync(server.url, dir.path);
+  const file = `${dir.path}/${await stateFileName(SITE)}`;
+  const before = await Deno.readTextFile(file);
+  server.outages.push({
+    id: realSiteInfo.devices[1].id,
+    begin: "2024-01-01T00:00:00Z",
+    end: "2024-01-02T00:00:00Z",
+  });
+  const run = await sync(server.url, dir.path, ["--dry-run", "--json"]);
+  const site = JSON.parse(run.stdout).sites[0];
+  assert.equal(site.status, "dry-run");
+  assert.equal(site.changes.added, 1);
+  assert.equal(site.changes.addedOutages[0].begin, "2024-01-01T00:00:00Z");
+  assert.equal(await Deno.readTextFile(file), before, "no state written");
+  assert.equal(server.posts.length, 1);
+});
+
+Deno.test("state: metrics count unchanged sites and carry each site's last change", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const metrics = `${dir.path}/m.prom`;
+  await sync(server.url, `${dir.path}/state`);
+  await sync(server.url, `${dir.path}/state`, ["--metrics-file", metrics]);
+  const { samples } = parsePrometheus(await Deno.readTextFile(metrics));
+  const value = (name: string, labels: Record<string, string>) =>
+    samples.find((s) =>
+      s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)
+    )?.value;
+  assert.equal(value("outage_sync_site_status", { site: SITE, status: "unchanged" }), 1);
+  assert.equal(value("outage_sync_run_exit_code", {}), 0);
+  const changed = value("outage_sync_site_last_change_timestamp_seconds", { site: SITE });
+  assert.ok(changed !== undefined && Math.abs(changed - Date.now() / 1000) < 120, `${changed}`);
+});

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { EnhancedOutage } from "../src/api_shapes.ts";
+import {
+  parseState,
+  payloadChanges,
+  payloadDigest,
+  renderState,
+  type SiteState,
+  STATE_FORMAT,
+  stateFileName,
+  verdict,
+} from "../src/state.ts";
+
+const A: EnhancedOutage = {
+  id: "a",
+  name: "A",
+  begin: "2022-02-01T00:00:00Z",
+  end: "2022-02-02T00:00:00Z",
+};
+const B: EnhancedOutage = {
+  id: "b",
+  name: "B",
+  begin: "2022-03-01T00:00:00Z",
+  end: "2022-03-02T00:00:00Z",
+};
+const C: EnhancedOutage = {
+  id: "c",
+  name: "C",
+  begin: "2022-04-01T00:00:00Z",
+  end: "2022-04-02T00:00:00Z",
+};
+
+async function state(
+  payload: EnhancedOutage[],
+  overrides: Partial<SiteState> = {},
+): Promise<SiteState> {
+  return {
+    format: STATE_FORMAT,
+    baseUrl: "https://api.example.com/v1",
+    siteId: "site",
+    since: "2022-01-01T00:00:00.000Z",
+    sinceInstant: "1640995200000000000",
+    digest: await payloadDigest(payload),
+    count: payload.length,
+    postedAt: "2026-12-01T10:00:00.000Z",
+    changedAt: "2026-11-30T10:00:00.000Z",
+    payload,
+    ...overrides,
+  };
+}
+
+Deno.test("stateFileName: a safe, distinct file name for any id", async () => {
+  const ids = [
+    "norwich-pear-tree",
+    "../../etc/passwd",
+    "a/b",
+    "A/B",
+    "",
+    ".",
+    "..",
+    "é 😀",
+    "x".repeat(500),
+    "a\u0000b",
+  ];
+  const names = await Promise.all(ids.map(stateFileName));
+  assert.equal(new Set(names).size, ids.length);
+  for (const name of names) {
+    assert.match(name, /^site-[A-Za-z0-9._-]*[0-9a-f]{16}\.json$/);
+    assert.ok(name.length < 80, name);
+  }
+  assert.match(names[0], /^site-norwich-pear-tree-[0-9a-f]{16}\.json$/);
+});
+
+Deno.test("payloadDigest and payloadChanges: multisets, whatever the order of elements or keys", async () => {
+  const reordered = { end: A.end, begin: A.begin, name: A.name, id: A.id };
+  assert.equal(await payloadDigest([A, B]), await payloadDigest([B, reordered]));
+  assert.notEqual(await payloadDigest([A, B]), await payloadDigest([A, B, B]));
+  assert.deepEqual(payloadChanges([A, B, B], [B, C, A]), { added: [C], removed: [B] });
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(A, B, C)),
+      fc.array(fc.constantFrom(A, B, C)),
+      (before, after) => {
+        const { added, removed } = payloadChanges(before, after);
+        // before − removed + added is after, as multisets.
+        const rebuilt = [...before];
+        for (const gone of removed) rebuilt.splice(rebuilt.indexOf(gone), 1);
+        rebuilt.push(...added);
+        const key = (list: EnhancedOutage[]) => list.map((o) => o.id).sort().join();
+        assert.equal(key(rebuilt), key(after));
+        assert.ok(added.length + removed.length <= before.length + after.length);
+      },
+    ),
+    { seed: 14, numRuns: 200 },
+  );
+});
+
+Deno.test("verdict: only an identical, recent payload for the same base URL and cut-off is skipped", async () => {
+  const previous = await state([A, B]);
+  const candidate = {
+    baseUrl: previous.baseUrl,
+    sinceInstant: previous.sinceInstant,
+    digest: previous.digest,
+  };
+  const now = Date.parse(previous.postedAt) + 3_600_000; // an hour later
+  const options = { now, repostAfterMs: 86_400_000, force: false };
+  assert.equal(verdict(undefined, candidate, options), "first");
+  assert.equal(verdict(previous, candidate, options), "unchanged");
+  assert.equal(verdict(previous, { ...candidate, digest: "sha256:other" }, options), "changed");
+  assert.equal(
+    verdict(previous, { ...candidate, baseUrl: "http://127.0.0.1:1" }, options),
+    "other-base-url",
+  );
+  assert.equal(verdict(previous, { ...candidate, sinceInstant: "0" }, options), "other-cut-off");
+  assert.equal(verdict(previous, candidate, { ...options, force: true }), "forced");
+  assert.equal(verdict(previous, candidate, { ...options, repostAfterMs: 3_600_000 }), "stale");
+  assert.equal(verdict(previous, candidate, { ...options, repostAfterMs: 0 }), "stale");
+});
+
+Deno.test("parseState: what it wrote reads back; anything else is a problem named, never a throw", async () => {
+  const good = await state([A, B]);
+  const text = renderState(good);
+  assert.deepEqual(await parseState(text, "site"), { state: good });
+  assert.ok(text.indexOf('"payload"') > text.indexOf('"changedAt"'), "the payload comes last");
+  const problems: [string, string, RegExp][] = [
+    ["cut short", text.slice(0, text.length / 2), /not JSON/],
+    [
+      "another format",
+      text.replace(STATE_FORMAT, "outage-sync-state/9"),
+      /format "outage-sync-state\/9"/,
+    ],
+    ["another site", text, /it is the state of site "site"/],
+    [
+      "edited payload",
+      text.replace('"name": "A"', '"name": "Z"'),
+      /does not match its recorded count and digest/,
+    ],
+    ["a field missing", text.replace('"count": 2,', ""), /field "count" missing/],
+    ["not an object", "[]", /not a state object/],
+  ];
+  for (const [what, input, problem] of problems) {
+    const parsed = await parseState(input, what === "another site" ? "other" : "site");
+    assert.ok("problem" in parsed, what);
+    assert.match(parsed.problem, problem, what);
+  }
+});

@@ -43,9 +43,34 @@ async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Each outage's canonical text, once: the digest and the diff of a run read the same objects. */
+const canonical = new WeakMap<EnhancedOutage, string>();
+
 /** An element in one fixed key order: equal outages, whatever their key order, read alike. */
 function canonicalElement(outage: EnhancedOutage): string {
-  return JSON.stringify([outage.id, outage.name, outage.begin, outage.end]);
+  let text = canonical.get(outage);
+  if (text === undefined) {
+    // Each field prefixed with its length: unambiguous whatever characters the fields hold.
+    const { id, name, begin, end } = outage;
+    // (joined, not concatenated: a flat string sorts and hashes without being flattened again)
+    text = [
+      id.length,
+      ":",
+      id,
+      name.length,
+      ":",
+      name,
+      begin.length,
+      ":",
+      begin,
+      end.length,
+      ":",
+      end,
+    ]
+      .join("");
+    canonical.set(outage, text);
+  }
+  return text;
 }
 
 /** The payload's digest as a multiset: the canonical elements, sorted, hashed. */
@@ -182,8 +207,15 @@ export async function parseState(
 
 /** The state file's text: one JSON document, the payload last so the head is readable. */
 export function renderState(state: SiteState): string {
-  const ordered = Object.fromEntries(FIELDS.map((field) => [field, state[field]]));
-  return JSON.stringify(ordered, null, 2) + "\n";
+  const head = Object.fromEntries(
+    FIELDS.filter((field) => field !== "payload").map((field) => [field, state[field]]),
+  );
+  // One outage a line: readable, and a fraction of the cost of indenting every key.
+  const payload = state.payload.map((outage) =>
+    JSON.stringify({ id: outage.id, name: outage.name, begin: outage.begin, end: outage.end })
+  );
+  const body = payload.length === 0 ? "[]" : `[\n    ${payload.join(",\n    ")}\n  ]`;
+  return `${JSON.stringify(head, null, 2).slice(0, -2)},\n  "payload": ${body}\n}\n`;
 }
 
 /** Where the sync finds and keeps each site's last accepted state. */

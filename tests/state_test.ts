@@ -133,7 +133,7 @@ Deno.test("parseState: what it wrote reads back; anything else is a problem name
     ["another site", text, /it is the state of site "site"/],
     [
       "edited payload",
-      text.replace('"name": "A"', '"name": "Z"'),
+      text.replace('"name":"A"', '"name":"Z"'),
       /does not match its recorded count and digest/,
     ],
     ["a field missing", text.replace('"count": 2,', ""), /field "count" missing/],

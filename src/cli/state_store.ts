@@ -75,7 +75,7 @@ export async function openStateDir(
   const lockPath = `${dir}/.lock`;
   const holder = `pid ${Deno.pid}, since ${new Date(options.clock.now()).toISOString()}`;
   const started = options.clock.now();
-  for (;;) {
+  for (let tries = 1;; tries++) {
     let attempt;
     try {
       attempt = await stateFiles.tryLock(lockPath, holder);
@@ -93,7 +93,7 @@ export async function openStateDir(
         }); waited ${(waited / 1000).toFixed(1)} s for it`,
       );
     }
-    if (waited === 0) {
+    if (tries === 1) {
       options.logger.info("the state directory is locked by another run: waiting", {
         dir,
         holder: attempt.holder || undefined,

@@ -7,7 +7,8 @@
  * - `compile`: `dist/outage-sync` for this machine;
  * - `compile-all`: one binary per release target, named by target.
  *
- * `--print` prints the commands without running them.
+ * `--print` prints the commands without running them; `--dist DIR` writes into `DIR` instead of
+ * `dist/`. A failed compile ends with the next step to take ({@link nextStepAfterCompileFailure}).
  * @module
  */
 
@@ -39,9 +40,39 @@ export function permissionFlags(
 }
 
 const root = new URL("../", import.meta.url);
-const dist = new URL("dist/", root);
+const defaultDist = new URL("dist/", root);
 
-async function run(args: string[], print: boolean): Promise<void> {
+/**
+ * What to do after `deno compile` failed: build the bundle, or hand `deno compile` a local runtime
+ * through `DENORT_BIN` (which it reads instead of downloading `denort` from dl.deno.land). When
+ * `DENORT_BIN` was set already, the runtime it names is the likely cause.
+ */
+export function nextStepAfterCompileFailure(denortBin: string | undefined): string {
+  if (denortBin !== undefined && denortBin !== "") {
+    return `Next: DENORT_BIN is set ("${denortBin}"): check that it names the denort binary of ` +
+      `Deno ${Deno.version.deno} for ${Deno.build.target} (not deno itself), ` +
+      "or use `deno task bundle` (a single file that runs with deno)";
+  }
+  return "Next: use `deno task bundle` (a single file that runs with deno), or give deno compile " +
+    "its runtime with DENORT_BIN=/path/to/denort (docs/operations.md, section 1)";
+}
+
+/**
+ * Why `compile-all` must not run, or `undefined`: deno compile puts the runtime `DENORT_BIN` names
+ * into every binary, whatever `--target` says, so five targets would get one runtime.
+ */
+export function compileAllRefusal(denortBin: string | undefined): string | undefined {
+  if (denortBin === undefined || denortBin === "") return undefined;
+  return `Cannot run "compile-all" with DENORT_BIN set: deno compile would put that one runtime ` +
+    `("${denortBin}") into the binaries of all ${TARGETS.length} targets; unset DENORT_BIN, ` +
+    "or build this machine's binary alone with `deno task compile`";
+}
+
+/** Runs `deno ARGS` after printing it (only prints it when `print`); throws when it fails. */
+export type DenoRunner = (args: string[], print: boolean) => Promise<void>;
+
+/** The real {@link DenoRunner}: the `deno` running this script, in the repository root. */
+export async function runDeno(args: string[], print: boolean): Promise<void> {
   console.log(`deno ${args.join(" ")}`);
   if (print) return;
   const { code } = await new Deno.Command(Deno.execPath(), {
@@ -58,13 +89,17 @@ export function bundleShebang(): string {
   return `#!/usr/bin/env -S deno run --no-prompt ${permissionFlags().join(" ")}`;
 }
 
-/** Bundles `main.ts` into `output` (default `dist/outage-sync.js`) with {@link bundleShebang}. */
+/**
+ * Bundles `main.ts` into `output` (default `dist/outage-sync.js`) with {@link bundleShebang},
+ * through `runner`.
+ */
 export async function bundle(
   print = false,
-  output = new URL("outage-sync.js", dist).pathname,
+  output = new URL("outage-sync.js", defaultDist).pathname,
+  runner: DenoRunner = runDeno,
 ): Promise<string> {
   const args = ["bundle", "--quiet", "--platform", "deno", "--packages", "bundle"];
-  await run([...args, "-o", output, "main.ts"], print);
+  await runner([...args, "-o", output, "main.ts"], print);
   if (!print) {
     const code = await Deno.readTextFile(output);
     await Deno.writeTextFile(output, `${bundleShebang()}\n${code.replace(/^#!.*\n/, "")}`);
@@ -73,42 +108,88 @@ export async function bundle(
   return output;
 }
 
-/** Compiles a binary for `target` (this machine's when undefined) into `output` (default under `dist/`). */
+/**
+ * Compiles a binary for `target` (this machine's when undefined) into `output` (default under
+ * `dist/`), through `runner`.
+ */
 export async function compile(
   target: string | undefined,
   print = false,
-  output = new URL(target === undefined ? "outage-sync" : `outage-sync-${target}`, dist).pathname,
+  output = new URL(target === undefined ? "outage-sync" : `outage-sync-${target}`, defaultDist)
+    .pathname,
+  runner: DenoRunner = runDeno,
 ): Promise<string> {
   const targetFlags = target === undefined ? [] : ["--target", target];
-  await run(
+  await runner(
     ["compile", "--no-prompt", ...permissionFlags(), ...targetFlags, "--output", output, "main.ts"],
     print,
   );
   return output;
 }
 
-if (import.meta.main) {
-  const [command, ...rest] = Deno.args;
+/** What {@link buildMain} needs from outside, injected for tests. */
+export interface BuildIo {
+  /** `DENORT_BIN`, if set. */
+  readonly denortBin: string | undefined;
+  /** The directory a relative `--dist` is read from. */
+  readonly cwd: string;
+  /** Prints one line on stderr. */
+  error(line: string): void;
+  /** Runs deno (see {@link runDeno}). */
+  readonly runner: DenoRunner;
+}
+
+const COMMANDS = ["bundle", "compile", "compile-all"];
+
+/**
+ * The command line of this script: `bundle|compile|compile-all [--print] [--dist DIR]`. Returns the
+ * exit code: 0, 1 when a build failed (with the next step after a failed compile), 2 for a usage
+ * error or `compile-all` with `DENORT_BIN` set.
+ */
+export async function buildMain(args: readonly string[], io: BuildIo): Promise<number> {
+  const [command, ...rest] = args;
   const print = rest.includes("--print");
-  if (!print) await Deno.mkdir(dist, { recursive: true });
+  const distAt = rest.indexOf("--dist");
+  const dist = distAt >= 0 && rest[distAt + 1] !== undefined
+    ? new URL(`${rest[distAt + 1].replace(/\/*$/, "")}/`, `file://${io.cwd}/`)
+    : defaultDist;
+  if (!COMMANDS.includes(command)) {
+    io.error(
+      "usage: deno run -A scripts/build.ts bundle|compile|compile-all [--print] [--dist DIR]",
+    );
+    return 2;
+  }
+  const refusal = command === "compile-all" ? compileAllRefusal(io.denortBin) : undefined;
+  if (refusal !== undefined) {
+    io.error(refusal);
+    return 2;
+  }
+  const compileTo = (target: string | undefined) => {
+    const name = target === undefined ? "outage-sync" : `outage-sync-${target}`;
+    return compile(target, print, new URL(name, dist).pathname, io.runner);
+  };
   try {
-    switch (command) {
-      case "bundle":
-        await bundle(print);
-        break;
-      case "compile":
-        await compile(undefined, print);
-        break;
-      case "compile-all":
-        for (const target of TARGETS) await compile(target, print);
-        break;
-      default:
-        console.error("usage: deno run -A scripts/build.ts bundle|compile|compile-all [--print]");
-        Deno.exit(2);
-    }
+    if (!print) await Deno.mkdir(dist, { recursive: true });
+    if (command === "bundle") {
+      await bundle(print, new URL("outage-sync.js", dist).pathname, io.runner);
+    } else if (command === "compile") await compileTo(undefined);
+    else for (const target of TARGETS) await compileTo(target);
   } catch (error) {
     // deno compile's own message, above, says why (e.g. dl.deno.land unreachable).
-    console.error(`build failed: ${error instanceof Error ? error.message : error}`);
-    Deno.exit(1);
+    io.error(`Build failed: ${error instanceof Error ? error.message : error}`);
+    if (command !== "bundle") io.error(nextStepAfterCompileFailure(io.denortBin));
+    return 1;
   }
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(
+    await buildMain(Deno.args, {
+      denortBin: Deno.env.get("DENORT_BIN"),
+      cwd: Deno.cwd(),
+      error: (line) => console.error(line),
+      runner: runDeno,
+    }),
+  );
 }

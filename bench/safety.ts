@@ -102,7 +102,7 @@ async function programSync(client: OutageApi): Promise<number> {
     postEmpty: false,
     concurrency: 4,
   }, { api: client, logger });
-  if (!report.ok) throw new Error(report.sites[0].error);
+  if (!report.ok) throw new Error(report.sites[0].error?.message);
   return report.sites[0].kept;
 }
 

@@ -182,16 +182,22 @@ export async function parseState(
     };
   }
   for (const field of FIELDS) {
-    const expected = field === "count" ? "number" : field === "payload" ? "object" : "string";
-    if (typeof record[field] !== expected) {
-      return { problem: `field "${field}" missing or not a ${expected}` };
+    const value = record[field];
+    const [ok, expected] = field === "count"
+      ? [typeof value === "number", "number"]
+      : field === "payload"
+      ? [Array.isArray(value), "array"]
+      : [typeof value === "string", "string"];
+    if (!ok) {
+      return {
+        problem: `field "${field}" missing or not a${expected === "array" ? "n" : ""} ${expected}`,
+      };
     }
   }
   if (record.siteId !== siteId) {
     return { problem: `it is the state of site ${JSON.stringify(record.siteId)}` };
   }
-  if (!Array.isArray(record.payload)) return { problem: `field "payload" is not an array` };
-  for (const [i, element] of record.payload.entries()) {
+  for (const [i, element] of (record.payload as unknown[]).entries()) {
     const problem = enhancedOutageProblem(element);
     if (problem !== undefined) return { problem: `payload item ${i}: ${problem}` };
   }

@@ -9,6 +9,7 @@ import {
 } from "../src/mock/dataset.ts";
 import {
   api,
+  bytesEqual,
   EXPECTED,
   get,
   OUTAGES,
@@ -20,14 +21,28 @@ import {
 } from "./mock_helpers.ts";
 
 Deno.test("mock dataset: the embedded captures and --data files", async (t) => {
-  await t.step("the default dataset serialises to the capture files byte for byte", () => {
-    const dataset = defaultDataset();
+  await t.step("with captured noise, it serialises to the capture files byte for byte", () => {
+    const dataset = defaultDataset("captured");
     const encoder = new TextEncoder();
-    assert.deepEqual(encoder.encode(JSON.stringify(dataset.outages)), OUTAGES_BYTES);
+    assert.ok(bytesEqual(encoder.encode(JSON.stringify(dataset.outages)), OUTAGES_BYTES));
+    assert.equal(dataset.noise, undefined);
     assert.equal(dataset.sites.length, 1);
-    assert.deepEqual(encoder.encode(JSON.stringify(dataset.sites[0])), SITE_BYTES);
+    assert.ok(bytesEqual(encoder.encode(JSON.stringify(dataset.sites[0])), SITE_BYTES));
     assert.deepEqual(dataset.expected?.[DEFAULT_SITE_ID], EXPECTED);
   });
+
+  await t.step(
+    "by default, it keeps the 18 outages of the site's devices and asks for noise",
+    () => {
+      const dataset = defaultDataset();
+      const devices = new Set(SITE.devices.map((device) => device.id));
+      assert.deepEqual(dataset.outages, OUTAGES.filter((outage) => devices.has(outage.id)));
+      assert.equal(dataset.outages.length, 18);
+      assert.equal(dataset.noise?.count, 90);
+      assert.deepEqual(dataset.sites, [SITE]);
+      assert.deepEqual(dataset.expected?.[DEFAULT_SITE_ID], EXPECTED);
+    },
+  );
 
   await t.step("the reference rule reproduces the captured expected payload", () => {
     assert.deepEqual(referencePayload(OUTAGES, SITE, "2022-01-01T00:00:00.000Z"), EXPECTED);

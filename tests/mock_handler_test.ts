@@ -11,6 +11,8 @@ import {
   api,
   assertMessage,
   bodyOf,
+  bytesEqual,
+  CAPTURED,
   EXPECTED,
   get,
   JSON_TYPE,
@@ -26,21 +28,21 @@ import {
 } from "./mock_helpers.ts";
 
 Deno.test("mock handler: endpoints, keys and paths", async (t) => {
-  const mock = api();
+  const mock = api({ dataset: CAPTURED });
 
   for (const prefix of ["", API_PREFIX]) {
     await t.step(`GET ${prefix}/outages answers the capture byte for byte`, async () => {
       const response = await mock.handle(get(`${prefix}/outages`));
       assert.equal(response.status, 200);
       assert.equal(response.headers.get("content-type"), JSON_TYPE);
-      assert.deepEqual(new Uint8Array(await response.arrayBuffer()), OUTAGES_BYTES);
+      assert.ok(bytesEqual(new Uint8Array(await response.arrayBuffer()), OUTAGES_BYTES));
     });
 
     await t.step(`GET ${prefix}/site-info/norwich-pear-tree answers the capture`, async () => {
       const response = await mock.handle(get(`${prefix}/site-info/norwich-pear-tree`));
       assert.equal(response.status, 200);
       assert.equal(response.headers.get("content-type"), JSON_TYPE);
-      assert.deepEqual(new Uint8Array(await response.arrayBuffer()), SITE_BYTES);
+      assert.ok(bytesEqual(new Uint8Array(await response.arrayBuffer()), SITE_BYTES));
     });
 
     await t.step(`POST ${prefix}/site-outages accepts the real expected payload`, async () => {
@@ -187,6 +189,7 @@ Deno.test("mock handler: the request log and its control routes", async (t) => {
         time: "2024-05-06T07:08:09.010Z",
         keyPresent: true,
         body: [],
+        bodyBytes: 2,
         note: "10 expected element(s) missing, e.g. " +
           '{"begin":"2022-02-15T11:28:26.735Z","end":"2022-08-28T03:37:48.568Z",' +
           '"id":"0e4d59ba-43c7-4451-a8ac-ca628bcde417","name":"Battery 6"}',

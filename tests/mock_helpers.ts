@@ -12,7 +12,7 @@ import {
   type MockApiOptions,
   type RequestLogEntry,
 } from "../src/mock/handler.ts";
-import type { Dataset } from "../src/mock/dataset.ts";
+import { type Dataset, defaultDataset } from "../src/mock/dataset.ts";
 import { createRandom } from "../src/mock/random.ts";
 
 /** The key the test emulators expect. */
@@ -20,7 +20,7 @@ export const KEY = "test-key-5f1c";
 /** The origin of every test request: never connected to, the handler has no socket. */
 export const ORIGIN = "http://127.0.0.1:9";
 /** The `Content-Type` of the API's JSON answers, written out independently of the emulator. */
-export const JSON_TYPE = "application/json; charset=utf-8";
+export const JSON_TYPE = "application/json";
 /** The API's 400 message, word for word. */
 export const MESSAGE_400 =
   "We cannot process your request because it doesn't match the required format.";
@@ -45,6 +45,14 @@ export const EXPECTED: EnhancedOutage[] = JSON.parse(
 export const SITE: SiteInfo = JSON.parse(new TextDecoder().decode(SITE_BYTES));
 /** The captured outages. */
 export const OUTAGES: Outage[] = JSON.parse(new TextDecoder().decode(OUTAGES_BYTES));
+
+/** The captures with their captured noise: `GET /outages` is the capture file byte for byte. */
+export const CAPTURED: Dataset = defaultDataset("captured");
+
+/** Whether two byte arrays are equal (without `assert.deepEqual`'s slow diff when they are not). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
 
 /** An emulator expecting {@link KEY}, with `options` on top. */
 export function api(options: Partial<MockApiOptions> = {}): MockApi {

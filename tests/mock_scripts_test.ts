@@ -10,6 +10,7 @@ import {
   api,
   assertMessage,
   bodyOf,
+  CAPTURED,
   drain,
   EXPECTED,
   get,
@@ -137,7 +138,7 @@ Deno.test("mock scripts: scripted responses", async (t) => {
   });
 
   await t.step("truncate: the full Content-Length, half the body, then a failure", async () => {
-    const mock = api();
+    const mock = api({ dataset: CAPTURED });
     mock.script("GET /outages", ["truncate", { kind: "truncate", body: "[1,2,3]", bytes: 2 }]);
     let response = await mock.handle(get("/outages"));
     assert.equal(response.status, 200);

@@ -6,6 +6,8 @@
 
 import {
   booleanOption,
+  choiceParser,
+  listOption,
   numberParser,
   parseFlags,
   renderOptions,
@@ -14,7 +16,15 @@ import {
 import { createSettings } from "../config/settings.ts";
 import { parsePath } from "../config/values.ts";
 import { errorMessage, FileRefused, UsageError } from "../errors.ts";
-import { type Dataset, DatasetError, defaultDataset, parseDataset } from "../mock/dataset.ts";
+import {
+  type Dataset,
+  DatasetError,
+  defaultDataset,
+  type NoiseMode,
+  parseDataset,
+} from "../mock/dataset.ts";
+import { parseFault, parseScriptFile, ScriptError } from "../mock/script_file.ts";
+import type { ScriptEntry } from "../mock/scripts.ts";
 import { type MockServer, startMockServer } from "../mock/server.ts";
 import { syntheticDataset } from "../mock/synthetic.ts";
 import { ExitCode } from "../outcome.ts";
@@ -82,12 +92,20 @@ const MOCK_OPTIONS = {
       "write the served site ids there, one per line, for sync --sites-file (needs write access)",
     parse: parsePath,
   }),
+  noise: valueOption({
+    type: "string",
+    flag: "noise",
+    valueName: "MODE",
+    default: "fresh",
+    help: "the captures' 90 other outages: fresh (new in every answer, as live) or captured",
+    parse: choiceParser(["fresh", "captured"]),
+  }),
   seed: valueOption({
     type: "string",
     flag: "seed",
     valueName: "S",
-    default: "1",
-    help: "seed of the --synthetic data and the --fail-rate draws",
+    default: undefined,
+    help: "seed of the noise, --synthetic and --fail-rate (unset: random noise, 1 for the rest)",
     parse: numberParser({ integer: true, min: 0, max: 2 ** 32 - 1 }),
   }),
   failRate: valueOption({
@@ -114,8 +132,57 @@ const MOCK_OPTIONS = {
     help: "allow N requests per clock minute, then answer 429 with Retry-After",
     parse: numberParser({ integer: true, min: 1, max: 1_000_000 }),
   }),
+  gatewayTimeout: valueOption({
+    type: "string",
+    flag: "gateway-timeout",
+    valueName: "SEC",
+    default: "29",
+    help: "a scripted hang gets the gateway's 504 after SEC seconds",
+    parse: numberParser({ integer: false, min: 0, max: 3600 }),
+  }),
+  script: valueOption({
+    type: "string",
+    flag: "script",
+    valueName: "FILE",
+    default: undefined,
+    help: "queue the fault scripts of FILE (JSON: route → steps; see docs/emulator.md)",
+    parse: parsePath,
+  }),
+  fault: listOption({
+    flag: "fault",
+    valueName: "ROUTE=STEPS",
+    default: undefined,
+    help: "queue steps for one route, e.g. 'POST /site-outages/*=500,500,ok' (repeatable)",
+    parse: (value) => {
+      try {
+        return parseFault(value);
+      } catch (error) {
+        if (error instanceof ScriptError) throw new UsageError(error.message, FAULT_HINT);
+        throw error;
+      }
+    },
+  }),
+  strictPaths: booleanOption({
+    flag: "strict-paths",
+    help: "serve only under /interview-tests-mock-api/v1, as the real API does",
+  }),
+  anyHost: booleanOption({
+    flag: "any-host",
+    help: "answer API requests whatever their Host header (never /__mock/*)",
+  }),
+  logSize: valueOption({
+    type: "string",
+    flag: "log-size",
+    valueName: "N",
+    default: "1000",
+    help: "how many requests the request log keeps",
+    parse: numberParser({ integer: true, min: 1, max: 100_000 }),
+  }),
   help: booleanOption({ flag: "help", short: "h", help: "show this help" }),
 };
+
+const FAULT_HINT = "A step is a status or ok, reset, close, hang, hang-forever, truncate, " +
+  "malformed, with @MS and *N if wanted; end with sticky to keep the last. See docs/emulator.md.";
 
 const MOCK_API_HELP = `Usage: outage-sync mock-api [options]
 
@@ -133,7 +200,38 @@ Exit codes: 0 stopped by a signal; 1 cannot listen; 2 usage error.
 function describeDataset(dataset: Dataset): string {
   const sites = dataset.sites.map((site) => site.id);
   const shown = sites.length > 3 ? `${sites.slice(0, 3).join(", ")}, ...` : sites.join(", ");
-  return `${dataset.outages.length} outages, ${sites.length} site(s) (${shown})`;
+  const noise = dataset.noise?.count ?? 0;
+  return `${dataset.outages.length + noise} outages${
+    noise === 0 ? "" : ` (${noise} of them fresh noise in every answer)`
+  }, ${sites.length} site(s) (${shown})`;
+}
+
+/** The largest `--script` file read. */
+const SCRIPT_FILE_MAX_BYTES = 16 * 1024 ** 2;
+
+/** The scripts of a `--script` file, then those of each `--fault`, in that order. */
+function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo): ScriptEntry[] {
+  if (file === undefined) return faults;
+  let text: string | undefined;
+  try {
+    text = io.readTextFile(file, SCRIPT_FILE_MAX_BYTES);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read "--script" file "${file}": ${FileRefused.reasonFor(error)}`,
+      "The --script file must be a regular file of at most 16 MiB.",
+    );
+  }
+  if (text === undefined) {
+    throw new UsageError(`Cannot read "--script" file "${file}": no such file`);
+  }
+  try {
+    return [...parseScriptFile(text, file), ...faults];
+  } catch (error) {
+    if (error instanceof ScriptError) {
+      throw new UsageError(`Cannot use the "--script" file: ${error.message}`, FAULT_HINT);
+    }
+    throw error;
+  }
 }
 
 /** The largest `--data` file read: room for tens of millions of outages. */
@@ -143,10 +241,11 @@ const DATA_FILE_MAX_BYTES = 2 * 1024 ** 3;
 function loadDataset(
   file: string | undefined,
   synthetic: { outages: number; seed: number; sites: number; devicesPerSite: number } | undefined,
+  noise: NoiseMode,
   io: CliIo,
 ): Dataset {
   if (synthetic !== undefined) return syntheticDataset(synthetic);
-  if (file === undefined) return defaultDataset();
+  if (file === undefined) return defaultDataset(noise);
   let text: string | undefined;
   try {
     text = io.readTextFile(file, DATA_FILE_MAX_BYTES);
@@ -194,7 +293,8 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
     return value === undefined ? undefined : { text: value.trim(), from: "environment" };
   });
   const port = settings.value(o.port);
-  const seed = settings.value(o.seed);
+  const noiseSeed = settings.value(o.seed);
+  const seed = noiseSeed ?? 1;
   const synthetic = settings.value(o.synthetic);
   const sites = settings.value(o.sites);
   const devicesPerSite = settings.value(o.devices);
@@ -204,6 +304,10 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   const failRate = settings.value(o.failRate);
   const latencyMs = settings.value(o.latency);
   const rateLimitPerMinute = settings.value(o.rateLimit);
+  const gatewayTimeoutMs = settings.value(o.gatewayTimeout) * 1000;
+  const logSize = settings.value(o.logSize);
+  const noise = settings.value(o.noise);
+  const scripts = loadScripts(settings.value(o.script), settings.list(o.fault), io);
   for (const spec of [o.sites, o.devices]) {
     if (settings.source(spec) !== undefined && synthetic === undefined) {
       throw new UsageError(`Cannot use "--${spec.flag}" without "--synthetic"`);
@@ -211,6 +315,12 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   }
   if (file !== undefined && synthetic !== undefined) {
     throw new UsageError(`Cannot use "--data" and "--synthetic" together: choose one`);
+  }
+  if (settings.source(o.noise) !== undefined && (file ?? synthetic) !== undefined) {
+    throw new UsageError(
+      `Cannot use "--noise" with "--${file === undefined ? "synthetic" : "data"}": ` +
+        "only the embedded captures have noise",
+    );
   }
   const apiKey = (settings.value(o.apiKey) ?? "").trim();
   if (apiKey === "") {
@@ -222,6 +332,7 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   let dataset: Dataset | undefined = loadDataset(
     file,
     synthetic === undefined ? undefined : { outages: synthetic, seed, sites, devicesPerSite },
+    noise,
     io,
   );
   if (sitesFile !== undefined) await writeSiteIds(sitesFile, dataset, io);
@@ -233,9 +344,16 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
       apiKey,
       dataset,
       seed,
+      noiseSeed,
       failRate,
       latencyMs,
       rateLimitPerMinute,
+      gatewayTimeoutMs,
+      strictPaths: settings.given(o.strictPaths),
+      anyHost: settings.given(o.anyHost),
+      logSize,
+      scripts,
+      warn: (message) => io.stderr(`mock-api: warning: ${message}\n`),
       port,
     });
   } catch (error) {

@@ -6,6 +6,7 @@
 
 import type { EnhancedOutage, Outage, SiteInfo } from "../api_shapes.ts";
 import { rfc3339Problem } from "../timestamp.ts";
+import { CAPTURED_NOISE, type NoiseSpec } from "./noise.ts";
 import capturedOutages from "./data/outages.json" with { type: "json" };
 import capturedSite from "./data/site-info-norwich-pear-tree.json" with { type: "json" };
 import capturedExpected from "./data/expected-site-outages-norwich-pear-tree.json" with {
@@ -17,27 +18,42 @@ import capturedExpected from "./data/expected-site-outages-norwich-pear-tree.jso
  * `POST /site-outages/{siteId}` accepts; sites without one get a structural check instead.
  */
 export interface Dataset {
-  /** What `GET /outages` returns, in this order. */
+  /** What `GET /outages` returns, in this order (with `noise`, merged with it in id order). */
   readonly outages: readonly Outage[];
   /** What `GET /site-info/{siteId}` returns, one entry per site id. */
   readonly sites: readonly SiteInfo[];
   /** The payload each listed site must receive, element order and key order aside. */
   readonly expected?: Readonly<Record<string, readonly EnhancedOutage[]>>;
+  /** Random outages of no site's devices, fresh in every `GET /outages` (`./noise.ts`). */
+  readonly noise?: NoiseSpec;
 }
 
 /** The site of the embedded captures. */
 export const DEFAULT_SITE_ID = "norwich-pear-tree";
 
 /**
- * The real captures from `shared/krakenflex-data`, embedded at build time: 108 outages, the
- * `norwich-pear-tree` site and its expected payload. Serialised compactly they are the capture files
- * byte for byte.
+ * What the captures' noise becomes: `fresh`, new random outages in every answer as the real API
+ * does; `captured`, the 90 of the capture, so that `GET /outages` is the capture file byte for byte.
  */
-export function defaultDataset(): Dataset {
-  return {
-    outages: capturedOutages,
+export type NoiseMode = "fresh" | "captured";
+
+/**
+ * The real captures from `shared/krakenflex-data`, embedded at build time: the `norwich-pear-tree`
+ * site, its expected payload and 108 outages — its 18 and, by default, 90 of fresh noise in place of
+ * the captured 90. With `"captured"` noise, serialised compactly they are the capture files byte for
+ * byte.
+ */
+export function defaultDataset(noise: NoiseMode = "fresh"): Dataset {
+  const captures = {
     sites: [capturedSite],
     expected: { [DEFAULT_SITE_ID]: capturedExpected },
+  };
+  if (noise === "captured") return { outages: capturedOutages, ...captures };
+  const devices = new Set(capturedSite.devices.map((device) => device.id));
+  return {
+    outages: capturedOutages.filter((outage) => devices.has(outage.id)),
+    noise: CAPTURED_NOISE,
+    ...captures,
   };
 }
 

@@ -1,11 +1,12 @@
 /**
  * The API's three endpoints over one dataset, as they answer when no fault applies. The dataset is
- * serialised once; each answer is those bytes, a 404 for an unknown site, or the verdict of
- * `./payload_check.ts` on a POST.
+ * serialised once; each answer is those bytes (with fresh noise for a dataset that has some), a 404
+ * for an unknown site, or the verdict of `./payload_check.ts` on a POST.
  * @module
  */
 
 import type { Dataset } from "./dataset.ts";
+import { createNoisyOutages } from "./noise.ts";
 import {
   payloadProblem,
   type PostedPayload,
@@ -29,16 +30,26 @@ interface Endpoints {
   answer(endpoint: Endpoint, post: PostedPayload): { response: Response; note?: string };
   /** The route's success body for this request, which a truncated answer cuts short. */
   successBody(endpoint: Endpoint): Uint8Array;
+  /** Re-seeds the noise, so that the same requests get the same noise again. */
+  reset(): void;
 }
 
 const encoder = new TextEncoder();
 
 /**
  * Serves `dataset`. It pre-serialises the dataset once (the outages body of a million outages is
- * about 110 MB) and keeps no reference to the outages themselves.
+ * about 110 MB) and keeps no reference to the outages themselves, except a dataset with noise,
+ * whose outages are merged with fresh noise drawn from `noiseSeed` at every `GET /outages`.
  */
-export function createEndpoints(dataset: Dataset): Endpoints {
-  const outagesBody = encoder.encode(JSON.stringify(dataset.outages));
+export function createEndpoints(dataset: Dataset, noiseSeed: number): Endpoints {
+  const noisy = dataset.noise === undefined ? undefined : createNoisyOutages(
+    dataset.outages,
+    dataset.noise,
+    new Set(dataset.sites.flatMap((site) => site.devices.map((device) => device.id))),
+    noiseSeed,
+  );
+  const kept = noisy === undefined ? encoder.encode(JSON.stringify(dataset.outages)) : undefined;
+  const outagesBody = (): Uint8Array => kept ?? encoder.encode(JSON.stringify(noisy?.next()));
   const expectedBySite = new Map(Object.entries(dataset.expected ?? {}));
   const sites = new Map<string, { body: Uint8Array; check: SiteCheck }>();
   for (const site of dataset.sites) {
@@ -50,7 +61,7 @@ export function createEndpoints(dataset: Dataset): Endpoints {
 
   return {
     answer(endpoint, post) {
-      if (endpoint.route === "GET /outages") return { response: bytesResponse(outagesBody) };
+      if (endpoint.route === "GET /outages") return { response: bytesResponse(outagesBody()) };
       const site = sites.get(endpoint.siteId as string);
       if (site === undefined) {
         return {
@@ -64,11 +75,14 @@ export function createEndpoints(dataset: Dataset): Endpoints {
       return { response: jsonResponse(200, {}) };
     },
     successBody(endpoint) {
-      if (endpoint.route === "GET /outages") return outagesBody;
+      if (endpoint.route === "GET /outages") return outagesBody();
       const site = sites.get(endpoint.siteId as string);
       if (endpoint.route === "GET /site-info" && site !== undefined) return site.body;
       if (site === undefined) return encoder.encode(JSON.stringify({ message: MESSAGES[404] }));
       return encoder.encode("{}");
+    },
+    reset() {
+      noisy?.reset();
     },
   };
 }

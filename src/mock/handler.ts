@@ -1,8 +1,8 @@
 /**
  * The emulator's request handler: a function of a `Request` to a `Response` with no socket, so
- * tests can call it directly. It routes each request, keeps the request log, serves the
- * `/__mock/*` control endpoints and applies the checks in order: a script (`./scripts.ts`), the
- * latency (`./waits.ts`), the key, the gates (`./gates.ts`), then the endpoint
+ * tests can call it directly. It checks the `Host`, serves the `/__mock/*` control endpoints, logs
+ * every API request and applies the checks in order: a script (`./scripts.ts`), the latency
+ * (`./waits.ts`), the key, the body's size, the gates (`./gates.ts`), then the endpoint
  * (`./endpoints.ts`).
  * @module
  */
@@ -10,47 +10,65 @@
 import { type Dataset, defaultDataset } from "./dataset.ts";
 import { createEndpoints, type Endpoint } from "./endpoints.ts";
 import { createFailRateGate, createRateLimitGate } from "./gates.ts";
-import { droppedResponse, jsonResponse, messageResponse } from "./responses.ts";
-import { createScriptQueue, playScript, type Route, type ScriptedResponse } from "./scripts.ts";
+import { DEFAULT_MAX_BODY_BYTES, readBody } from "./request_body.ts";
+import {
+  createRequestLog,
+  logBody,
+  loggedNote,
+  loggedPath,
+  type RequestLogEntry,
+} from "./request_log.ts";
+import { droppedConnection, jsonResponse, messageResponse } from "./responses.ts";
+import { API_PREFIX, hostProblem, resolveTarget, type Target } from "./routing.ts";
+import {
+  createScriptQueue,
+  playScript,
+  type Scripted,
+  type ScriptedResponse,
+  type ScriptEntry,
+  type ScriptOptions,
+  type ScriptTarget,
+} from "./scripts.ts";
 import { createPause, defaultSleep } from "./waits.ts";
 
-/** The path prefix of the public API; every endpoint is also served at the root. */
-export const API_PREFIX = "/interview-tests-mock-api/v1";
-
-/** What the log records of one API request; never the key. */
-export interface RequestLogEntry {
-  /** The request method. */
-  method: string;
-  /** The path and query as received (with the prefix, if any). */
-  path: string;
-  /** The status answered, or `null` when no response was completed (reset, hang, abort). */
-  status: number | null;
-  /** When the request arrived, by the emulator's clock, as an ISO 8601 string. */
-  time: string;
-  /** A POST's body: the parsed JSON, or the raw text when it is not JSON. */
-  body?: unknown;
-  /** Whether an `x-api-key` header was sent (its value is never recorded). */
-  keyPresent: boolean;
-  /** The injected fault, if any: `fail-rate`, `rate-limit` or `script:<kind>`. */
-  fault?: string;
-  /** Why the request was refused or ended as it did (e.g. the reason a POST got 400). */
-  note?: string;
-}
+export { API_PREFIX } from "./routing.ts";
+export type { RequestLogEntry } from "./request_log.ts";
 
 /** How to build the emulator. */
 export interface MockApiOptions {
   /** The key every API request must carry in `x-api-key`. */
   readonly apiKey: string;
-  /** What to serve (default: the embedded real captures). */
+  /** What to serve (default: the embedded real captures, with fresh noise). */
   readonly dataset?: Dataset;
   /** Seeds the fail-rate draws, so a run's faults can be replayed (default 1). */
   readonly seed?: number;
+  /** Seeds the noise of a dataset that has some (default: a random seed). */
+  readonly noiseSeed?: number;
   /** The probability, 0–1, that an API request gets a 500 (default 0). */
   readonly failRate?: number;
   /** Milliseconds to wait before answering each API request (default 0). */
   readonly latencyMs?: number;
   /** Requests allowed per fixed clock minute before answering 429 (default: unlimited). */
   readonly rateLimitPerMinute?: number;
+  /** How long a scripted `hang` lasts before the gateway's 504, in milliseconds (default 29,000). */
+  readonly gatewayTimeoutMs?: number;
+  /** Serve the API only under {@link API_PREFIX}, as the real API does (default: the root too). */
+  readonly strictPaths?: boolean;
+  /**
+   * The port the emulator listens on: a request's `Host` must name it with a loopback name. The
+   * server sets it; without it (no socket) any port is accepted, still with a loopback name.
+   */
+  readonly listenPort?: number;
+  /** Answer API paths whatever the `Host` (default false); `/__mock/*` always checks it. */
+  readonly anyHost?: boolean;
+  /** The largest request body read; a larger one gets 413 (default 64 MiB). */
+  readonly maxBodyBytes?: number;
+  /** How many requests the log keeps, dropping the oldest (default 1000). */
+  readonly logSize?: number;
+  /** Scripts queued at the start, and again by every reset (`--script`, `--fault`). */
+  readonly scripts?: readonly ScriptEntry[];
+  /** Told, once, that a root path was served (default: nobody). */
+  readonly warn?: (message: string) => void;
   /** The clock, in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
   /** Waits `ms`, resolving early when `signal` aborts (default: a cancellable `setTimeout`). */
@@ -61,123 +79,185 @@ export interface MockApiOptions {
 export interface MockApi {
   /** Answers one request: API endpoints, `GET /__mock/requests` and `POST /__mock/reset`. */
   handle(request: Request): Promise<Response>;
-  /** A copy of the request log, oldest first. */
+  /** A copy of the request log (the last `logSize` requests), oldest first. */
   requests(): RequestLogEntry[];
-  /** Clears the log, the scripts and the rate-limit window, and re-seeds the fault generator. */
+  /** How many requests the log has dropped to keep its size since the last reset. */
+  droppedRequests(): number;
+  /**
+   * Clears the log and the rate-limit window, re-seeds the generators, and replaces the scripts
+   * with those of the options (`--script`, `--fault`), from their first step.
+   */
   reset(): void;
-  /** Queues scripted answers for `route`, after any already queued. */
-  script(route: Route, responses: readonly ScriptedResponse[]): void;
+  /** Queues scripted steps for `route` (or one site of it), after any already queued there. */
+  script(
+    route: ScriptTarget,
+    responses: readonly ScriptedResponse[],
+    options?: ScriptOptions,
+  ): void;
   /** Ends pending delays and hangs, and drops every later request: the server calls it on close. */
   close(): void;
 }
 
-/** What a path names once the prefix is removed: an endpoint, a wrong method, or nothing. */
-type Target =
-  | Endpoint
-  | { readonly allow: string; readonly route?: undefined }
-  | { readonly route?: undefined; readonly allow?: undefined };
+/** The API Gateway default integration timeout, after which a hanging request gets 504. */
+export const DEFAULT_GATEWAY_TIMEOUT_MS = 29_000;
 
-function resolveTarget(method: string, pathname: string): Target {
-  let path = pathname;
-  if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
-    path = path.slice(API_PREFIX.length);
+const decoder = new TextDecoder();
+
+function checkRange(name: string, value: number, integer: boolean): void {
+  if (!((integer ? Number.isSafeInteger(value) : Number.isFinite(value)) && value >= 0)) {
+    throw new RangeError(`Invalid ${name}: expected a number >= 0, got "${value}"`);
   }
-  let siteId: string | undefined;
-  let route: Route;
-  if (path === "/outages") {
-    route = "GET /outages";
-  } else {
-    const match = /^\/(site-info|site-outages)\/([^/]+)$/.exec(path);
-    if (match === null) return {};
-    try {
-      siteId = decodeURIComponent(match[2]);
-    } catch {
-      return {};
-    }
-    route = match[1] === "site-info" ? "GET /site-info" : "POST /site-outages";
-  }
-  const expectedMethod = route.slice(0, route.indexOf(" "));
-  if (method !== expectedMethod) return { allow: expectedMethod };
-  return { route, siteId };
 }
 
 /** Builds the emulator; throws a `TypeError` or `RangeError` for an option out of range. */
 export function createMockApi(options: MockApiOptions): MockApi {
-  const { apiKey, seed = 1, failRate = 0, latencyMs = 0, now = Date.now, sleep = defaultSleep } =
-    options;
+  const {
+    apiKey,
+    seed = 1,
+    failRate = 0,
+    latencyMs = 0,
+    gatewayTimeoutMs = DEFAULT_GATEWAY_TIMEOUT_MS,
+    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    now = Date.now,
+    sleep = defaultSleep,
+  } = options;
   if (apiKey === "") throw new TypeError("Invalid API key: expected a non-empty string");
   const failRateGate = createFailRateGate(failRate, seed);
-  if (!(Number.isFinite(latencyMs) && latencyMs >= 0)) {
-    throw new RangeError(
-      `Invalid latency: expected a number of milliseconds >= 0, got "${latencyMs}"`,
-    );
-  }
+  checkRange("latency", latencyMs, false);
+  checkRange("gateway timeout", gatewayTimeoutMs, false);
+  checkRange("body cap", maxBodyBytes, true);
   const rateLimitGate = createRateLimitGate(options.rateLimitPerMinute, now);
-  const endpoints = createEndpoints(options.dataset ?? defaultDataset());
-
-  let log: RequestLogEntry[] = [];
+  const noiseSeed = options.noiseSeed ?? crypto.getRandomValues(new Uint32Array(1))[0];
+  const endpoints = createEndpoints(options.dataset ?? defaultDataset(), noiseSeed);
+  const log = createRequestLog(options.logSize);
   const scripts = createScriptQueue();
+  const startScripts = (): void => {
+    for (const { target, steps, sticky } of options.scripts ?? []) {
+      scripts.add(target, steps, { sticky });
+    }
+  };
+  startScripts();
   const closing = new AbortController();
   const pause = createPause(closing.signal, sleep);
+  let warned = false;
 
   function abandoned(entry: RequestLogEntry, what: string): Response {
     entry.status = null;
     entry.note = closing.signal.aborted
       ? `the emulator closed ${what}`
       : `the client went away ${what}`;
-    return droppedResponse(new Uint8Array(0));
+    return droppedConnection("close");
+  }
+
+  /** Reads a POST's body into the log: what the endpoint checks, or why it cannot be read. */
+  async function readPosted(request: Request, entry: RequestLogEntry) {
+    const read = await readBody(request, maxBodyBytes);
+    if (read.kind !== "read") return read;
+    const text = decoder.decode(read.bytes);
+    let parsed: { value: unknown } | undefined;
+    try {
+      parsed = { value: JSON.parse(text) };
+    } catch {
+      parsed = undefined;
+    }
+    logBody(entry, text, read.bytes.length, parsed);
+    return { kind: "read" as const, body: parsed === undefined ? text : parsed.value, parsed };
+  }
+
+  /** The target, with root paths refused under `strictPaths` and reported once otherwise. */
+  function targetOf(request: Request, url: URL, entry: RequestLogEntry): Target {
+    const target = resolveTarget(request.method, url.pathname);
+    if (!target.atRoot || (target.route === undefined && target.allow === undefined)) {
+      return target;
+    }
+    if (options.strictPaths === true) {
+      entry.note = `root paths are not served (strict paths): use ${API_PREFIX}`;
+      return { atRoot: true };
+    }
+    if (!warned && options.warn !== undefined) {
+      warned = true;
+      options.warn(
+        `${JSON.stringify(`${request.method} ${url.pathname.slice(0, 200)}`)} was served at ` +
+          `the root: the real API serves only under ${API_PREFIX} (--strict-paths refuses root ` +
+          `paths). Said once.`,
+      );
+    }
+    return target;
+  }
+
+  /** A scripted answer, which replaces the key check and everything after it. */
+  async function answerScripted(
+    scripted: Exclude<Scripted, { kind: "normal" | "ok" }>,
+    request: Request,
+    entry: RequestLogEntry,
+    target: Target,
+    keyOk: boolean,
+  ): Promise<Response> {
+    // The body of a POST with the right key is read for the log (as the gateway reads it before
+    // its backend answers); never a body sent without it.
+    if (request.method === "POST" && keyOk) {
+      const read = await readPosted(request, entry);
+      if (read.kind === "gone") return abandoned(entry, "while sending its body");
+      if (read.kind === "too-large") entry.note = `${read.note}: not read`;
+    }
+    if (scripted.kind === "hang-forever") {
+      await pause("hang", request);
+      return abandoned(entry, "while the request hung");
+    }
+    if (scripted.kind === "hang") {
+      if (!await pause(gatewayTimeoutMs, request)) {
+        return abandoned(entry, "while the request hung");
+      }
+      entry.status = 504;
+      entry.note = `the gateway timed out after ${gatewayTimeoutMs} ms`;
+      return messageResponse(504);
+    }
+    if (!await pause(scripted.delayMs ?? 0, request)) {
+      return abandoned(entry, "during the scripted delay");
+    }
+    const played = playScript(scripted, () => endpoints.successBody(target as Endpoint));
+    entry.status = played.status;
+    return played.response;
   }
 
   async function handleApi(request: Request, url: URL, entry: RequestLogEntry): Promise<Response> {
     if (closing.signal.aborted) return abandoned(entry, "before the request was handled");
-
-    let body: unknown;
-    let isJson = false;
-    if (request.method === "POST") {
-      let text: string;
-      try {
-        text = await request.text();
-      } catch {
-        return abandoned(entry, "while sending its body");
-      }
-      try {
-        body = JSON.parse(text);
-        isJson = true;
-      } catch {
-        body = text;
-      }
-      entry.body = body;
-    }
-
-    const target = resolveTarget(request.method, url.pathname);
-    const scripted = target.route === undefined ? undefined : scripts.next(target.route);
+    const target = targetOf(request, url, entry);
+    const keyOk = request.headers.get("x-api-key") === apiKey;
+    const scripted = target.route === undefined
+      ? undefined
+      : scripts.next(target.route, target.siteId);
     if (scripted !== undefined) {
       entry.fault = `script:${scripted.kind}`;
-      if (scripted.kind === "hang") {
-        await pause("hang", request);
-        return abandoned(entry, "while the request hung");
+      if (scripted.kind !== "normal" && scripted.kind !== "ok") {
+        return await answerScripted(scripted, request, entry, target, keyOk);
       }
       if (!await pause(scripted.delayMs ?? 0, request)) {
         return abandoned(entry, "during the scripted delay");
       }
-      if (scripted.kind !== "normal") {
-        const played = playScript(scripted, () => endpoints.successBody(target as Endpoint));
-        entry.status = played.status;
-        return played.response;
-      }
     }
 
-    // Latency does not watch the client: reading request.signal makes Deno print a warning (see
-    // createPause), which `mock-api --latency` users should not see. close() still cuts it short.
+    // Latency does not watch the client (a wait that does must read request.signal, which
+    // `Deno.serve` would warn about); close() still cuts it short.
     if (!await pause(latencyMs)) {
       return abandoned(entry, "during the latency delay");
     }
 
-    const key = request.headers.get("x-api-key");
-    if (key !== apiKey) {
+    if (!keyOk) {
       entry.status = 403;
-      entry.note = key === null ? "no x-api-key header" : "wrong x-api-key";
+      entry.note = request.headers.has("x-api-key") ? "wrong x-api-key" : "no x-api-key header";
       return messageResponse(403);
+    }
+    let posted: { body: unknown; isJson: boolean } = { body: undefined, isJson: false };
+    if (request.method === "POST") {
+      const read = await readPosted(request, entry);
+      if (read.kind === "gone") return abandoned(entry, "while sending its body");
+      if (read.kind === "too-large") {
+        entry.status = 413;
+        entry.note = read.note;
+        return messageResponse(413);
+      }
+      posted = { body: read.body, isJson: read.parsed !== undefined };
     }
     const limited = rateLimitGate.refuse();
     if (limited !== undefined) {
@@ -195,63 +275,81 @@ export function createMockApi(options: MockApiOptions): MockApi {
     let response: Response;
     if (target.route !== undefined) {
       const contentType = request.headers.get("content-type");
-      const answer = endpoints.answer(target, { contentType, body, isJson });
-      if (answer.note !== undefined) entry.note = answer.note;
+      const answer = endpoints.answer(target, { contentType, ...posted });
+      if (answer.note !== undefined) entry.note = loggedNote(answer.note);
       response = answer.response;
     } else if (target.allow !== undefined) {
       entry.note = `${request.method} is not allowed here (allowed: ${target.allow})`;
       response = messageResponse(405, { allow: target.allow });
     } else {
-      entry.note = "unknown path";
+      entry.note ??= "unknown path";
       response = messageResponse(404);
     }
     entry.status = response.status;
     return response;
   }
 
+  function control(request: Request, pathname: string): Response {
+    if (pathname === "/__mock/requests") {
+      if (request.method !== "GET") return messageResponse(405, { allow: "GET" });
+      return jsonResponse(200, log.entries(), { "x-mock-dropped": String(log.dropped()) });
+    }
+    if (pathname === "/__mock/reset") {
+      if (request.method !== "POST") return messageResponse(405, { allow: "POST" });
+      api.reset();
+      return jsonResponse(200, {});
+    }
+    return messageResponse(404);
+  }
+
   const api: MockApi = {
     async handle(request: Request): Promise<Response> {
       const url = new URL(request.url);
-      if (url.pathname.startsWith("/__mock/")) {
-        if (url.pathname === "/__mock/requests") {
-          if (request.method !== "GET") return messageResponse(405, { allow: "GET" });
-          return jsonResponse(200, api.requests());
-        }
-        if (url.pathname === "/__mock/reset") {
-          if (request.method !== "POST") return messageResponse(405, { allow: "POST" });
-          api.reset();
-          return jsonResponse(200, {});
-        }
-        return messageResponse(404);
+      const isControl = url.pathname.startsWith("/__mock/");
+      const misdirected = isControl || options.anyHost !== true
+        ? hostProblem(request.headers.get("host") ?? url.host, options.listenPort)
+        : undefined;
+      if (isControl) {
+        return misdirected === undefined
+          ? control(request, url.pathname)
+          : jsonResponse(421, { message: misdirected });
       }
       const entry: RequestLogEntry = {
-        method: request.method,
-        path: url.pathname + url.search,
+        method: request.method.slice(0, 20),
+        path: loggedPath(url.pathname + url.search),
         status: null,
         time: new Date(now()).toISOString(),
         keyPresent: request.headers.has("x-api-key"),
       };
-      log.push(entry);
+      log.add(entry);
+      if (misdirected !== undefined) {
+        entry.status = 421;
+        entry.note = "the Host is not the emulator's loopback address and port";
+        return jsonResponse(421, { message: misdirected });
+      }
       try {
         return await handleApi(request, url, entry);
       } catch (error) {
         // A bug in the emulator: answer like the API's own failures and say why in the log.
         entry.status = 500;
-        entry.note = `emulator error: ${error instanceof Error ? error.message : String(error)}`;
+        entry.note = loggedNote(
+          `emulator error: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return messageResponse(500);
       }
     },
-    requests(): RequestLogEntry[] {
-      return log.map((entry) => ({ ...entry }));
-    },
+    requests: () => log.entries(),
+    droppedRequests: () => log.dropped(),
     reset(): void {
-      log = [];
+      log.reset();
       scripts.reset();
+      startScripts();
       failRateGate.reset();
       rateLimitGate.reset();
+      endpoints.reset();
     },
-    script(route: Route, responses: readonly ScriptedResponse[]): void {
-      scripts.add(route, responses);
+    script(route, responses, scriptOptions): void {
+      scripts.add(route, responses, scriptOptions);
     },
     close(): void {
       closing.abort();

@@ -80,7 +80,13 @@ function multisetProblem(
 ): string | undefined {
   const remaining = new Map(expected);
   for (let i = 0; i < payload.length; i++) {
-    const key = canonicalJson(payload[i]);
+    let key: string;
+    try {
+      key = canonicalJson(payload[i]);
+    } catch {
+      // A value nested deeper than the stack allows: no expected outage nests at all.
+      return `element [${i}] is not in the expected payload (it nests too deeply to print)`;
+    }
     const count = remaining.get(key) ?? 0;
     if (count === 0) {
       return `element [${i}] is not in the expected payload (or appears too often): ${key}`;

@@ -30,3 +30,23 @@ export function createRandom(seed: number): Random {
   const float = (): number => uint32() / 4294967296;
   return { uint32, float, below: (n: number): number => Math.floor(float() * n) };
 }
+
+function hex8(value: number): string {
+  return value.toString(16).padStart(8, "0");
+}
+
+/** A random version-4 UUID (lower case, variant 8–b) drawn from `random`. */
+export function uuid(random: Random): string {
+  const a = hex8(random.uint32());
+  const b = hex8(random.uint32());
+  const c = hex8(random.uint32());
+  const d = hex8(random.uint32());
+  const variant = "89ab"[random.below(4)];
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+}
+
+/** An integer in `[0, n)` from 53 random bits, for ranges too wide for {@link Random.below}. */
+export function belowWide(random: Random, n: number): number {
+  const bits = random.uint32() * 2 ** 21 + (random.uint32() >>> 11);
+  return Math.floor((bits / 2 ** 53) * n);
+}

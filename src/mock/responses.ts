@@ -1,20 +1,27 @@
 /**
  * The emulator's response builders: JSON answers and the API's error messages, big pre-serialised
- * bodies sent without a copy, and answers whose body fails part way as a dropped connection does.
+ * bodies sent without a copy, answers whose body fails part way as a cut connection does, and
+ * connections dropped before any byte (which `./server.ts` turns into a TCP reset or close).
  * @module
  */
 
-/** The `Content-Type` of every JSON answer the emulator sends. */
-export const JSON_TYPE = "application/json; charset=utf-8";
+/** The `Content-Type` of every JSON answer the emulator sends: exactly the real API's. */
+export const JSON_TYPE = "application/json";
 
-/** The API's error messages, word for word (the 500 body was never published). */
+/**
+ * The `message` of each error answer. 400–429 are api.yaml's descriptions word for word (no error
+ * body was ever captured); 405, 413, 421 and 500 are ours; 504 is API Gateway's integration
+ * timeout (docs/emulator.md, "Fidelity").
+ */
 export const MESSAGES = {
   400: "We cannot process your request because it doesn't match the required format.",
   403: "You do not have the required permissions to make this request.",
   404: "You have requested a resource that does not exist.",
   405: "The method is not allowed for the requested resource.",
+  413: "Request Too Long",
   429: "You've exceeded your limit for your API key.",
   500: "Internal server error",
+  504: "Endpoint request timed out",
 } as const;
 
 /** The error a dropped or truncated response's body fails with. */
@@ -71,11 +78,38 @@ export function bytesResponse(body: Uint8Array): Response {
   });
 }
 
-/** A 200 whose body sends `bytes` (maybe none) and then fails, as a dropped connection does. */
-export function droppedResponse(bytes: Uint8Array, contentLength?: number): Response {
-  const headers: Record<string, string> = { "content-type": JSON_TYPE };
-  if (contentLength !== undefined) headers["content-length"] = String(contentLength);
-  const body = new ReadableStream<Uint8Array>({
+/**
+ * A 200 with the `Content-Length` of a full body whose body sends only `bytes` and then fails: the
+ * server sends the status line, the headers and those bytes, then closes the connection.
+ */
+export function truncatedResponse(bytes: Uint8Array, contentLength: number): Response {
+  const headers = { "content-type": JSON_TYPE, "content-length": String(contentLength) };
+  return new Response(failingBody(bytes), { status: 200, headers });
+}
+
+/** How a connection ends without an answer: a TCP reset (RST) or a plain close (FIN). */
+export type ConnectionDrop = "reset" | "close";
+
+const drops = new WeakMap<Response, ConnectionDrop>();
+
+/**
+ * The answer that is no answer: the server sends no byte and resets or closes the connection. In
+ * process it is a 200 whose body fails at once with {@link MockConnectionDrop}; {@link dropOf}
+ * tells the server which drop it stands for.
+ */
+export function droppedConnection(how: ConnectionDrop): Response {
+  const response = new Response(failingBody(new Uint8Array(0)), { status: 200 });
+  drops.set(response, how);
+  return response;
+}
+
+/** Whether `response` stands for a dropped connection, and how: for the server, before any byte. */
+export function dropOf(response: Response): ConnectionDrop | undefined {
+  return drops.get(response);
+}
+
+function failingBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
     pull(controller) {
       if (bytes.length > 0) {
         controller.enqueue(bytes);
@@ -85,5 +119,4 @@ export function droppedResponse(bytes: Uint8Array, contentLength?: number): Resp
       }
     },
   });
-  return new Response(body, { status: 200, headers });
 }

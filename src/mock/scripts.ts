@@ -1,30 +1,28 @@
 /**
- * The emulator's fault scripts: what a test may queue for a route, the check of each entry, the
- * queue per route, and playing an entry into a `Response`. Waiting (`delayMs`, `"hang"`) is left
- * to the handler, which alone knows when the client goes away or the emulator closes.
+ * The emulator's fault scripts: what may be queued for a route (or one site of a route), the check
+ * of each step, the queues with their repeats and sticky last steps, and playing a step into a
+ * `Response`. Waiting (`delayMs`, the hangs) is left to the handler, which alone knows when the
+ * client goes away or the emulator closes.
  * @module
  */
 
-import { droppedResponse, JSON_TYPE, MESSAGES } from "./responses.ts";
+import { droppedConnection, JSON_TYPE, MESSAGES, truncatedResponse } from "./responses.ts";
 
 /** A scriptable endpoint, as `METHOD /first-path-segment`. */
 export type Route = "GET /outages" | "GET /site-info" | "POST /site-outages";
 
-/** Every {@link Route}, to refuse any other name a JavaScript caller passes. */
-const ROUTES: readonly Route[] = ["GET /outages", "GET /site-info", "POST /site-outages"];
+/** The routes whose path names a site. */
+type SiteRoute = Exclude<Route, "GET /outages">;
 
 /**
- * One scripted answer for a route; each request to the route consumes the next one. A number is
- * short for `{ kind: "status", status }` and a kind name for `{ kind }` with its defaults.
- * `delayMs` waits before answering (cut short, with no answer, when the client aborts).
+ * What a script is set for: a {@link Route} (for a site route, any site), or one site of a site
+ * route, `"GET /site-info/norwich-pear-tree"`; `"GET /site-info/*"` is any site, as
+ * `"GET /site-info"` is. {@link parseTarget} also takes the API's prefix before the path.
  */
-export type ScriptedResponse =
-  | number
-  | "normal"
-  | "reset"
-  | "hang"
-  | "truncate"
-  | "malformed"
+export type ScriptTarget = Route | `${SiteRoute}/${string}`;
+
+/** A scripted step in its object form; each kind but the hangs may wait `delayMs` first. */
+export type ScriptStep =
   | {
     /** Answer `status` with `body` (a string is sent as is, anything else as JSON). */
     readonly kind: "status";
@@ -32,26 +30,43 @@ export type ScriptedResponse =
     readonly status: number;
     /** Default: `{"message": ...}` with the API's message for that status. */
     readonly body?: unknown;
-    /** Extra headers, which override the default `Content-Type: application/json; charset=utf-8`. */
+    /** Extra headers, which override the default `Content-Type: application/json`. */
     readonly headers?: Readonly<Record<string, string>>;
     readonly delayMs?: number;
   }
   | {
-    /** Answer as if no script were set (key, rate limit, fail rate and all), after `delayMs`. */
+    /** Answer as if no script were set (key, rate limit, fail rate and all). */
     readonly kind: "normal";
     readonly delayMs?: number;
   }
   | {
-    /** Drop the connection: status line and headers go out, then the body fails at once. */
+    /** The same as `normal`. */
+    readonly kind: "ok";
+    readonly delayMs?: number;
+  }
+  | {
+    /** No byte, then a TCP reset (RST) of the connection. */
     readonly kind: "reset";
     readonly delayMs?: number;
   }
   | {
-    /** Never answer; the request ends when the client aborts it or the emulator closes. */
+    /** No byte, then a plain close (FIN) of the connection. */
+    readonly kind: "close";
+    readonly delayMs?: number;
+  }
+  | {
+    /**
+     * No answer until the gateway timeout, then 504 `Endpoint request timed out`, as the real
+     * API's gateway answers.
+     */
     readonly kind: "hang";
   }
   | {
-    /** 200 with the full body's `Content-Length`, then only `bytes` of it and a failed body. */
+    /** No answer until the client gives up or the emulator closes. */
+    readonly kind: "hang-forever";
+  }
+  | {
+    /** 200 with the full body's `Content-Length`, then only `bytes` of it and a close. */
     readonly kind: "truncate";
     /** Default: the route's normal success body for this request. */
     readonly body?: string;
@@ -76,44 +91,131 @@ export type ScriptedResponse =
     readonly delayMs?: number;
   };
 
-/** A checked script entry, always in its object form. */
-type Scripted = Exclude<ScriptedResponse, number | string>;
+/** The kinds of {@link ScriptStep}, each also usable alone as a step with its defaults. */
+export type ScriptKind = ScriptStep["kind"];
 
-/** The entries {@link playScript} answers; `"normal"` and `"hang"` are the handler's. */
-type Playable = Exclude<Scripted, { kind: "normal" | "hang" }>;
+/**
+ * One scripted step for a route; each request to the route consumes the next one. A number is
+ * short for `{ kind: "status", status }` and a kind name for `{ kind }` with its defaults; an
+ * object step may say `repeat: N` to answer N requests in a row.
+ */
+export type ScriptedResponse =
+  | number
+  | Exclude<ScriptKind, "status" | "redirect">
+  | (ScriptStep & { readonly repeat?: number });
 
-/** The queued script entries of every route. */
+/** How steps are queued. */
+export interface ScriptOptions {
+  /** Once the last step is reached, it answers every later request (default false: normal). */
+  readonly sticky?: boolean;
+}
+
+/** The steps of one route from the command line (`--script`, `--fault`), queued at start. */
+export interface ScriptEntry {
+  /** The route, e.g. `"POST /site-outages/*"` (see {@link parseTarget}). */
+  readonly target: string;
+  /** The steps, as {@link ScriptedResponse}s (checked when queued). */
+  readonly steps: readonly unknown[];
+  /** Whether the last step answers every later request. */
+  readonly sticky: boolean;
+}
+
+/** A checked step, in its object form without `repeat`. */
+export type Scripted = ScriptStep;
+
+/** The steps {@link playScript} answers; `normal` and the hangs are the handler's. */
+type Playable = Exclude<Scripted, { kind: "normal" | "ok" | "hang" | "hang-forever" }>;
+
+/** The queued steps of every route and site. */
 interface ScriptQueue {
-  /** Checks `responses` and queues them for `route`, after any already queued. */
-  add(route: Route, responses: readonly ScriptedResponse[]): void;
-  /** Takes the next entry queued for `route`, if any. */
-  next(route: Route): Scripted | undefined;
-  /** Forgets every queued entry. */
+  /** Checks `steps` and queues them for `target`, after any already queued there. */
+  add(target: string, steps: readonly unknown[], options?: ScriptOptions): void;
+  /** Takes the next step for a request to `route` (and site): the site's own queue first. */
+  next(route: Route, siteId?: string): Scripted | undefined;
+  /** Forgets every queued step. */
   reset(): void;
 }
 
-const NULL_BODY_STATUSES = new Set([204, 205, 304]);
-const DEFAULT_MALFORMED = '[{"id":';
-const encoder = new TextEncoder();
+const ROUTES: readonly Route[] = ["GET /outages", "GET /site-info", "POST /site-outages"];
+const PREFIX = "/interview-tests-mock-api/v1";
+const KINDS: readonly ScriptKind[] = [
+  "status",
+  "normal",
+  "ok",
+  "reset",
+  "close",
+  "hang",
+  "hang-forever",
+  "truncate",
+  "malformed",
+  "redirect",
+];
+/** The keys each kind's object form may have, besides `kind` and `repeat`. */
+const KEYS: Record<ScriptKind, readonly string[]> = {
+  status: ["status", "body", "headers", "delayMs"],
+  normal: ["delayMs"],
+  ok: ["delayMs"],
+  reset: ["delayMs"],
+  close: ["delayMs"],
+  hang: [],
+  "hang-forever": [],
+  truncate: ["body", "bytes", "delayMs"],
+  malformed: ["body", "delayMs"],
+  redirect: ["location", "status", "delayMs"],
+};
+/** The most times one step may repeat: more than any test sends, small enough to count. */
+const MAX_REPEAT = 1_000_000_000;
 
-/** An empty queue of scripted answers per route; an invalid entry throws a `TypeError`. */
+/**
+ * Reads a script target: the route and, when it names one, the site. Throws a `TypeError` saying
+ * what is expected.
+ */
+export function parseTarget(text: string): { route: Route; siteId?: string } {
+  const space = text.indexOf(" ");
+  const method = text.slice(0, space);
+  let path = text.slice(space + 1);
+  if (path.startsWith(`${PREFIX}/`)) path = path.slice(PREFIX.length);
+  for (const route of ROUTES) {
+    const [routeMethod, routePath] = route.split(" ");
+    if (method !== routeMethod) continue;
+    if (path === routePath) return { route };
+    if (route !== "GET /outages" && path.startsWith(`${routePath}/`)) {
+      const site = path.slice(routePath.length + 1);
+      if (site === "*") return { route };
+      if (site !== "") return { route, siteId: site };
+    }
+  }
+  throw new TypeError(
+    `Invalid route "${text}": expected "GET /outages", "GET /site-info/SITE" or ` +
+      `"POST /site-outages/SITE" (SITE: a site id, or * for any site)`,
+  );
+}
+
+/** An empty queue of scripted steps per route; an invalid step throws a `TypeError`. */
 export function createScriptQueue(): ScriptQueue {
-  let queues = new Map<Route, Scripted[]>();
+  let queues = new Map<string, { steps: { step: Scripted; left: number }[]; sticky: boolean }>();
+  const take = (key: string): Scripted | undefined => {
+    const queue = queues.get(key);
+    const first = queue?.steps[0];
+    if (queue === undefined || first === undefined) return undefined;
+    if (queue.sticky && queue.steps.length === 1) return first.step;
+    if (--first.left === 0) queue.steps.shift();
+    return first.step;
+  };
   return {
-    add(route, responses) {
-      if (!ROUTES.includes(route)) {
-        throw new TypeError(
-          `Invalid route: expected one of ${
-            ROUTES.map((r) => `"${r}"`).join(", ")
-          }, got "${route}"`,
-        );
-      }
-      const queue = queues.get(route) ?? [];
-      responses.forEach((item, i) => queue.push(normaliseScript(route, item, i)));
-      queues.set(route, queue);
+    add(target, steps, options = {}) {
+      const { route, siteId } = parseTarget(target);
+      const checked = steps.map((item, i) =>
+        checkStep(item, `Invalid script for "${target}" at [${i}]`)
+      );
+      const key = `${route} ${siteId ?? "*"}`;
+      const queue = queues.get(key) ?? { steps: [], sticky: false };
+      queue.steps.push(...checked);
+      queue.sticky ||= options.sticky === true;
+      queues.set(key, queue);
     },
-    next(route) {
-      return queues.get(route)?.shift();
+    next(route, siteId) {
+      return (siteId === undefined ? undefined : take(`${route} ${siteId}`)) ?? take(`${route} *`);
     },
     reset() {
       queues = new Map();
@@ -121,62 +223,105 @@ export function createScriptQueue(): ScriptQueue {
   };
 }
 
-function normaliseScript(route: Route, item: ScriptedResponse, index: number): Scripted {
-  const where = `Invalid script for "${route}" at [${index}]`;
-  const entry: Scripted = typeof item === "number"
-    ? { kind: "status", status: item }
-    : typeof item === "string"
-    ? { kind: item } as Scripted
-    : item;
-  if (typeof entry !== "object" || entry === null) {
-    throw new TypeError(`${where}: expected a status, a kind or an object, got "${String(item)}"`);
+/**
+ * Checks one step and gives its object form and how many requests it answers; `where` leads every
+ * error message, e.g. `Invalid script for "GET /outages" at [2]: unknown kind "explode" (...)`.
+ */
+export function checkStep(item: unknown, where: string): { step: Scripted; left: number } {
+  const fail = (problem: string): never => {
+    throw new TypeError(`${where}: ${problem}`);
+  };
+  if (typeof item === "number") item = { kind: "status", status: item };
+  else if (typeof item === "string") {
+    if (item === "status" || item === "redirect") fail(`"${item}" needs its object form`);
+    item = { kind: item };
   }
-  const delay = "delayMs" in entry ? entry.delayMs : undefined;
-  if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
-    throw new TypeError(`${where}: "delayMs" must be a number >= 0, got "${delay}"`);
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    return fail(
+      `expected a status, a kind or an object, got ${JSON.stringify(item) ?? String(item)}`,
+    );
   }
-  switch (entry.kind) {
-    case "status":
-      if (!Number.isInteger(entry.status) || entry.status < 200 || entry.status > 599) {
-        throw new TypeError(
-          `${where}: status must be an integer from 200 to 599, got "${entry.status}"`,
-        );
-      }
-      return entry;
-    case "redirect":
-      if (!URL.canParse(entry.location)) {
-        throw new TypeError(
-          `${where}: "location" must be an absolute URL, got "${entry.location}"`,
-        );
-      }
-      if (entry.status !== undefined && ![301, 302, 303, 307, 308].includes(entry.status)) {
-        throw new TypeError(
-          `${where}: redirect status must be 301, 302, 303, 307 or 308, got "${entry.status}"`,
-        );
-      }
-      return entry;
-    case "truncate":
-      if (entry.bytes !== undefined && !(Number.isInteger(entry.bytes) && entry.bytes >= 0)) {
-        throw new TypeError(`${where}: "bytes" must be an integer >= 0, got "${entry.bytes}"`);
-      }
-      return entry;
-    case "normal":
-    case "reset":
-    case "hang":
-    case "malformed":
-      return entry;
-    default:
-      throw new TypeError(
-        `${where}: unknown kind "${
-          (entry as { kind: unknown }).kind
-        }" (expected status, normal, reset, hang, truncate, malformed or redirect)`,
+  const { repeat, ...entry } = item as Record<string, unknown> & { repeat?: unknown };
+  const kind = entry.kind as ScriptKind;
+  if (!KINDS.includes(kind)) {
+    fail(`unknown kind ${JSON.stringify(entry.kind) ?? "(none)"} (expected ${KINDS.join(", ")})`);
+  }
+  for (const key of Object.keys(entry)) {
+    if (key !== "kind" && !KEYS[kind].includes(key)) {
+      fail(
+        `unknown key "${key}" for kind "${kind}" (expected ${
+          ["kind", ...KEYS[kind], "repeat"].join(", ")
+        })`,
       );
+    }
   }
+  if (
+    repeat !== undefined &&
+    !(Number.isInteger(repeat) && (repeat as number) >= 1 && (repeat as number) <= MAX_REPEAT)
+  ) {
+    fail(`"repeat" must be an integer from 1 to ${MAX_REPEAT}, got ${JSON.stringify(repeat)}`);
+  }
+  const delay = entry.delayMs;
+  if (delay !== undefined && !(typeof delay === "number" && Number.isFinite(delay) && delay >= 0)) {
+    fail(`"delayMs" must be a number >= 0, got ${JSON.stringify(delay)}`);
+  }
+  const step = entry as Scripted;
+  switch (step.kind) {
+    case "status":
+      if (!Number.isInteger(step.status) || step.status < 200 || step.status > 599) {
+        fail(`status must be an integer from 200 to 599, got ${JSON.stringify(step.status)}`);
+      }
+      if (step.headers !== undefined) {
+        const headers = step.headers as unknown;
+        if (
+          typeof headers !== "object" || headers === null || Array.isArray(headers) ||
+          Object.values(headers).some((value) => typeof value !== "string")
+        ) {
+          fail(`"headers" must be an object of strings`);
+        }
+        try {
+          new Headers(step.headers);
+        } catch (error) {
+          fail(
+            `"headers" cannot be sent: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+      break;
+    case "redirect":
+      if (typeof step.location !== "string" || !URL.canParse(step.location)) {
+        fail(`"location" must be an absolute URL, got ${JSON.stringify(step.location)}`);
+      }
+      if (step.status !== undefined && ![301, 302, 303, 307, 308].includes(step.status)) {
+        fail(
+          `redirect status must be 301, 302, 303, 307 or 308, got ${JSON.stringify(step.status)}`,
+        );
+      }
+      break;
+    case "truncate":
+      if (step.bytes !== undefined && !(Number.isInteger(step.bytes) && step.bytes >= 0)) {
+        fail(`"bytes" must be an integer >= 0, got ${JSON.stringify(step.bytes)}`);
+      }
+      if (step.body !== undefined && typeof step.body !== "string") {
+        fail(`"body" must be a string, got ${JSON.stringify(step.body)}`);
+      }
+      break;
+    case "malformed":
+      if (step.body !== undefined && typeof step.body !== "string") {
+        fail(`"body" must be a string, got ${JSON.stringify(step.body)}`);
+      }
+      break;
+  }
+  return { step, left: (repeat as number | undefined) ?? 1 };
 }
 
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+const DEFAULT_MALFORMED = '[{"id":';
+const encoder = new TextEncoder();
+
 /**
- * The answer a script entry stands for, and the status the log records for it (`null` for a
- * reset); `successBody` gives the route's normal body, which a truncated answer cuts short.
+ * The answer a step stands for, and the status the log records for it (`null` for a dropped
+ * connection); `successBody` gives the route's normal body, which a truncated answer cuts short.
  */
 export function playScript(
   scripted: Playable,
@@ -202,11 +347,12 @@ export function playScript(
       };
     }
     case "reset":
-      return { response: droppedResponse(new Uint8Array(0)), status: null };
+    case "close":
+      return { response: droppedConnection(scripted.kind), status: null };
     case "truncate": {
       const full = scripted.body === undefined ? successBody() : encoder.encode(scripted.body);
       const sent = Math.min(scripted.bytes ?? Math.floor(full.length / 2), full.length);
-      return { response: droppedResponse(full.slice(0, sent), full.length), status: 200 };
+      return { response: truncatedResponse(full.slice(0, sent), full.length), status: 200 };
     }
     case "malformed":
       return {

@@ -1,13 +1,16 @@
 /**
- * The emulator on a loopback socket: {@link createMockApi}'s handler behind `Deno.serve`.
+ * The emulator on a loopback socket: {@link createMockApi}'s handler behind a `node:http` server,
+ * which — unlike `Deno.serve` — can end a connection before any byte: a scripted `reset` is a real
+ * TCP reset (RST) and a `close` a real close (FIN), as a client meets them from a real server.
  * @module
  */
 
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createMockApi, type MockApi, type MockApiOptions } from "./handler.ts";
-import { MockConnectionDrop } from "./responses.ts";
+import { dropOf, JSON_TYPE, MESSAGES } from "./responses.ts";
 
 /** How to start the emulator's server. */
-export interface MockServerOptions extends MockApiOptions {
+export interface MockServerOptions extends Omit<MockApiOptions, "listenPort"> {
   /** The port on 127.0.0.1 (default 0: a free port the system picks). */
   readonly port?: number;
 }
@@ -20,7 +23,7 @@ export interface MockServer {
   readonly port: number;
   /** The handler, for scripts and the request log in process. */
   readonly api: MockApi;
-  /** Ends hanging and delayed requests, stops listening and waits for every connection to end. */
+  /** Ends hanging and delayed requests, stops listening and drops every connection left. */
   close(): Promise<void>;
   /** Calls {@link MockServer.close}, so that `await using server = ...` closes it at scope exit. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -31,37 +34,206 @@ export interface MockServer {
  * when the port is taken.
  */
 export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
-  const api = createMockApi(options);
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 0,
-    onListen: (addr) => listening.resolve(addr),
-    onError: (error) => {
-      // A dropped or truncated answer fails its body on purpose; the status line is already out,
-      // so this response is never sent. Anything else is an emulator bug: answer 500.
-      if (error instanceof MockConnectionDrop) return new Response(null, { status: 500 });
-      return new Response(JSON.stringify({ message: "Internal server error" }), {
-        status: 500,
-        headers: { "content-type": "application/json; charset=utf-8" },
-      });
-    },
-  }, (request) => api.handle(request));
-  const addr = await listening.promise;
+  const server = createServer({ keepAliveTimeout: 5000 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: Error & { code?: string }) => {
+      reject(error.code === "EADDRINUSE" ? new Deno.errors.AddrInUse(error.message) : error);
+    });
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  let api: MockApi;
+  try {
+    api = createMockApi({ ...options, listenPort: port });
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
+  const origin = `http://127.0.0.1:${port}`;
+  const inFlight = new Set<Promise<void>>();
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const done = serve(api, origin, req, res);
+    inFlight.add(done);
+    done.finally(() => inFlight.delete(done));
+  });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
       api.close();
-      await server.shutdown();
-      await server.finished;
+      const stopped = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await stopped;
+      await Promise.all(inFlight);
     })();
     return closed;
   };
-  return {
-    url: `http://127.0.0.1:${addr.port}`,
-    port: addr.port,
-    api,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return { url: origin, port, api, close, [Symbol.asyncDispose]: close };
+}
+
+/** Answers one request: the handler's `Response`, or the dropped connection it stands for. */
+async function serve(
+  api: MockApi,
+  origin: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  // A write to a connection the client closed fails; the client is gone, nothing is to be done.
+  res.on("error", () => {});
+  const clientGone = new AbortController();
+  res.once("close", () => clientGone.abort());
+  let response: Response;
+  try {
+    response = await api.handle(toRequest(origin, req, clientGone.signal));
+  } catch {
+    // A request the Fetch API cannot express (e.g. `CONNECT`): not one the API knows either.
+    response = new Response(JSON.stringify({ message: MESSAGES[400] }), {
+      status: 400,
+      headers: { "content-type": JSON_TYPE },
+    });
+  }
+  try {
+    await send(response, req, res);
+  } catch {
+    req.socket.destroy();
+  }
+}
+
+/** The `Request` the handler sees: the path on our own origin, the headers as sent. */
+function toRequest(origin: string, req: IncomingMessage, signal: AbortSignal): Request {
+  const target = req.url ?? "/";
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  }
+  let path = target;
+  if (!target.startsWith("/")) {
+    // The absolute form (`GET http://host/path`) names the host itself (RFC 9112 §3.2.2).
+    const absolute = URL.canParse(target) ? new URL(target) : undefined;
+    path = absolute === undefined ? `/${target}` : absolute.pathname + absolute.search;
+    if (absolute !== undefined) headers.set("host", absolute.host);
+  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD" &&
+    (req.headers["transfer-encoding"] !== undefined ||
+      (req.headers["content-length"] ?? "0") !== "0");
+  // Concatenated, not resolved: a path such as `//evil.example/x` must stay a path.
+  return new Request(origin + path, {
+    method,
+    headers,
+    signal,
+    body: hasBody ? bodyOf(req) : null,
+    duplex: "half",
+  } as RequestInit);
+}
+
+/**
+ * The request body as a stream that reads from the socket only when pulled; cancelled, it lets
+ * the rest of the body be discarded as it arrives (never kept).
+ */
+function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let started = false;
+  let finished = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!started) {
+        started = true;
+        req.on("data", (chunk: Uint8Array) => {
+          if (finished) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once("end", () => {
+          if (!finished) controller.close();
+          finished = true;
+        });
+        req.once("close", () => {
+          if (!finished) controller.error(new Error("The client went away while sending"));
+          finished = true;
+        });
+      }
+      req.resume();
+    },
+    cancel() {
+      finished = true;
+      req.resume();
+    },
+  }, { highWaterMark: 1 });
+}
+
+/** Sends `response`, or drops the connection it stands for without a byte. */
+async function send(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const socket = req.socket;
+  const drop = dropOf(response);
+  if (drop !== undefined || res.destroyed) {
+    await response.body?.cancel().catch(() => {});
+    if (drop === "reset") socket.resetAndDestroy();
+    else socket.destroy();
+    return;
+  }
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  if (!req.complete) {
+    // A body the handler did not read (a wrong key, over the cap): the rest is discarded as it
+    // arrives, never kept, and the connection is not used again.
+    res.setHeader("connection", "close");
+    req.resume();
+  }
+  const body = response.body;
+  if (body === null) {
+    res.end();
+    return;
+  }
+  const reader = body.getReader();
+  if (!response.headers.has("content-length")) {
+    // A small answer (every unsized one is): sent whole with its length, as the real API does.
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+    const bytes = chunks.length === 1 ? chunks[0] : concat(chunks);
+    res.setHeader("content-length", String(bytes.length));
+    res.end(bytes);
+    return;
+  }
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) {
+        await reader.cancel();
+        return;
+      }
+      if (!res.write(value)) await drained(res);
+    }
+  } catch {
+    // A truncated answer: what was written goes out, then the connection closes mid-body.
+    socket.destroySoon();
+    return;
+  }
+  res.end();
+}
+
+/** Resolves once `res` can take more, or its connection has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }

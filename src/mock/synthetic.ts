@@ -6,7 +6,7 @@
 
 import type { Device, EnhancedOutage, Outage, SiteInfo } from "../api_shapes.ts";
 import type { Dataset } from "./dataset.ts";
-import { createRandom, type Random } from "./random.ts";
+import { createRandom, uuid } from "./random.ts";
 
 /** How to generate a {@link syntheticDataset}. */
 export interface SyntheticOptions {
@@ -38,20 +38,6 @@ const MAX_OTHER_DEVICES = 100_000;
 /** The id of the `index`-th synthetic site (1-based). */
 export function syntheticSiteId(index: number): string {
   return `synthetic-site-${index}`;
-}
-
-function hex8(value: number): string {
-  return value.toString(16).padStart(8, "0");
-}
-
-/** A random version-4 UUID drawn from `random`. */
-function uuid(random: Random): string {
-  const a = hex8(random.uint32());
-  const b = hex8(random.uint32());
-  const c = hex8(random.uint32());
-  const d = hex8(random.uint32());
-  const variant = "89ab"[random.below(4)];
-  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
 }
 
 const DAY_MS = 86_400_000;

@@ -92,6 +92,26 @@ Deno.test("mock-api: usage errors", async (t) => {
     [["serve"], 'Unexpected argument "serve"'],
     [["--port"], 'Option "--port" needs a value'],
     [["--port", "1", "--port", "2"], 'Option "--port" is given 2 times: "1", "2"'],
+    [
+      ["--noise", "none"],
+      'Cannot parse "--noise": expected "fresh" or "captured", got "none"',
+    ],
+    [
+      ["--noise", "captured", "--synthetic", "5"],
+      'Cannot use "--noise" with "--synthetic": only the embedded captures have noise',
+    ],
+    [
+      ["--gateway-timeout", "-1"],
+      'Option "--gateway-timeout" needs a value',
+    ],
+    [
+      ["--gateway-timeout", "1h"],
+      'Cannot parse "--gateway-timeout": expected a number from 0 to 3600, got "1h"',
+    ],
+    [
+      ["--log-size", "0"],
+      'Cannot parse "--log-size": expected a whole number from 1 to 100000, got "0"',
+    ],
   ];
   for (const [args, message] of cases) {
     await t.step(`${args.join(" ")} → exit 2 naming the flag`, async () => {
@@ -122,6 +142,41 @@ Deno.test("mock-api: usage errors", async (t) => {
       await runMain(["mock-api", "--data", "bad.json", "--api-key", KEY], {}, { files }),
       'Cannot use the "--data" file: bad.json: outages[0].begin: ' +
         'not an RFC 3339 timestamp with offset: "2022-01-01"',
+    );
+  });
+
+  await t.step("a bad --fault → exit 2 naming the entry, with a hint", async () => {
+    const result = await runMain([
+      "mock-api",
+      "--api-key",
+      KEY,
+      "--fault",
+      "GET /outages=500,ok",
+      "--fault",
+      "POST /site-outages/*=500,explode",
+    ]);
+    assertUsage(
+      result,
+      'Cannot parse "--fault" "POST /site-outages/*=500,explode": step 2 "explode": expected a ' +
+        "status (200-599) or one of ok, normal, reset, close, hang, hang-forever, truncate, " +
+        "malformed, then @MS (a delay) and *N (a repeat) if wanted",
+      "A step is a status or ok, reset, close, hang, hang-forever, truncate, malformed, with @MS " +
+        "and *N if wanted; end with sticky to keep the last. See docs/emulator.md.",
+    );
+  });
+
+  await t.step("a bad or missing --script file → exit 2 naming the file and entry", async () => {
+    const files = { "f.json": '{"GET /outages": [503, {"kind": "redirect"}]}' };
+    const bad = await runMain(["mock-api", "--api-key", KEY, "--script", "f.json"], {}, { files });
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr.split("\n")[0],
+      'outage-sync: Cannot use the "--script" file: f.json: "GET /outages"[1]: "location" must ' +
+        "be an absolute URL, got undefined",
+    );
+    assertUsage(
+      await runMain(["mock-api", "--api-key", KEY, "--script", "none.json"]),
+      'Cannot read "--script" file "none.json": no such file',
     );
   });
 
@@ -240,6 +295,56 @@ Deno.test("mock-api: serving", async (t) => {
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), {});
     assert.match(run.stderr(), /serving 1 outages, 1 site\(s\) \(s\)/);
+  });
+
+  await t.step("root paths: a warning once on stderr; --strict-paths refuses them", async () => {
+    await using loose = startMain(["mock-api", "--port", "0", "--api-key", KEY]);
+    const url = await loose.firstLine;
+    for (const path of ["/outages", "/site-info/norwich-pear-tree"]) {
+      await (await fetch(url + path, { headers: { "x-api-key": KEY } })).body?.cancel();
+    }
+    assert.equal(
+      loose.stderr().split("\n")[1],
+      'mock-api: warning: "GET /outages" was served at the root: the real API serves only under ' +
+        "/interview-tests-mock-api/v1 (--strict-paths refuses root paths). Said once.",
+    );
+    assert.equal(loose.stderr().split("warning").length, 2);
+    await using strict = startMain(["mock-api", "--port=0", "--api-key", KEY, "--strict-paths"]);
+    const strictUrl = await strict.firstLine;
+    const root = await fetch(`${strictUrl}/outages`, { headers: { "x-api-key": KEY } });
+    assert.equal(root.status, 404);
+    await root.body?.cancel();
+    const prefixed = await fetch(`${strictUrl}/interview-tests-mock-api/v1/outages`, {
+      headers: { "x-api-key": KEY },
+    });
+    assert.equal(prefixed.status, 200);
+    await prefixed.body?.cancel();
+    assert.ok(!strict.stderr().includes("warning"));
+  });
+
+  await t.step("--any-host answers another Host; --log-size bounds the log", async () => {
+    await using run = startMain([
+      "mock-api",
+      "--port=0",
+      "--api-key",
+      KEY,
+      "--any-host",
+      "--log-size",
+      "2",
+    ]);
+    const url = new URL(await run.firstLine);
+    for (let i = 0; i < 3; i++) {
+      using conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(url.port) });
+      await conn.write(new TextEncoder().encode(
+        `GET /interview-tests-mock-api/v1/site-info/x${i} HTTP/1.1\r\nHost: other.example\r\n` +
+          `x-api-key: ${KEY}\r\nConnection: close\r\n\r\n`,
+      ));
+      const answer = new TextDecoder().decode((await conn.readable.getReader().read()).value);
+      assert.match(answer, /^HTTP\/1\.1 404 /);
+    }
+    const log = await fetch(`${url.origin}/__mock/requests`);
+    assert.equal(log.headers.get("x-mock-dropped"), "1");
+    assert.equal((await log.json()).length, 2);
   });
 
   await t.step("interrupted before it listens: exit 0, nothing printed", async () => {

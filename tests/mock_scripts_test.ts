@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { API_PREFIX } from "../src/mock/handler.ts";
-import { MockConnectionDrop } from "../src/mock/responses.ts";
+import { dropOf, MockConnectionDrop } from "../src/mock/responses.ts";
+import type { MockApi } from "../src/mock/handler.ts";
 import {
   api,
   assertMessage,
@@ -15,11 +16,13 @@ import {
   EXPECTED,
   get,
   JSON_TYPE,
+  KEY,
   lastEntry,
   MESSAGE_403,
   MESSAGE_429,
   OUTAGES_BYTES,
   post,
+  STRUCTURAL,
 } from "./mock_helpers.ts";
 
 Deno.test("mock scripts: scripted responses", async (t) => {
@@ -125,16 +128,20 @@ Deno.test("mock scripts: scripted responses", async (t) => {
     assert.equal(entry.note, "the client went away during the scripted delay");
   });
 
-  await t.step("reset: the body fails at once", async () => {
+  await t.step("reset and close: a dropped connection, its body failing at once", async () => {
     const mock = api();
-    mock.script("GET /outages", ["reset"]);
-    const response = await mock.handle(get("/outages"));
-    const { bytes, error } = await drain(response);
-    assert.equal(bytes, 0);
-    assert.ok(error instanceof MockConnectionDrop);
-    const entry = lastEntry(mock);
-    assert.equal(entry.status, null);
-    assert.equal(entry.fault, "script:reset");
+    mock.script("GET /outages", ["reset", { kind: "close", delayMs: 0 }]);
+    for (const kind of ["reset", "close"] as const) {
+      const response = await mock.handle(get("/outages"));
+      assert.equal(dropOf(response), kind, "the server sends no byte and resets or closes");
+      const { bytes, error } = await drain(response);
+      assert.equal(bytes, 0);
+      assert.ok(error instanceof MockConnectionDrop);
+      const entry = lastEntry(mock);
+      assert.equal(entry.status, null);
+      assert.equal(entry.fault, `script:${kind}`);
+    }
+    assert.equal(dropOf(await mock.handle(get("/outages"))), undefined);
   });
 
   await t.step("truncate: the full Content-Length, half the body, then a failure", async () => {
@@ -183,9 +190,9 @@ Deno.test("mock scripts: scripted responses", async (t) => {
     assert.deepEqual(lastEntry(mock).body, EXPECTED);
   });
 
-  await t.step("hang: no answer until the client aborts", async () => {
+  await t.step("hang-forever: no answer until the client aborts", async () => {
     const mock = api();
-    mock.script("GET /outages", ["hang"]);
+    mock.script("GET /outages", ["hang-forever"]);
     const controller = new AbortController();
     let settled = false;
     const answer = mock.handle(get("/outages", { signal: controller.signal })).then((r) => {
@@ -201,9 +208,9 @@ Deno.test("mock scripts: scripted responses", async (t) => {
     assert.equal(lastEntry(mock).note, "the client went away while the request hung");
   });
 
-  await t.step("hang: close() ends it, and later requests are dropped", async () => {
+  await t.step("hang-forever: close() ends it, and later requests are dropped", async () => {
     const mock = api();
-    mock.script("GET /site-info", ["hang"]);
+    mock.script("GET /site-info", ["hang-forever"]);
     const answer = mock.handle(get("/site-info/norwich-pear-tree"));
     mock.close();
     assert.ok((await drain(await answer)).error instanceof MockConnectionDrop);
@@ -234,5 +241,148 @@ Deno.test("mock scripts: scripted responses", async (t) => {
       () => mock.script("GET /outages", ["explode"]),
       /unknown kind "explode"/,
     );
+  });
+});
+
+Deno.test("mock scripts: the gateway's timeout, repeats, sticky steps and sites", async (t) => {
+  /** An emulator whose waits take no time and are recorded. */
+  function timed(options: Parameters<typeof api>[0] = {}) {
+    const waits: number[] = [];
+    const mock = api({
+      ...options,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
+    return { mock, waits };
+  }
+  async function statuses(mock: MockApi, path: string, count: number): Promise<number[]> {
+    const result: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const response = await mock.handle(get(path));
+      await drain(response);
+      result.push(response.status);
+    }
+    return result;
+  }
+
+  await t.step("hang: 504 Endpoint request timed out after 29 s by default", async () => {
+    const { mock, waits } = timed();
+    mock.script("GET /outages", ["hang"]);
+    const response = await mock.handle(get("/outages"));
+    assert.equal(response.headers.get("content-type"), JSON_TYPE);
+    await assertMessage(response, 504, "Endpoint request timed out");
+    assert.deepEqual(waits, [29_000]);
+    assert.equal(lastEntry(mock).status, 504);
+    assert.equal(lastEntry(mock).fault, "script:hang");
+  });
+
+  await t.step(
+    "hang: after gatewayTimeoutMs; a client that gives up first is dropped",
+    async () => {
+      const { mock, waits } = timed({ gatewayTimeoutMs: 250 });
+      mock.script("GET /outages", ["hang"]);
+      assert.equal((await mock.handle(get("/outages"))).status, 504);
+      assert.deepEqual(waits, [250]);
+      const real = api({ gatewayTimeoutMs: 60_000 });
+      real.script("GET /outages", ["hang"]);
+      const controller = new AbortController();
+      const answer = real.handle(get("/outages", { signal: controller.signal }));
+      setTimeout(() => controller.abort(), 5);
+      assert.ok((await drain(await answer)).error instanceof MockConnectionDrop);
+      assert.equal(lastEntry(real).note, "the client went away while the request hung");
+      assert.throws(() => api({ gatewayTimeoutMs: -1 }), RangeError);
+    },
+  );
+
+  await t.step("repeat answers N requests with one step; ok is normal", async () => {
+    const mock = api();
+    mock.script("GET /outages", [{ kind: "status", status: 500, repeat: 3 }, "ok", 503]);
+    assert.deepEqual(await statuses(mock, "/outages", 6), [500, 500, 500, 200, 503, 200]);
+    assert.deepEqual(mock.requests().map((e) => e.fault).slice(3, 5), [
+      "script:ok",
+      "script:status",
+    ]);
+  });
+
+  await t.step("sticky: the last step answers every later request, until a reset", async () => {
+    const mock = api();
+    mock.script("GET /outages", [503, { kind: "status", status: 500, repeat: 2 }], {
+      sticky: true,
+    });
+    assert.deepEqual(await statuses(mock, "/outages", 5), [503, 500, 500, 500, 500]);
+    mock.reset();
+    assert.deepEqual(await statuses(mock, "/outages", 1), [200]);
+  });
+
+  await t.step("a site's own steps come before the route's, for that site only", async () => {
+    const mock = api({ dataset: STRUCTURAL });
+    mock.script("GET /site-info/site one/é", [500]);
+    mock.script("GET /site-info/*", [503, 502]);
+    const site = `/site-info/${encodeURIComponent("site one/é")}`;
+    assert.deepEqual(await statuses(mock, site, 3), [500, 503, 502]);
+    mock.script("GET /site-info", [504]);
+    mock.script(`GET /site-info/other`, [501]);
+    assert.deepEqual(await statuses(mock, site, 2), [504, 200]);
+    assert.deepEqual(await statuses(mock, `${API_PREFIX}/site-info/other`, 2), [501, 404]);
+  });
+
+  await t.step("scripts from the options come back with every reset", async () => {
+    const mock = api({
+      scripts: [
+        { target: "POST /site-outages/*", steps: [500, 500], sticky: false },
+        { target: "GET /interview-tests-mock-api/v1/outages", steps: [503], sticky: true },
+      ],
+    });
+    // Steps added to a sticky queue go after its steps; the last of all sticks.
+    mock.script("GET /outages", [429]);
+    assert.deepEqual(await statuses(mock, "/outages", 3), [503, 429, 429]);
+    const posted = await mock.handle(post("/site-outages/norwich-pear-tree", EXPECTED));
+    assert.equal(posted.status, 500);
+    await posted.body?.cancel();
+    mock.reset();
+    const again = await mock.handle(post("/site-outages/norwich-pear-tree", EXPECTED));
+    assert.equal(again.status, 500, "replayed from its first step");
+    await again.body?.cancel();
+    assert.deepEqual(await statuses(mock, "/outages", 1), [503]);
+    assert.throws(
+      () => api({ scripts: [{ target: "GET /x", steps: [], sticky: false }] }),
+      TypeError,
+    );
+  });
+
+  await t.step("a scripted POST's body is logged only when the key is right", async () => {
+    const mock = api();
+    mock.script("POST /site-outages", [500, 500]);
+    for (const key of [null, KEY]) {
+      const response = await mock.handle(
+        post("/site-outages/norwich-pear-tree", EXPECTED, undefined, key),
+      );
+      await response.body?.cancel();
+    }
+    const [without, withKey] = mock.requests();
+    assert.equal(without.body, undefined);
+    assert.deepEqual(withKey.body, EXPECTED);
+  });
+
+  await t.step("steps and routes that are refused, each naming what is wrong", () => {
+    const mock = api();
+    const cases: [string, unknown, RegExp][] = [
+      ["GET /outages", "status", /\[0\]: "status" needs its object form/],
+      ["GET /outages", { kind: "status", status: 500, delay: 5 }, /unknown key "delay" for kind/],
+      ["GET /outages", { kind: "hang", delayMs: 5 }, /unknown key "delayMs" for kind "hang"/],
+      ["GET /outages", { kind: "normal", repeat: 0 }, /"repeat" must be an integer from 1/],
+      ["GET /outages", { kind: "status", status: 200, headers: { a: 1 } }, /"headers" must be/],
+      ["GET /outages", { kind: "truncate", body: 5 }, /"body" must be a string/],
+      ["GET /outages", null, /expected a status, a kind or an object, got null/],
+      ["GET /outages/x", 500, /Invalid route "GET \/outages\/x"/],
+      ["POST /site-info/x", 500, /Invalid route/],
+      ["GET /site-info/", 500, /Invalid route/],
+    ];
+    for (const [route, step, message] of cases) {
+      // @ts-expect-error: what a JavaScript caller or a script file could pass
+      assert.throws(() => mock.script(route, [step]), message, JSON.stringify(step));
+    }
   });
 });

@@ -247,3 +247,78 @@ Deno.test("mock server: `await using` closes it at the end of the scope", async 
   }
   await assert.rejects(fetch(`${url}/__mock/requests`), TypeError);
 });
+
+/** Sends `request` on a new connection and reads the answer until the server closes it. */
+async function raw(port: number, request: string): Promise<string> {
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(request));
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(16 * 1024);
+  for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+    chunks.push(buffer.slice(0, n));
+  }
+  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((chunk) => [...chunk])));
+}
+
+Deno.test("mock server: safe to leave running", async (t) => {
+  await using server = await startMockServer({ apiKey: KEY, maxBodyBytes: 4096 });
+  const headers = { "x-api-key": KEY, "content-type": "application/json" };
+
+  await t.step("a Host other than loopback and the port: 421, for the log too", async () => {
+    for (const path of ["/outages", "/__mock/requests"]) {
+      const answer = await raw(
+        server.port,
+        `GET ${path} HTTP/1.1\r\nHost: rebound.example:${server.port}\r\nx-api-key: ${KEY}\r\n` +
+          "Connection: close\r\n\r\n",
+      );
+      assert.match(answer, /^HTTP\/1\.1 421 /);
+      assert.match(answer, /\r\ncontent-type: application\/json\r\n/i);
+      assert.match(answer, /"message":"Misdirected request: /);
+    }
+    const absolute = await raw(
+      server.port,
+      `GET http://rebound.example/outages HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        `x-api-key: ${KEY}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.match(absolute, /^HTTP\/1\.1 421 /, "the absolute form's host is the Host");
+  });
+
+  await t.step("a big POST without the key: 403, its body discarded, not logged", async () => {
+    const body = new Uint8Array(8 * 1024 * 1024).fill(0x5b);
+    const response = await fetch(`${server.url}/site-outages/norwich-pear-tree`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    assert.equal(response.status, 403);
+    assert.equal(response.headers.get("connection"), "close");
+    await response.body?.cancel();
+    const entry = server.api.requests().at(-1);
+    assert.equal(entry?.status, 403);
+    assert.equal(entry?.body, undefined);
+    assert.equal(entry?.bodyBytes, undefined);
+  });
+
+  await t.step("a body over the cap: 413 Request Too Long", async () => {
+    for (const body of [new Uint8Array(5000), ReadableStream.from([new Uint8Array(5000)])]) {
+      const response = await fetch(`${server.url}/site-outages/norwich-pear-tree`, {
+        method: "POST",
+        headers,
+        body,
+      });
+      assert.equal(response.status, 413);
+      assert.deepEqual(await response.json(), { message: "Request Too Long" });
+    }
+  });
+
+  await t.step("the emulator still answers, and its log serves", async () => {
+    const response = await fetch(`${server.url}/__mock/requests`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-mock-dropped"), "0");
+    assert.deepEqual((await response.json()).map((e: RequestLogEntry) => e.status).slice(-3), [
+      403,
+      413,
+      413,
+    ]);
+  });
+});

@@ -1,0 +1,123 @@
+/** Fault scripts from the command line: `--script` files and `--fault` short forms. */
+
+import assert from "node:assert/strict";
+import { parseFault, parseScriptFile, ScriptError } from "../src/mock/script_file.ts";
+import { api, drain, get } from "./mock_helpers.ts";
+
+Deno.test("mock script files: --script", async (t) => {
+  await t.step("routes map to lists of steps, or to {steps, sticky}", () => {
+    const text = JSON.stringify({
+      "GET /outages": ["reset", 503, { kind: "normal", delayMs: 50 }],
+      "POST /site-outages/*": { steps: [500], sticky: true },
+      "GET /site-info/norwich-pear-tree": { steps: [{ kind: "hang", repeat: 2 }] },
+    });
+    assert.deepEqual(parseScriptFile(text, "f.json"), [
+      {
+        target: "GET /outages",
+        steps: ["reset", 503, { kind: "normal", delayMs: 50 }],
+        sticky: false,
+      },
+      { target: "POST /site-outages/*", steps: [500], sticky: true },
+      {
+        target: "GET /site-info/norwich-pear-tree",
+        steps: [{ kind: "hang", repeat: 2 }],
+        sticky: false,
+      },
+    ]);
+    assert.deepEqual(parseScriptFile("{}", "f.json"), []);
+  });
+
+  await t.step("errors name the file, the route and the step", () => {
+    const cases: [string, string][] = [
+      ["[1]", 'f.json: expected an object of routes, e.g. {"GET /outages": [503, "ok"]}'],
+      ["{", "f.json: not valid JSON ("],
+      [
+        '{"GET /outage": [500]}',
+        'f.json: Invalid route "GET /outage": expected "GET /outages", "GET /site-info/SITE" or ' +
+        '"POST /site-outages/SITE" (SITE: a site id, or * for any site)',
+      ],
+      ['{"GET /outages": 500}', 'f.json: "GET /outages": expected a list of steps or {"steps"'],
+      [
+        '{"GET /outages": {"steps": [], "stick": true}}',
+        'f.json: "GET /outages": unknown key "stick"',
+      ],
+      [
+        '{"GET /outages": {"steps": [], "sticky": 1}}',
+        'f.json: "GET /outages".sticky: expected true',
+      ],
+      [
+        '{"GET /outages": [500, "explode"]}',
+        'f.json: "GET /outages"[1]: unknown kind "explode" (expected status, normal, ok, reset, ' +
+        "close, hang, hang-forever, truncate, malformed, redirect)",
+      ],
+      [
+        '{"GET /outages": [{"kind": "redirect", "location": "/here"}]}',
+        'f.json: "GET /outages"[0]: "location" must be an absolute URL, got "/here"',
+      ],
+      ['{"GET /outages": [99]}', 'f.json: "GET /outages"[0]: status must be an integer from 200'],
+    ];
+    for (const [text, message] of cases) {
+      assert.throws(
+        () => parseScriptFile(text, "f.json"),
+        (error: Error) => error instanceof ScriptError && error.message.startsWith(message),
+        text,
+      );
+    }
+  });
+});
+
+Deno.test("mock script files: --fault", async (t) => {
+  await t.step("statuses and kinds, with @delay, *repeat and a final sticky", () => {
+    assert.deepEqual(parseFault("POST /site-outages/*=500,500,ok"), {
+      target: "POST /site-outages/*",
+      steps: [{ kind: "status", status: 500 }, { kind: "status", status: 500 }, { kind: "ok" }],
+      sticky: false,
+    });
+    assert.deepEqual(parseFault("GET /outages = reset, 503@250*2, hang-forever, sticky"), {
+      target: "GET /outages",
+      steps: [
+        { kind: "reset" },
+        { kind: "status", status: 503, delayMs: 250, repeat: 2 },
+        { kind: "hang-forever" },
+      ],
+      sticky: true,
+    });
+    assert.equal(parseFault("GET /site-info/a=b=close").target, "GET /site-info/a=b");
+  });
+
+  await t.step("errors name the flag's text and the step", () => {
+    const cases: [string, string][] = [
+      ["GET /outages", 'expected ROUTE=STEPS, e.g. "GET /outages=503,503,ok"'],
+      ["GET /outages=", "expected steps separated by commas"],
+      ["GET /outages=500,,ok", "expected steps separated by commas"],
+      ["GET /outages=sticky", "expected steps separated by commas"],
+      ["GET /nowhere=500", 'Invalid route "GET /nowhere"'],
+      ["GET /outages=500,boom", 'step 2 "boom": expected a status (200-599) or one of ok,'],
+      ["GET /outages=sticky,500", '"sticky" may only come last'],
+      ["GET /outages=hang@5", 'step 1 "hang@5": a hang takes no delay'],
+      ["GET /outages=99", 'step 1 "99": status must be an integer from 200 to 599, got 99'],
+      ["GET /outages=500*0", 'step 1 "500*0": "repeat" must be an integer from 1'],
+    ];
+    for (const [text, message] of cases) {
+      const prefix = `Cannot parse "--fault" ${JSON.stringify(text)}: `;
+      assert.throws(
+        () => parseFault(text),
+        (error: Error) =>
+          error instanceof ScriptError && error.message.startsWith(prefix) &&
+          error.message.includes(message),
+        text,
+      );
+    }
+  });
+
+  await t.step("what it reads plays as written", async () => {
+    const mock = api({ scripts: [parseFault("GET /outages=503*2,ok,500,sticky")] });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await mock.handle(get("/outages"));
+      await drain(response);
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [503, 503, 200, 500, 500, 500]);
+  });
+});

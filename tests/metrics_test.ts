@@ -199,3 +199,30 @@ Deno.test("previousLastSuccess reads only a finite value of its own line", () =>
   assert.equal(previousLastSuccess("x_outage_sync_last_success_timestamp_seconds 5\n"), undefined);
   assert.equal(previousLastSuccess("# HELP a\noutage_sync_last_success_timestamp_seconds 7\n"), 7);
 });
+
+Deno.test("every alert in docs/operations.md is a PromQL expression over metrics the program writes", async () => {
+  const { parse } = await import("yaml");
+  const guide = await Deno.readTextFile(new URL("../docs/operations.md", import.meta.url));
+  const blocks = [...guide.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const alerts = blocks.flatMap((block) => parse(block) as { alert: string; expr: string }[])
+    .filter((rule) => rule?.alert !== undefined);
+  assert.ok(
+    alerts.some((rule) => rule.expr.includes("outage_sync_site_last_change_timestamp_seconds")),
+  );
+  const written = renderMetrics(
+    {
+      ...report,
+      sites: [{ ...report.sites[0], status: "unchanged", lastChange: "2026-12-01T00:00:00Z" }],
+    },
+    { attempts: 1, retries: 0, exitCode: 0, endedAt: 1, previousLastSuccess: undefined },
+  );
+  const names = new Set(parsePrometheus(written).samples.map((s) => s.name));
+  for (const rule of alerts) {
+    const used = rule.expr.match(/\boutage_sync_[a-z_]+/g) ?? [];
+    assert.ok(used.length > 0, rule.alert);
+    for (const name of used) assert.ok(names.has(name), `${rule.alert}: ${name} is not written`);
+    // A PromQL comparison or a selector, balanced: what Prometheus would load.
+    assert.match(rule.expr, /^[\w\s(){}"=.,*+\-/<>!:\[\]$]+$/);
+    assert.equal((rule.expr.match(/\(/g) ?? []).length, (rule.expr.match(/\)/g) ?? []).length);
+  }
+});

@@ -32,7 +32,7 @@ async function outagesOf(response: Response): Promise<Outage[]> {
 
 Deno.test("mock noise: the generator", async (t) => {
   await t.step("90 v4 UUIDs of no device, 2021–2022, end after begin, merged in id order", () => {
-    const noisy = createNoisyOutages(REAL, CAPTURED_NOISE, DEVICES, 5);
+    const noisy = createNoisyOutages(CAPTURED_NOISE, { outages: REAL, excluded: DEVICES, seed: 5 });
     for (let round = 0; round < 20; round++) {
       const all = noisy.next();
       assert.equal(all.length, 108);
@@ -53,7 +53,7 @@ Deno.test("mock noise: the generator", async (t) => {
 
   await t.step("spread as the captures are: begins over both years, ends mostly after", () => {
     const noise = Array.from({ length: 40 }, () => 0).flatMap((_, seed) =>
-      createNoisyOutages([], CAPTURED_NOISE, DEVICES, seed).next()
+      createNoisyOutages(CAPTURED_NOISE, { outages: [], excluded: DEVICES, seed }).next()
     );
     const begins2022 = noise.filter((outage) => outage.begin >= "2022").length / noise.length;
     const ends2022 = noise.filter((outage) => outage.end >= "2022").length / noise.length;
@@ -63,23 +63,36 @@ Deno.test("mock noise: the generator", async (t) => {
   });
 
   await t.step("the same seed gives the same lists; reset() starts them again", () => {
-    const a = createNoisyOutages(REAL, CAPTURED_NOISE, DEVICES, 9);
-    const b = createNoisyOutages(REAL, CAPTURED_NOISE, DEVICES, 9);
+    const a = createNoisyOutages(CAPTURED_NOISE, { outages: REAL, excluded: DEVICES, seed: 9 });
+    const b = createNoisyOutages(CAPTURED_NOISE, { outages: REAL, excluded: DEVICES, seed: 9 });
     const first = [a.next(), a.next()];
     assert.deepEqual([b.next(), b.next()], first);
     assert.notDeepEqual(first[0], first[1]);
     a.reset();
     assert.deepEqual(a.next(), first[0]);
-    assert.notDeepEqual(createNoisyOutages(REAL, CAPTURED_NOISE, DEVICES, 10).next(), first[0]);
+    assert.notDeepEqual(
+      createNoisyOutages(CAPTURED_NOISE, { outages: REAL, excluded: DEVICES, seed: 10 }).next(),
+      first[0],
+    );
   });
 
   await t.step("a noise spec out of range is refused", () => {
     assert.throws(
-      () => createNoisyOutages([], { ...CAPTURED_NOISE, count: -1 }, DEVICES, 1),
+      () =>
+        createNoisyOutages({ ...CAPTURED_NOISE, count: -1 }, {
+          outages: [],
+          excluded: DEVICES,
+          seed: 1,
+        }),
       RangeError,
     );
     assert.throws(
-      () => createNoisyOutages([], { ...CAPTURED_NOISE, until: CAPTURED_NOISE.from }, DEVICES, 1),
+      () =>
+        createNoisyOutages({ ...CAPTURED_NOISE, until: CAPTURED_NOISE.from }, {
+          outages: [],
+          excluded: DEVICES,
+          seed: 1,
+        }),
       RangeError,
     );
   });

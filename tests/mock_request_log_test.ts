@@ -48,13 +48,13 @@ Deno.test("mock request log: the ring", async (t) => {
 Deno.test("mock request log: bodies, paths and notes", async (t) => {
   await t.step("small shallow JSON is kept parsed, with its size", () => {
     const e = entry(1);
-    logBody(e, '[{"a":1}]', 9, { value: [{ a: 1 }] });
+    logBody(e, { text: '[{"a":1}]', bytes: 9, parsed: { value: [{ a: 1 }] } });
     assert.deepEqual([e.body, e.bodyBytes, e.bodySummary], [[{ a: 1 }], 9, undefined]);
   });
 
   await t.step("short text that is not JSON is kept whole", () => {
     const e = entry(1);
-    logBody(e, "hello", 5, undefined);
+    logBody(e, { text: "hello", bytes: 5, parsed: undefined });
     assert.deepEqual([e.body, e.bodySummary], ["hello", undefined]);
   });
 
@@ -62,24 +62,24 @@ Deno.test("mock request log: bodies, paths and notes", async (t) => {
     const items = Array.from({ length: 1000 }, (_, i) => ({ i }));
     const text = JSON.stringify(items);
     const e = entry(1);
-    logBody(e, text, text.length, { value: items });
+    logBody(e, { text, bytes: text.length, parsed: { value: items } });
     assert.equal(e.body, text.slice(0, BODY_KEPT));
     assert.equal(e.bodyBytes, text.length);
     assert.equal(e.bodySummary, "a JSON array of 1000 element(s)");
     const other = entry(2);
-    logBody(other, "x".repeat(5000), 5000, undefined);
+    logBody(other, { text: "x".repeat(5000), bytes: 5000, parsed: undefined });
     assert.deepEqual([(other.body as string).length, other.bodySummary], [BODY_KEPT, "not JSON"]);
   });
 
   await t.step("deep JSON is kept as text, so that the log always serialises", () => {
     const text = "[".repeat(100) + "]".repeat(100);
     const e = entry(1);
-    logBody(e, text, text.length, { value: JSON.parse(text) });
+    logBody(e, { text, bytes: text.length, parsed: { value: JSON.parse(text) } });
     assert.deepEqual([e.body, e.bodySummary], [text, "a JSON array of 1 element(s)"]);
     // Brackets inside strings are not nesting.
     const flat = JSON.stringify(["[[[[".repeat(20)]);
     const f = entry(2);
-    logBody(f, flat, flat.length, { value: JSON.parse(flat) });
+    logBody(f, { text: flat, bytes: flat.length, parsed: { value: JSON.parse(flat) } });
     assert.deepEqual(f.body, JSON.parse(flat));
   });
 

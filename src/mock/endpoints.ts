@@ -42,12 +42,11 @@ const encoder = new TextEncoder();
  * whose outages are merged with fresh noise drawn from `noiseSeed` at every `GET /outages`.
  */
 export function createEndpoints(dataset: Dataset, noiseSeed: number): Endpoints {
-  const noisy = dataset.noise === undefined ? undefined : createNoisyOutages(
-    dataset.outages,
-    dataset.noise,
-    new Set(dataset.sites.flatMap((site) => site.devices.map((device) => device.id))),
-    noiseSeed,
-  );
+  const noisy = dataset.noise === undefined ? undefined : createNoisyOutages(dataset.noise, {
+    outages: dataset.outages,
+    excluded: new Set(dataset.sites.flatMap((site) => site.devices.map((device) => device.id))),
+    seed: noiseSeed,
+  });
   const kept = noisy === undefined ? encoder.encode(JSON.stringify(dataset.outages)) : undefined;
   const outagesBody = (): Uint8Array => kept ?? encoder.encode(JSON.stringify(noisy?.next()));
   const expectedBySite = new Map(Object.entries(dataset.expected ?? {}));

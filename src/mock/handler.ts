@@ -160,7 +160,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
     } catch {
       parsed = undefined;
     }
-    logBody(entry, text, read.bytes.length, parsed);
+    logBody(entry, { text, bytes: read.bytes.length, parsed });
     return { kind: "read" as const, body: parsed === undefined ? text : parsed.value, parsed };
   }
 

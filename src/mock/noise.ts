@@ -33,17 +33,23 @@ export interface NoisyOutages {
   reset(): void;
 }
 
+/** What the noise is made around, and from which seed. */
+export interface NoiseOptions {
+  /** The real outages, served in every list. */
+  readonly outages: readonly Outage[];
+  /** Ids the noise must never take: the sites' devices. */
+  readonly excluded: ReadonlySet<string>;
+  /** The generator's seed: the same seed gives the same lists. */
+  readonly seed: number;
+}
+
 /**
- * Noise around `outages`: each outage has a random v4 UUID that is in `excluded` (the sites'
- * devices) nowhere, nor among the listed outages or the other noise; `begin` is uniform from
- * `from` to just before `until`, and `end` uniform after `begin` up to `until`.
+ * Noise as `spec` says, around `options.outages`: each noise outage has a random v4 UUID that is
+ * not excluded, nor among the listed outages or the other noise; `begin` is uniform from `from` to
+ * just before `until`, and `end` uniform after `begin` up to `until`.
  */
-export function createNoisyOutages(
-  outages: readonly Outage[],
-  spec: NoiseSpec,
-  excluded: ReadonlySet<string>,
-  seed: number,
-): NoisyOutages {
+export function createNoisyOutages(spec: NoiseSpec, options: NoiseOptions): NoisyOutages {
+  const { outages, excluded, seed } = options;
   const from = Date.parse(spec.from);
   const until = Date.parse(spec.until);
   if (!(Number.isSafeInteger(spec.count) && spec.count >= 0) || !(from < until)) {

@@ -102,16 +102,16 @@ export function loggedNote(note: string): string {
   return cutText(note, NOTE_KEPT);
 }
 
-/**
- * Records a body read as `text` (`bytes` long) in `entry`; `parsed` is its JSON value when it is
- * JSON. Nothing deep or large is kept, so serialising the log never fails.
- */
-export function logBody(
-  entry: RequestLogEntry,
-  text: string,
-  bytes: number,
-  parsed: { value: unknown } | undefined,
-): void {
+/** A body as read: its text, its size in bytes, and its JSON value when it is JSON. */
+export interface ReadBody {
+  readonly text: string;
+  readonly bytes: number;
+  readonly parsed: { readonly value: unknown } | undefined;
+}
+
+/** Records `body` in `entry`. Nothing deep or large is kept, so serialising the log never fails. */
+export function logBody(entry: RequestLogEntry, body: ReadBody): void {
+  const { text, bytes, parsed } = body;
   entry.bodyBytes = bytes;
   if (parsed !== undefined && text.length <= BODY_KEPT && nestingDepth(text) <= DEPTH_KEPT) {
     entry.body = parsed.value;
@@ -121,7 +121,7 @@ export function logBody(
   if (text.length > BODY_KEPT || parsed !== undefined) entry.bodySummary = describe(parsed);
 }
 
-function describe(parsed: { value: unknown } | undefined): string {
+function describe(parsed: ReadBody["parsed"]): string {
   if (parsed === undefined) return "not JSON";
   const { value } = parsed;
   if (Array.isArray(value)) return `a JSON array of ${value.length} element(s)`;

@@ -237,8 +237,8 @@ export function createMockApi(options: MockApiOptions): MockApi {
       }
     }
 
-    // Latency does not watch the client (a wait that does must read request.signal, which
-    // `Deno.serve` would warn about); close() still cuts it short.
+    // Latency does not watch the client (reading request.signal would make a `Deno.serve` that
+    // serves this handler warn, under Deno's legacy abort behaviour); close() still cuts it short.
     if (!await pause(latencyMs)) {
       return abandoned(entry, "during the latency delay");
     }

@@ -1,0 +1,17 @@
+/**
+ * Test module of the commands and docs tests: the files below register their tests here, so that
+ * they share one runtime instead of starting one each (about 0.3 s of CPU per module).
+ * @module
+ */
+
+import "../build_script_test.ts";
+import "../check_imports_test.ts";
+import "../cli_main_test.ts";
+import "../demo_command_test.ts";
+import "../deploy_test.ts";
+import "../docs_test.ts";
+import "../operator_messages_test.ts";
+import "../state_dir_test.ts";
+import "../sync_command_test.ts";
+import "../test_suites_test.ts";
+import "../workflows_test.ts";

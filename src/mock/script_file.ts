@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkStep, parseTarget, type ScriptEntry } from "./scripts.ts";
+import { checkStep, KINDS, parseTarget, type ScriptEntry } from "./scripts.ts";
 
 /** A script that cannot be used; the message names the file or flag and the entry. */
 export class ScriptError extends Error {
@@ -76,16 +76,10 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
   });
 }
 
-const SHORT_KINDS = [
-  "ok",
-  "normal",
-  "reset",
-  "close",
-  "hang",
-  "hang-forever",
-  "truncate",
-  "malformed",
-];
+/** The kinds a short form can name: all but those that need an object (a status is a number). */
+const SHORT_KINDS: readonly string[] = KINDS.filter((kind) =>
+  kind !== "status" && kind !== "redirect"
+);
 
 /**
  * Reads the short form of one route's script: `ROUTE=STEP,STEP,...` where a step is a status

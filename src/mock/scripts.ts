@@ -138,7 +138,8 @@ interface ScriptQueue {
 
 const ROUTES: readonly Route[] = ["GET /outages", "GET /site-info", "POST /site-outages"];
 const PREFIX = "/interview-tests-mock-api/v1";
-const KINDS: readonly ScriptKind[] = [
+/** Every kind of scripted step. */
+export const KINDS: readonly ScriptKind[] = [
   "status",
   "normal",
   "ok",

@@ -77,9 +77,10 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
 }
 
 /** The kinds a short form can name: all but those that need an object (a status is a number). */
-const SHORT_KINDS: readonly string[] = KINDS.filter((kind) =>
-  kind !== "status" && kind !== "redirect"
-);
+const SHORT_KINDS: readonly string[] = [
+  "ok",
+  ...KINDS.filter((kind) => !["status", "redirect", "ok"].includes(kind)),
+];
 
 /**
  * Reads the short form of one route's script: `ROUTE=STEP,STEP,...` where a step is a status

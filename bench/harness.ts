@@ -127,9 +127,9 @@ export async function runDeno(
 export interface Emulator {
   readonly url: string;
   /**
-   * Clears its request log (`POST /__mock/reset`). The log keeps every POSTed body, 50,000
-   * outages a run at 1M: without a reset between runs, the emulator's heap, and its garbage
-   * collections, would grow from one run to the next.
+   * Clears its request log (`POST /__mock/reset`): the log is a ring (the last 1,000 requests by
+   * default, bodies cut to 4 KiB), and a reset between runs keeps each run's emulator heap, and
+   * its garbage collections, the same.
    */
   reset(): Promise<void>;
   close(): Promise<void>;

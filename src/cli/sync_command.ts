@@ -132,6 +132,7 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
   const redact = createRedactor([config.apiKey.reveal()]);
   const clock = io.clock ?? realClock;
   const stats: RequestStats = { attempts: 0, retries: 0 };
+  const deadline = clock.now() + config.deadlineMs;
   using connections = createConnections(config.baseUrl);
   const pacer = new Pacer(
     config.concurrency,
@@ -148,7 +149,7 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     timeoutMs: config.timeoutMs,
     maxResponseBytes: config.maxResponseBytes,
     maxAttempts: config.maxAttempts,
-    deadline: clock.now() + config.deadlineMs,
+    deadline,
     clock,
     logger,
     version: io.version,
@@ -166,7 +167,6 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     baseUrl: config.baseUrl.href,
     mode: config.mode,
   });
-  const deadline = clock.now() + config.deadlineMs;
   const started = clock.now();
   let state: OpenState | undefined;
   let report: RunReport;

@@ -20,7 +20,7 @@
 
 import { parseArgs } from "node:util";
 import { syntheticSiteId } from "../src/mock/synthetic.ts";
-import { BENCH_KEY, type Emulator, runDeno, startEmulator, stats } from "./harness.ts";
+import { type Emulator, runProgramSync, startEmulator, stats } from "./harness.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -54,24 +54,11 @@ interface Run {
   readonly code: number;
   readonly wallMs: number;
   readonly peakRssMB: number;
-  readonly report: { sites: { status: string; error?: string }[] } | undefined;
+  readonly report: { sites: { status: string }[] } | undefined;
 }
 
 async function sync(program: Program, url: string, args: string[]): Promise<Run> {
-  const run = await runDeno([
-    "run",
-    "--no-lock",
-    "--allow-net=127.0.0.1",
-    "--allow-env",
-    "--allow-read",
-    program.main,
-    "sync",
-    "--base-url",
-    url,
-    "--json",
-    "--quiet",
-    ...args,
-  ], { KRAKENFLEX_API_KEY: BENCH_KEY });
+  const run = await runProgramSync(program.main, url, args);
   let report: Run["report"];
   try {
     report = JSON.parse(run.stdout);

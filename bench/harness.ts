@@ -192,6 +192,32 @@ export interface SyncRun extends ProcessRun {
 }
 
 /**
+ * Runs the program at `main` (this checkout's, or an older one's `main.ts`) as
+ * `sync --base-url URL --json --quiet ...args` with the loopback permissions, whatever its outcome:
+ * for benchmarks that measure failures and compare programs.
+ */
+export function runProgramSync(
+  main: string,
+  url: string,
+  args: readonly string[],
+): Promise<ProcessRun> {
+  return runDeno([
+    "run",
+    "--no-lock",
+    "--allow-net=127.0.0.1",
+    "--allow-env",
+    "--allow-read",
+    main,
+    "sync",
+    "--base-url",
+    url,
+    "--json",
+    "--quiet",
+    ...args,
+  ], { KRAKENFLEX_API_KEY: BENCH_KEY });
+}
+
+/**
  * Runs `deno run -P main.ts sync --base-url URL --json --quiet ...args` and checks that every
  * site was posted: a benchmark of a failed run would measure the wrong thing.
  */

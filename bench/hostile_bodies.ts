@@ -14,7 +14,7 @@
 
 import { parseArgs } from "node:util";
 import { syntheticDataset } from "../src/mock/synthetic.ts";
-import { BENCH_KEY, runDeno } from "./harness.ts";
+import { runProgramSync } from "./harness.ts";
 import { spawnProcess } from "../tests/cli_process.ts";
 
 const { values } = parseArgs({
@@ -101,20 +101,9 @@ for (const body of bodies) {
   ], { cwd: new URL("../", import.meta.url).pathname });
   const url = (await server.firstLine()).trim();
   for (const [label, main] of programs) {
-    const run = await runDeno([
-      "run",
-      "--no-lock",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      "--allow-read",
-      main,
-      "sync",
-      "--base-url",
-      url,
+    const run = await runProgramSync(main, url, [
       "--site",
       body.siteId,
-      "--json",
-      "--quiet",
       "--timeout",
       "120",
       "--deadline",
@@ -122,13 +111,15 @@ for (const body of bodies) {
       "--max-attempts",
       "1",
       ...body.args,
-    ], { KRAKENFLEX_API_KEY: BENCH_KEY });
+    ]);
     let outcome: string;
     try {
       const report = JSON.parse(run.stdout);
       const first = report.sites[0];
       outcome = `${first.status}${
-        first.error ? `: ${String(first.error).slice(0, 90)}` : `, ${first.kept} kept`
+        first.error
+          ? `: ${String(first.error.message ?? first.error).slice(0, 90)}`
+          : `, ${first.kept} kept`
       }`;
     } catch {
       outcome = `no report; stderr: ${

@@ -13,7 +13,7 @@ import { tempDir } from "./helpers.ts";
 const KEY = "SENTINEL-state-process-key-51";
 
 function permissions(dir: string): string[] {
-  return [...NARROW, `--allow-write=${dir}`];
+  return [...NARROW, "--allow-sys=uid", `--allow-write=${dir}`];
 }
 
 Deno.test("two runs sharing a state directory: the second waits for the first, then posts nothing", async () => {

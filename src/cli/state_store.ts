@@ -142,7 +142,11 @@ export async function openStateDir(
     try {
       attempt = await stateFiles.tryLock(lockPath, holder);
     } catch (error) {
-      throw unusable(dir, error, io);
+      if (!(error instanceof FileRefused)) throw unusable(dir, error, io);
+      throw new UsageError(
+        `Cannot use the state directory "${dir}": its lock "${lockPath}" ${error.reason}`,
+        `Remove it (each run creates its own): rm "${lockPath}"`,
+      );
     }
     if (attempt.held) {
       const store = createStore(dir, io, { ...options, uid });

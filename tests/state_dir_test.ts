@@ -335,6 +335,7 @@ Deno.test("state: a postedAt that is not an RFC 3339 instant is refused, never p
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /state file unusable, treated as absent: the site is posted/);
   assert.match(run.stderr, /field \\"postedAt\\" is not a time: not an RFC 3339 timestamp/);
+  // deno-lint-ignore no-control-regex -- control characters are what must not be printed.
   assert.doesNotMatch(run.stdout + run.stderr, /\x1b|\x07|pwned|forged/);
   assert.match(run.stdout, /^posted +norwich-pear-tree/m);
   assert.equal(server.posts.length, 2);

@@ -76,8 +76,7 @@ function runningUser(dir: string, stateFiles: StateFiles): number | null {
 }
 
 /** Throws a {@link UsageError} unless `dir` is a directory of `uid` that no one else can write. */
-async function checkDirectory(dir: string, uid: number | null, stateFiles: StateFiles) {
-  const facts = await stateFiles.inspect(dir, true);
+function checkDirectory(dir: string, facts: FileFacts | undefined, uid: number | null): void {
   if (facts?.kind !== "directory") {
     throw new UsageError(
       `Cannot use the state directory "${dir}": it is ${
@@ -104,10 +103,10 @@ async function checkDirectory(dir: string, uid: number | null, stateFiles: State
 }
 
 /**
- * Opens `dir`: creates it if missing, checks it is this user's alone, proves it writable, and takes its lock, waiting up to
- * {@link LOCK_WAIT_MS} (and never past the deadline) for another run to finish. Throws a
- * {@link UsageError} when the directory cannot be used (exit 2, before any request) and
- * {@link StateLocked} naming the holder when the wait ran out.
+ * Opens `dir`: creates it if missing, checks that it is this user's alone, proves it writable, and
+ * takes its lock, waiting up to {@link LOCK_WAIT_MS} (and never past the deadline) for another run
+ * to finish. Throws a {@link UsageError} when the directory cannot be used or trusted (exit 2,
+ * before any request) and {@link StateLocked} naming the holder when the wait ran out.
  */
 export async function openStateDir(
   dir: string,
@@ -121,12 +120,14 @@ export async function openStateDir(
     );
   }
   const uid = runningUser(dir, stateFiles);
+  let facts;
   try {
     await stateFiles.ensureDir(dir);
+    facts = await stateFiles.inspect(dir, true);
   } catch (error) {
     throw unusable(dir, error, io);
   }
-  await checkDirectory(dir, uid, stateFiles);
+  checkDirectory(dir, facts, uid);
   try {
     const probe = `${dir}/.probe-${crypto.randomUUID().slice(0, 8)}`;
     await writeFileAtomically(probe, "", fs, 0o600);

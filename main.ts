@@ -6,7 +6,7 @@
 
 import denoJson from "./deno.json" with { type: "json" };
 import { describeFileKind, type FileKind, type FileWriter } from "./src/atomic_file.ts";
-import type { StateFiles } from "./src/cli/io.ts";
+import type { FileFacts, StateFiles } from "./src/cli/io.ts";
 import { FileRefused, Interrupted } from "./src/errors.ts";
 
 /** The program's version, from `deno.json`. */
@@ -135,13 +135,85 @@ export const realFileWriter: FileWriter = {
   remove: (path) => Deno.remove(path),
 };
 
+/** What a stat says of a path, as the state directory's checks read it. */
+function factsOf(info: Deno.FileInfo): FileFacts {
+  return {
+    kind: kindOf(info),
+    uid: info.uid,
+    mode: info.mode === null ? null : info.mode & 0o7777,
+    identity: info.ino === null ? null : `${info.dev}:${info.ino}`,
+  };
+}
+
+/** `info`'s problem as the state lock, or `undefined` when it may be written. */
+function lockProblem(info: Deno.FileInfo): string | undefined {
+  if (!info.isFile) return `is ${describeFileKind(kindOf(info))}, not a regular file`;
+  const uid = Deno.uid();
+  if (uid !== null && info.uid !== uid) return `is owned by uid ${info.uid}, not by this user`;
+  if ((info.nlink ?? 1) > 1) return `has ${info.nlink} hard links; it must have one`;
+  return undefined;
+}
+
+/**
+ * Opens the lock file for writing without ever following a symbolic link: a new one with
+ * `createNew` (`O_EXCL` refuses a link), an existing one only when `lstat` says it is a regular
+ * file, and then only without truncating; what was opened is checked again to be that file.
+ */
+async function openLockFile(path: string): Promise<Deno.FsFile> {
+  for (let attempt = 1;; attempt++) {
+    let before: Deno.FileInfo | undefined;
+    try {
+      before = await Deno.lstat(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const problem = before === undefined ? undefined : lockProblem(before);
+    if (problem !== undefined) throw new FileRefused(path, problem);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(
+        path,
+        before === undefined
+          ? { read: true, write: true, createNew: true, mode: 0o600 }
+          : { read: true, write: true },
+      );
+    } catch (error) {
+      // Created or removed by another run between the lstat and the open: look again.
+      const raced = error instanceof Deno.errors.AlreadyExists ||
+        error instanceof Deno.errors.NotFound;
+      if (raced && attempt < 3) continue;
+      throw error;
+    }
+    const opened = await file.stat();
+    const now = await Deno.lstat(path).catch(() => undefined);
+    const same = (a: Deno.FileInfo, b: Deno.FileInfo) => a.dev === b.dev && a.ino === b.ino;
+    const changed = now === undefined || !same(opened, now) ||
+      (before !== undefined && !same(before, opened));
+    const openedProblem = changed ? "was replaced while it was opened" : lockProblem(opened);
+    if (openedProblem !== undefined) {
+      file.close();
+      throw new FileRefused(path, `${openedProblem}; refusing to write it`);
+    }
+    return file;
+  }
+}
+
 /** The state directory's own operations, on the real file system. */
 export const stateFiles: StateFiles = {
   async ensureDir(path) {
     await Deno.mkdir(path, { recursive: true, mode: 0o700 });
   },
+  userId: () => Deno.uid(),
+  async inspect(path, follow = false) {
+    try {
+      return factsOf(await (follow ? Deno.stat(path) : Deno.lstat(path)));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+  },
   async tryLock(path, holder) {
-    const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+    const file = await openLockFile(path);
     if (!(await file.tryLock(true))) {
       const buffer = new Uint8Array(512);
       const read = await file.read(buffer).catch(() => null);

@@ -155,7 +155,7 @@ function describeSite(site: SiteReport, since: string, redact: Redactor): string
       return `${id}${name}: ${plural(site.kept, "outage")} posted${changes}${counts}`;
     case "unchanged":
       return `${id}${name}: ${plural(site.kept, "outage")}, as accepted at ${
-        site.changes?.since ?? "?"
+        shown(site.changes?.since ?? "?", TEXT_FIELD_MAX, redact)
       }: not posted again (--force posts anyway)${counts}`;
     case "skipped-empty":
       return `${id}${name}: nothing to post, nothing sent (use --post-empty to send [])${counts}`;

@@ -7,6 +7,7 @@
  */
 
 import type { EnhancedOutage } from "./api_shapes.ts";
+import { rfc3339Problem } from "./timestamp.ts";
 import { enhancedOutageProblem } from "./validate.ts";
 
 /** The version of the state file's format; another version is read as no state. */
@@ -107,6 +108,17 @@ export function payloadChanges(
   return { added, removed };
 }
 
+/**
+ * How far in the future a `postedAt` may be before it is distrusted: clocks of one host drift
+ * that much between runs, but a later time was written by a clock that ran ahead, or by hand.
+ */
+export const FUTURE_SKEW_MS = 5 * 60_000;
+
+/** Whether `postedAt` (a valid state's) lies more than {@link FUTURE_SKEW_MS} after `now`. */
+export function isInFuture(postedAt: string, now: number): boolean {
+  return Date.parse(postedAt) - now > FUTURE_SKEW_MS;
+}
+
 /** Why a payload is posted, or why not. */
 export type Verdict =
   | "first" // no earlier state for this site
@@ -127,7 +139,8 @@ export interface Candidate {
 /**
  * Whether to post `candidate` given the site's last accepted state: only an identical payload
  * (same base URL, cut-off and digest) accepted less than `repostAfterMs` ago is skipped, unless
- * `force`. `repostAfterMs` 0 never skips.
+ * `force`. `repostAfterMs` 0 never skips. A `postedAt` in the future (beyond
+ * {@link FUTURE_SKEW_MS}) counts as too old: its negative age would otherwise skip every run.
  */
 export function verdict(
   previous: SiteState | undefined,
@@ -139,8 +152,9 @@ export function verdict(
   if (previous.sinceInstant !== candidate.sinceInstant) return "other-cut-off";
   if (previous.digest !== candidate.digest) return "changed";
   if (options.force) return "forced";
+  if (options.repostAfterMs === 0 || isInFuture(previous.postedAt, options.now)) return "stale";
   const age = options.now - Date.parse(previous.postedAt);
-  if (options.repostAfterMs === 0 || !(age < options.repostAfterMs)) return "stale";
+  if (!(age < options.repostAfterMs)) return "stale";
   return "unchanged";
 }
 
@@ -157,9 +171,43 @@ const FIELDS = [
   "payload",
 ] as const;
 
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const INTEGER = /^-?(0|[1-9][0-9]*)$/;
+
+/**
+ * Why a state file's field is unusable, or `undefined`. Every field is checked to the shape this
+ * program writes: a file is outside text, and its times end up in the report and the metrics.
+ */
+function fieldProblem(field: (typeof FIELDS)[number], value: unknown): string | undefined {
+  switch (field) {
+    case "format":
+      return undefined; // checked first, with its own message
+    case "count":
+      return Number.isSafeInteger(value) && (value as number) >= 0
+        ? undefined
+        : "missing or not a count";
+    case "payload":
+      return Array.isArray(value) ? undefined : "missing or not an array";
+  }
+  if (typeof value !== "string") return "missing or not a string";
+  switch (field) {
+    case "since":
+    case "postedAt":
+    case "changedAt": {
+      const problem = rfc3339Problem(value);
+      return problem === undefined ? undefined : `is not a time: ${problem}`;
+    }
+    case "sinceInstant":
+      return INTEGER.test(value) ? undefined : "is not an instant in nanoseconds";
+    case "digest":
+      return DIGEST.test(value) ? undefined : "is not a sha256 digest";
+  }
+  return undefined;
+}
+
 /**
  * Reads a state file's text: the state, or why it cannot be used (not JSON, another format
- * version, a field missing or of the wrong type, a payload whose digest or count is not the one
+ * version, a field missing, of the wrong type or shape (times must be RFC 3339), a payload whose digest or count is not the one
  * recorded — a file cut short or edited by hand).
  */
 export async function parseState(
@@ -182,17 +230,8 @@ export async function parseState(
     };
   }
   for (const field of FIELDS) {
-    const value = record[field];
-    const [ok, expected] = field === "count"
-      ? [typeof value === "number", "number"]
-      : field === "payload"
-      ? [Array.isArray(value), "array"]
-      : [typeof value === "string", "string"];
-    if (!ok) {
-      return {
-        problem: `field "${field}" missing or not a${expected === "array" ? "n" : ""} ${expected}`,
-      };
-    }
+    const problem = fieldProblem(field, record[field]);
+    if (problem !== undefined) return { problem: `field "${field}" ${problem}` };
   }
   if (record.siteId !== siteId) {
     return { problem: `it is the state of site ${JSON.stringify(record.siteId)}` };
@@ -204,9 +243,6 @@ export async function parseState(
   const payload = record.payload as EnhancedOutage[];
   if (payload.length !== record.count || (await payloadDigest(payload)) !== record.digest) {
     return { problem: "its payload does not match its recorded count and digest" };
-  }
-  if (Number.isNaN(Date.parse(record.postedAt as string))) {
-    return { problem: `field "postedAt" is not a time` };
   }
   return { state: record as unknown as SiteState };
 }

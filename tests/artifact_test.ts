@@ -44,9 +44,11 @@ Deno.test("the bundle: one executable file that syncs from an empty directory an
       bundleShebang(),
       `#!/usr/bin/env -S deno run --no-prompt ${permissionFlags().join(" ")}`,
     );
-    for (const forbidden of ["--allow-all", "-A ", "--allow-run", "--allow-ffi", "--allow-sys"]) {
+    for (const forbidden of ["--allow-all", "-A ", "--allow-run", "--allow-ffi"]) {
       assert.ok(!text.split("\n")[0].includes(forbidden), forbidden);
     }
+    // sys only to read the user's id (the state directory's owner check), nothing more.
+    assert.deepEqual(text.split("\n")[0].match(/--allow-sys\S*/g), ["--allow-sys=uid"]);
     assert.ok((Deno.statSync(path).mode ?? 0) & 0o100, "not executable");
   });
   await t.step("it imports nothing: npm and local modules are inlined", () => {

@@ -139,4 +139,8 @@ Deno.test("the permission set is described as deno.json defines it", () => {
     assert.ok(quickStart.includes(`\`${path}\``), `README's Quick start names ${path}`);
     assert.ok(build.includes(`\`${path}\``), `docs/operations.md section 1 names ${path}`);
   }
+  const sys = denoJson.permissions.default.sys as string[];
+  assert.deepEqual(sys, ["uid"], "sys: the user id alone (the state directory's owner check)");
+  assert.ok(quickStart.includes("`--allow-sys=uid`"), "README's Quick start names --allow-sys=uid");
+  assert.ok(build.includes("`--allow-sys=uid`"), "docs/operations.md section 1 names it");
 });

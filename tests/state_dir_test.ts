@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readTextFile, stateFiles } from "../main.ts";
 import { stateFileName } from "../src/state.ts";
 import { realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
+import { runProcess } from "./cli_process.ts";
 import { runMain } from "./in_process.ts";
 import { parsePrometheus } from "./prometheus.ts";
 import { json, type ScriptedServer, startScriptedServer } from "./scripted_server.ts";
@@ -204,4 +205,156 @@ Deno.test("state: metrics count unchanged sites and carry each site's last chang
   assert.equal(value("outage_sync_run_exit_code", {}), 0);
   const changed = value("outage_sync_site_last_change_timestamp_seconds", { site: SITE });
   assert.ok(changed !== undefined && Math.abs(changed - Date.now() / 1000) < 120, `${changed}`);
+});
+
+async function mkfifo(path: string): Promise<void> {
+  const made = await runProcess("mkfifo", [path]);
+  assert.equal(made.code, 0, made.stderr);
+}
+
+/** A state directory after one run that posted: its path, the site's state file and its text. */
+async function posted(server: ScriptedServer, dir: string) {
+  const first = await sync(server.url, dir);
+  assert.equal(first.code, 0, first.stderr);
+  const file = `${dir}/${await stateFileName(SITE)}`;
+  return { file, text: await Deno.readTextFile(file) };
+}
+
+Deno.test("state: a .lock that is a symbolic link, a hard link or a FIFO is a configuration error; its target is never written", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  await using elsewhere = await tempDir();
+  const victim = `${elsewhere.path}/precious`;
+  await Deno.writeTextFile(victim, "precious\n");
+  const lock = `${dir.path}/.lock`;
+  const cases: [string, () => Promise<void>, RegExp][] = [
+    ["a link to a file", () => Deno.symlink(victim, lock), /is a symbolic link, not a regular/],
+    ["a dangling link", () => Deno.symlink(`${elsewhere.path}/new`, lock), /symbolic link/],
+    ["a hard link", () => Deno.link(victim, lock), /has 2 hard links; it must have one/],
+    ["a FIFO", () => mkfifo(lock), /is a FIFO \(named pipe\), not a regular file/],
+  ];
+  for (const [what, plant, problem] of cases) {
+    await plant();
+    const run = await sync(server.url, dir.path);
+    assert.equal(run.code, 2, `${what}: ${run.stderr}`);
+    assert.ok(run.stderr.includes(`Cannot use the state directory "${dir.path}"`), what);
+    assert.ok(run.stderr.includes(`"${lock}"`), `${what}: the lock's path is named`);
+    assert.match(run.stderr, problem, what);
+    assert.equal(await Deno.readTextFile(victim), "precious\n", `${what}: the target is intact`);
+    await assert.rejects(Deno.lstat(`${elsewhere.path}/new`), Deno.errors.NotFound, what);
+    assert.equal(server.requests.length, 0, `${what}: nothing was requested`);
+    await Deno.remove(lock);
+  }
+  assert.equal((await sync(server.url, dir.path)).code, 0, "a regular lock: the run goes ahead");
+  assert.equal((await Deno.lstat(lock)).isFile, true);
+});
+
+Deno.test("state: a state file that is a symbolic link is ignored with a warning, the site posted, the link replaced", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  await using elsewhere = await tempDir();
+  const { file, text } = await posted(server, dir.path);
+  // A valid state for this very payload, reached through a link: followed, it would skip the POST.
+  const target = `${elsewhere.path}/state.json`;
+  await Deno.writeTextFile(target, text);
+  await Deno.remove(file);
+  await Deno.symlink(target, file);
+  const run = await sync(server.url, dir.path);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /WARN {2}state file not trusted, ignored: the site is posted/);
+  assert.match(run.stderr, /it is a symbolic link, not a regular file/);
+  assert.match(run.stdout, /^posted +norwich-pear-tree/m);
+  assert.equal(server.posts.length, 2);
+  assert.equal((await Deno.lstat(file)).isFile, true, "the link was replaced by a regular file");
+  assert.equal(await Deno.readTextFile(target), text, "the link's target is untouched");
+});
+
+Deno.test("state: a state directory writable by group or others, or owned by another user, is a configuration error naming the fix", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const state = `${dir.path}/state`;
+  await Deno.mkdir(state, { mode: 0o700 });
+  for (const mode of [0o770, 0o707, 0o777]) {
+    await Deno.chmod(state, mode);
+    const run = await sync(server.url, state);
+    assert.equal(run.code, 2, run.stderr);
+    assert.ok(
+      run.stderr.includes(
+        `Cannot use the state directory "${state}": it is writable by group or others (mode 0${
+          mode.toString(8)
+        })`,
+      ),
+      run.stderr,
+    );
+    assert.ok(run.stderr.includes(`chmod 700 "${state}"`), run.stderr);
+  }
+  await Deno.chmod(state, 0o700);
+  await Deno.chown(state, 65534, 65534);
+  const run = await sync(server.url, state);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /it is owned by uid 65534, not by this user \(uid \d+\)/);
+  assert.ok(run.stderr.includes(`chown ${Deno.uid()} "${state}" && chmod 700 "${state}"`));
+  assert.equal(server.requests.length, 0, "nothing was requested");
+});
+
+Deno.test("state: a state file planted by another user (a matching digest, postedAt in 2999) is ignored with a warning and replaced", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const { file, text } = await posted(server, dir.path);
+  const forged = JSON.stringify({ ...JSON.parse(text), postedAt: "2999-01-01T00:00:00.000Z" });
+  await Deno.writeTextFile(file, forged);
+  await Deno.chown(file, 65534, 65534);
+  const run = await sync(server.url, dir.path, ["--repost-after", "1h"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /WARN {2}state file not trusted, ignored: the site is posted/);
+  assert.match(run.stderr, /it is owned by uid 65534, not by this user/);
+  assert.match(run.stdout, /^posted +norwich-pear-tree/m);
+  assert.equal(server.posts.length, 2);
+  const replaced = await Deno.lstat(file);
+  assert.equal(replaced.uid, Deno.uid(), "replaced by this user's own file");
+  assert.notEqual(JSON.parse(await Deno.readTextFile(file)).postedAt, "2999-01-01T00:00:00.000Z");
+
+  // This user's file, but writable by others: not trusted either.
+  await Deno.writeTextFile(file, forged);
+  await Deno.chmod(file, 0o666);
+  const loose = await sync(server.url, dir.path, ["--repost-after", "1h"]);
+  assert.match(loose.stderr, /it is writable by group or others \(mode 0666\)/);
+  assert.equal(server.posts.length, 3);
+  assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+});
+
+Deno.test("state: a postedAt that is not an RFC 3339 instant is refused, never printed: no forged report lines", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const { file, text } = await posted(server, dir.path);
+  // Date.parse reads this as a time (the parenthesised part is a comment); a terminal would run it.
+  const hostile = "Sat Dec 05 2026 00:00:00 GMT (\x1b]0;pwned\x07\r\x1b[2K\nposted  forged: OK)";
+  assert.ok(!Number.isNaN(Date.parse(hostile)));
+  await Deno.writeTextFile(file, JSON.stringify({ ...JSON.parse(text), postedAt: hostile }));
+  const run = await sync(server.url, dir.path, ["--repost-after", "100d"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /state file unusable, treated as absent: the site is posted/);
+  assert.match(run.stderr, /field \\"postedAt\\" is not a time: not an RFC 3339 timestamp/);
+  // deno-lint-ignore no-control-regex -- control characters are what must not be printed.
+  assert.doesNotMatch(run.stdout + run.stderr, /\x1b|\x07|pwned|forged/);
+  assert.match(run.stdout, /^posted +norwich-pear-tree/m);
+  assert.equal(server.posts.length, 2);
+});
+
+Deno.test("state: a postedAt in the future is a warning and counts as too old: the site is posted", async () => {
+  await using server = api();
+  await using dir = await tempDir();
+  const { file, text } = await posted(server, dir.path);
+  // Written while the clock ran an hour ahead: its age is negative, less than any --repost-after.
+  const ahead = new Date(Date.now() + 3_600_000).toISOString();
+  await Deno.writeTextFile(file, JSON.stringify({ ...JSON.parse(text), postedAt: ahead }));
+  const run = await sync(server.url, dir.path, ["--repost-after", "30d"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /WARN {2}state file's last POST is in the future: counted as too old/);
+  assert.ok(run.stderr.includes(ahead));
+  assert.match(run.stdout, /^posted +norwich-pear-tree/m);
+  assert.equal(server.posts.length, 2);
+  const again = await sync(server.url, dir.path, ["--repost-after", "30d"]);
+  assert.match(again.stdout, /^unchanged +norwich-pear-tree/m, "the rewritten state is trusted");
+  assert.equal(server.posts.length, 2);
 });

@@ -13,7 +13,7 @@ import { tempDir } from "./helpers.ts";
 const KEY = "SENTINEL-state-process-key-51";
 
 function permissions(dir: string): string[] {
-  return [...NARROW, `--allow-write=${dir}`];
+  return [...NARROW, "--allow-sys=uid", `--allow-write=${dir}`];
 }
 
 Deno.test("two runs sharing a state directory: the second waits for the first, then posts nothing", async () => {
@@ -57,4 +57,23 @@ Deno.test("SIGTERM between the POST and the state write: no state, and the next 
   const next = await again.output();
   assert.equal(next.code, 0, next.stderr);
   assert.match(next.stdout, /^posted +norwich-pear-tree .*\(never posted before\)/m);
+});
+
+Deno.test("without --allow-sys=uid the state directory's owner cannot be checked: exit 2, never used unchecked", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  await using dir = await tempDir();
+  const args = ["--base-url", server.url, "--state-dir", `${dir.path}/state`];
+  const options = {
+    env: { KRAKENFLEX_API_KEY: KEY },
+    permissions: [...NARROW, `--allow-write=${dir.path}`],
+  };
+  await using run = spawnCli(args, options);
+  const result = await run.output();
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(
+    result.stderr,
+    /Cannot use the state directory ".*\/state": its owner cannot be checked without the permission to read this user's id/,
+  );
+  assert.match(result.stderr, /--allow-sys=uid/);
+  assert.equal(server.api.requests().length, 0);
 });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { EnhancedOutage } from "../src/api_shapes.ts";
+import { renderTextReport, type RunReport } from "../src/report.ts";
 import {
+  FUTURE_SKEW_MS,
   parseState,
   payloadChanges,
   payloadDigest,
@@ -144,4 +146,70 @@ Deno.test("parseState: what it wrote reads back; anything else is a problem name
     assert.ok("problem" in parsed, what);
     assert.match(parsed.problem, problem, what);
   }
+});
+
+Deno.test("verdict: a postedAt beyond the allowed skew in the future counts as too old", async () => {
+  const previous = await state([A]);
+  const candidate = {
+    baseUrl: previous.baseUrl,
+    sinceInstant: previous.sinceInstant,
+    digest: previous.digest,
+  };
+  const posted = Date.parse(previous.postedAt);
+  const options = { repostAfterMs: 86_400_000, force: false };
+  // A clock that moved back a little since (NTP): still recent.
+  assert.equal(verdict(previous, candidate, { ...options, now: posted - 60_000 }), "unchanged");
+  assert.equal(
+    verdict(previous, candidate, { ...options, now: posted - FUTURE_SKEW_MS }),
+    "unchanged",
+  );
+  // Written by a clock that ran ahead (or by hand): its negative age would skip every later run.
+  assert.equal(
+    verdict(previous, candidate, { ...options, now: posted - FUTURE_SKEW_MS - 1 }),
+    "stale",
+  );
+  assert.equal(verdict(previous, candidate, { ...options, now: posted - 3_600_000 }), "stale");
+});
+
+Deno.test("parseState: every field is checked to the shape it is written in; times are RFC 3339", async () => {
+  const good = JSON.parse(renderState(await state([A, B])));
+  const hostile = "Sat Dec 05 2026 00:00:00 GMT (\x1b]0;pwned\x07\r\x1b[2Kposted)";
+  const problems: [Record<string, unknown>, RegExp][] = [
+    [{ postedAt: hostile }, /field "postedAt" is not a time: not an RFC 3339 timestamp/],
+    [{ postedAt: "2026-12-01 10:00:00" }, /field "postedAt" is not a time/],
+    [{ postedAt: "2026-02-30T10:00:00Z" }, /field "postedAt" is not a time: day of month/],
+    [{ changedAt: "yesterday (\x1b[2J)" }, /field "changedAt" is not a time/],
+    [{ since: "2022" }, /field "since" is not a time/],
+    [{ sinceInstant: "1e18" }, /field "sinceInstant" is not an instant in nanoseconds/],
+    [{ digest: "sha256:\x1b[2J" }, /field "digest" is not a sha256 digest/],
+    [{ count: -1 }, /field "count" missing or not a count/],
+    [{ count: 1.5 }, /field "count" missing or not a count/],
+    [{ baseUrl: 7 }, /field "baseUrl" missing or not a string/],
+  ];
+  for (const [change, problem] of problems) {
+    const parsed = await parseState(JSON.stringify({ ...good, ...change }), "site");
+    assert.ok("problem" in parsed, JSON.stringify(change));
+    assert.match(parsed.problem, problem);
+  }
+  const offset = { ...good, postedAt: "2026-12-01T11:00:00.123456789+01:00" };
+  assert.ok("state" in await parseState(JSON.stringify(offset), "site"), "any RFC 3339 instant");
+});
+
+Deno.test("the unchanged line prints the last POST's time through the report's escaping", () => {
+  const report = {
+    since: "2022-01-01T00:00:00.000Z",
+    sites: [{
+      siteId: "s",
+      siteName: null,
+      status: "unchanged",
+      kept: 1,
+      droppedBeforeSince: 0,
+      droppedUnknownDevice: 0,
+      changes: { added: 0, removed: 0, since: "x\x1b]0;t\x07\r\nOK: forged" },
+    }],
+  } as unknown as RunReport;
+  const text = renderTextReport(report);
+  // deno-lint-ignore no-control-regex -- control characters are what must not be printed.
+  assert.doesNotMatch(text, /[\x00-\x1f]OK|\x1b|\x07|\r/);
+  assert.ok(text.includes("as accepted at x\\x1b]0;t\\x07\\r\\nOK: forged: not posted again"));
 });

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { FileWriter } from "../atomic_file.ts";
+import type { FileKind, FileWriter } from "../atomic_file.ts";
 import type { RetryClock } from "../retry_policy.ts";
 
 /** What a command may use of the outside world. */
@@ -48,11 +48,33 @@ export type LockAttempt =
   | { readonly held: true; release(): void }
   | { readonly held: false; /** What the holder wrote in the file. */ readonly holder: string };
 
+/** What a stat says of a path: what the state directory's checks need. */
+export interface FileFacts {
+  readonly kind: FileKind;
+  /** The owner's user id; `null` where the system has none (Windows). */
+  readonly uid: number | null;
+  /** The permission bits; `null` where the system has none (Windows). */
+  readonly mode: number | null;
+  /** Device and inode, to tell whether a path still names the same file; `null` on Windows. */
+  readonly identity: string | null;
+}
+
 /** The file operations of the state directory beyond reads and atomic writes. */
 export interface StateFiles {
   /** Creates the directory and its parents (mode 0700) when missing; throws when it cannot. */
   ensureDir(path: string): Promise<void>;
-  /** Takes an exclusive lock on `path` (created if missing) without waiting, writing `holder` in it. */
+  /**
+   * The user id this process runs as; `null` on Windows. Throws `Deno.errors.NotCapable` without
+   * `--allow-sys=uid`.
+   */
+  userId(): number | null;
+  /** What is at `path` (a symbolic link itself unless `follow`), or `undefined` when nothing is. */
+  inspect(path: string, follow?: boolean): Promise<FileFacts | undefined>;
+  /**
+   * Takes an exclusive lock on `path` (created if missing) without waiting, writing `holder` in it.
+   * Never opens it through a symbolic link: throws `FileRefused` unless `path` is a regular file of
+   * one link, owned by this user, and still the file that was opened.
+   */
   tryLock(path: string, holder: string): Promise<LockAttempt>;
 }
 

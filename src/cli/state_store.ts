@@ -1,16 +1,24 @@
 /**
- * The state directory on disk (`--state-dir`): created (0700) and checked writable before any
- * request, locked for the run so that two runs never interleave, one file per site written
- * atomically (0600). A state file that cannot be used is a warning and reads as no state: it can
- * cause an extra POST, never a missed one.
+ * The state directory on disk (`--state-dir`): created (0700) and checked before any request —
+ * owned by this user, writable by no one else (as `ssh` checks `~/.ssh`), writable — then locked
+ * for the run so that two runs never interleave; one file per site written atomically (0600).
+ * Nothing in it is opened through a symbolic link. A state file that cannot be used or trusted is
+ * a warning and reads as no state: it can cause an extra POST, never a missed one.
  * @module
  */
 
-import { writeFileAtomically } from "../atomic_file.ts";
+import { describeFileKind, writeFileAtomically } from "../atomic_file.ts";
 import { FileRefused, StateLocked, UsageError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { parseState, renderState, stateFileName, type StateStore } from "../state.ts";
-import type { CliIo } from "./io.ts";
+import {
+  FUTURE_SKEW_MS,
+  isInFuture,
+  parseState,
+  renderState,
+  stateFileName,
+  type StateStore,
+} from "../state.ts";
+import type { CliIo, FileFacts, StateFiles } from "./io.ts";
 
 /** The largest state file read: a site's payload of a million outages is about 100 MB. */
 export const STATE_FILE_MAX_BYTES = 256 * 1024 * 1024;
@@ -47,11 +55,58 @@ function unusable(dir: string, error: unknown, io: CliIo): UsageError {
   );
 }
 
+function octal(mode: number): string {
+  return `0${(mode & 0o777).toString(8).padStart(3, "0")}`;
+}
+
 /**
- * Opens `dir`: creates it if missing, proves it writable, and takes its lock, waiting up to
- * {@link LOCK_WAIT_MS} (and never past the deadline) for another run to finish. Throws a
- * {@link UsageError} when the directory cannot be used (exit 2, before any request) and
- * {@link StateLocked} naming the holder when the wait ran out.
+ * The user this run is, or `null` where the system has none (Windows: no owner checks). Without
+ * `--allow-sys=uid` the checks cannot be made, and the state directory is not used unchecked.
+ */
+function runningUser(dir: string, stateFiles: StateFiles): number | null {
+  try {
+    return stateFiles.userId();
+  } catch {
+    throw new UsageError(
+      `Cannot use the state directory "${dir}": its owner cannot be checked without the ` +
+        `permission to read this user's id`,
+      "Run with -P (deno.json's permissions) or add --allow-sys=uid.",
+    );
+  }
+}
+
+/** Throws a {@link UsageError} unless `dir` is a directory of `uid` that no one else can write. */
+function checkDirectory(dir: string, facts: FileFacts | undefined, uid: number | null): void {
+  if (facts?.kind !== "directory") {
+    throw new UsageError(
+      `Cannot use the state directory "${dir}": it is ${
+        facts === undefined ? "missing" : describeFileKind(facts.kind)
+      }, not a directory`,
+    );
+  }
+  if (uid === null) return;
+  if (facts.uid !== uid) {
+    throw new UsageError(
+      `Cannot use the state directory "${dir}": it is owned by uid ${facts.uid}, not by this ` +
+        `user (uid ${uid}); another user could plant or edit its state`,
+      `Run as its owner, or give it to this user: chown ${uid} "${dir}" && chmod 700 "${dir}"`,
+    );
+  }
+  if (facts.mode !== null && (facts.mode & 0o022) !== 0) {
+    throw new UsageError(
+      `Cannot use the state directory "${dir}": it is writable by group or others (mode ${
+        octal(facts.mode)
+      }); another user could plant or edit its state`,
+      `Make it this user's alone: chmod 700 "${dir}"`,
+    );
+  }
+}
+
+/**
+ * Opens `dir`: creates it if missing, checks that it is this user's alone, proves it writable, and
+ * takes its lock, waiting up to {@link LOCK_WAIT_MS} (and never past the deadline) for another run
+ * to finish. Throws a {@link UsageError} when the directory cannot be used or trusted (exit 2,
+ * before any request) and {@link StateLocked} naming the holder when the wait ran out.
  */
 export async function openStateDir(
   dir: string,
@@ -64,8 +119,16 @@ export async function openStateDir(
       `Cannot use the state directory "${dir}": file writes are not available here`,
     );
   }
+  const uid = runningUser(dir, stateFiles);
+  let facts;
   try {
     await stateFiles.ensureDir(dir);
+    facts = await stateFiles.inspect(dir, true);
+  } catch (error) {
+    throw unusable(dir, error, io);
+  }
+  checkDirectory(dir, facts, uid);
+  try {
     const probe = `${dir}/.probe-${crypto.randomUUID().slice(0, 8)}`;
     await writeFileAtomically(probe, "", fs, 0o600);
     await fs.remove(probe);
@@ -80,10 +143,15 @@ export async function openStateDir(
     try {
       attempt = await stateFiles.tryLock(lockPath, holder);
     } catch (error) {
-      throw unusable(dir, error, io);
+      if (!(error instanceof FileRefused)) throw unusable(dir, error, io);
+      throw new UsageError(
+        `Cannot use the state directory "${dir}": its lock "${lockPath}" ${error.reason}`,
+        `Remove it (each run creates its own): rm "${lockPath}"`,
+      );
     }
     if (attempt.held) {
-      return { store: createStore(dir, io, options.logger), release: attempt.release };
+      const store = createStore(dir, io, { ...options, uid });
+      return { store, release: attempt.release };
     }
     const waited = options.clock.now() - started;
     if (waited >= LOCK_WAIT_MS || options.clock.now() + LOCK_POLL_MS >= options.deadline) {
@@ -103,21 +171,65 @@ export async function openStateDir(
   }
 }
 
-function createStore(dir: string, io: CliIo, logger: Logger): StateStore {
+/** Why a state file is not trusted (anything but this user's own regular file), or `undefined`. */
+function distrust(facts: FileFacts, uid: number | null): string | undefined {
+  if (facts.kind !== "file") return `it is ${describeFileKind(facts.kind)}, not a regular file`;
+  if (uid !== null && facts.uid !== uid) {
+    return `it is owned by uid ${facts.uid}, not by this user (uid ${uid})`;
+  }
+  if (facts.mode !== null && (facts.mode & 0o022) !== 0) {
+    return `it is writable by group or others (mode ${octal(facts.mode)})`;
+  }
+  return undefined;
+}
+
+/** The state file's text, or `undefined` (with a warning) when there is none to trust. */
+async function readTrusted(
+  path: string,
+  io: CliIo,
+  uid: number | null,
+  logger: Logger,
+): Promise<string | undefined> {
+  const stateFiles = io.stateFiles!;
+  const ignored = (problem: string) => {
+    logger.warn("state file not trusted, ignored: the site is posted and the file replaced", {
+      path,
+      problem,
+    });
+    return undefined;
+  };
+  try {
+    const before = await stateFiles.inspect(path);
+    if (before === undefined) return undefined;
+    const problem = distrust(before, uid);
+    if (problem !== undefined) return ignored(problem);
+    const text = io.readTextFile(path, STATE_FILE_MAX_BYTES);
+    // The path must still name the file that was checked: not swapped for a link meanwhile.
+    const after = await stateFiles.inspect(path);
+    if (text === undefined || after?.kind !== "file" || after.identity !== before.identity) {
+      return ignored("it was replaced while it was read");
+    }
+    return text;
+  } catch (error) {
+    logger.warn("state file unreadable, treated as absent: the site is posted", {
+      path,
+      problem: FileRefused.reasonFor(error),
+    });
+    return undefined;
+  }
+}
+
+function createStore(
+  dir: string,
+  io: CliIo,
+  options: OpenOptions & { readonly uid: number | null },
+): StateStore {
   const fs = io.fs!;
+  const { logger, clock, uid } = options;
   return {
     async read(siteId) {
       const path = `${dir}/${await stateFileName(siteId)}`;
-      let text: string | undefined;
-      try {
-        text = io.readTextFile(path, STATE_FILE_MAX_BYTES);
-      } catch (error) {
-        logger.warn("state file unreadable, treated as absent: the site is posted", {
-          path,
-          problem: FileRefused.reasonFor(error),
-        });
-        return undefined;
-      }
+      const text = await readTrusted(path, io, uid, logger);
       if (text === undefined) return undefined;
       const parsed = await parseState(text, siteId);
       if ("problem" in parsed) {
@@ -127,10 +239,21 @@ function createStore(dir: string, io: CliIo, logger: Logger): StateStore {
         });
         return undefined;
       }
+      if (isInFuture(parsed.state.postedAt, clock.now())) {
+        logger.warn("state file's last POST is in the future: counted as too old, posted again", {
+          path,
+          postedAt: parsed.state.postedAt,
+          skewAllowed: `${FUTURE_SKEW_MS / 60_000} min`,
+        });
+      }
       return parsed.state;
     },
     async write(state) {
       const path = `${dir}/${await stateFileName(state.siteId)}`;
+      // A link, FIFO or the like in its place (ignored when read) is removed, never followed:
+      // the directory is this user's alone, so nothing else can have put it there since.
+      const kind = await fs.kind(path);
+      if (kind !== "file" && kind !== "missing" && kind !== "directory") await fs.remove(path);
       await writeFileAtomically(path, renderState(state), fs, 0o600);
     },
   };

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import type { FileWriter } from "../src/atomic_file.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { realExpected, realOutages, realSiteInfo } from "./helpers.ts";
+import { readTextFile, stateFiles } from "../main.ts";
+import { realExpected, realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
 import { runMain } from "./in_process.ts";
 import { parsePrometheus } from "./prometheus.ts";
 import { json, type ScriptedServer, startScriptedServer } from "./scripted_server.ts";
@@ -392,6 +393,44 @@ Deno.test("check fails where sync fails: invalid records, an unusable state dire
     assert.match(state.stderr, /Cannot use the state directory "\/s"/);
   }
   assert.equal(server.requests.filter((r) => r.method === "POST").length, 1);
+});
+
+Deno.test("check on real files: the state directory and metrics path proved usable, nothing left behind", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  await using dir = await tempDir();
+  const state = `${dir.path}/state`;
+  const metrics = `${dir.path}/metrics`;
+  await Deno.mkdir(metrics);
+  const check = () =>
+    runMain(
+      [
+        "check",
+        "--base-url",
+        server.url,
+        "--state-dir",
+        state,
+        "--metrics-file",
+        `${metrics}/m.prom`,
+      ],
+      { KRAKENFLEX_API_KEY: KEY },
+      { fs: realFileWriter, readTextFile, stateFiles },
+    );
+  const first = await check();
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual([...Deno.readDirSync(metrics)], [], "no metrics, no probe left");
+  assert.deepEqual([...Deno.readDirSync(state)].map((e) => e.name), [".lock"]);
+  // Another run holds the lock: check does not wait for it, and leaves it held.
+  const held = await stateFiles.tryLock(`${state}/.lock`, "pid 4242, since 2026-12-01T10:00:00Z");
+  assert.ok(held.held);
+  try {
+    const second = await check();
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /the state directory is usable; another run holds its lock now/);
+    assert.ok(!(await stateFiles.tryLock(`${state}/.lock`, "x")).held, "still held");
+  } finally {
+    held.release();
+  }
+  assert.equal(server.api.requests().filter((e) => e.method === "POST").length, 0);
 });
 
 Deno.test("check's help lists only its own options; sync's lists them all", async () => {

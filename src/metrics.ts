@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type FileWriter, writeFileAtomically } from "./atomic_file.ts";
+import { describeFileKind, type FileWriter, writeFileAtomically } from "./atomic_file.ts";
+import { FileRefused } from "./errors.ts";
 import { SITE_STATUSES } from "./outcome.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 
@@ -143,4 +144,22 @@ export async function writeMetricsFile(
     previousLastSuccess: previousLastSuccess(previous),
   });
   await writeFileAtomically(path, text, fs);
+}
+
+/**
+ * Proves before any request that `path` can take the metrics file, writing nothing there: it must
+ * be a regular file or absent, and its directory must take a new file (the atomic write's
+ * temporary file, tried and removed). Throws what the write at the end would have thrown.
+ */
+export async function checkMetricsPath(path: string, fs: FileWriter): Promise<void> {
+  const kind = await fs.kind(path);
+  if (kind !== "file" && kind !== "missing") {
+    throw new FileRefused(
+      path,
+      `is ${describeFileKind(kind)}, not a regular file; refusing to replace it`,
+    );
+  }
+  const probe = `${path}.${crypto.randomUUID().slice(0, 8)}.probe.tmp`;
+  await fs.writeTextFile(probe, "", 0o600);
+  await fs.remove(probe);
 }

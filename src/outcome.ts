@@ -32,6 +32,8 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   partial: 3,
+  /** The run ended, but its metrics file could not be written: sites may have been posted. */
+  metrics: 4,
   sigint: 130,
   sigterm: 143,
 } as const;

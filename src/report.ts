@@ -57,6 +57,8 @@ export interface RunReport {
   interrupted?: "SIGINT" | "SIGTERM";
   /** What failed the run as a whole: `GET /outages` for good. */
   error?: ErrorReport;
+  /** Why the metrics file of a finished sync could not be written (the exit code then is not 0). */
+  metricsError?: string;
 }
 
 /** How a report is rendered. */
@@ -118,6 +120,9 @@ export function renderJsonReport(report: RunReport, options: RenderOptions = {})
     sites,
     ...(report.interrupted === undefined ? {} : { interrupted: report.interrupted }),
     ...error(report.error),
+    ...(report.metricsError === undefined
+      ? {}
+      : { metricsError: cut(redact(report.metricsError), JSON_MESSAGE_MAX) }),
   };
   return escapeJsonText(redact(JSON.stringify(document, null, 2))) + "\n";
 }
@@ -202,6 +207,9 @@ export function renderTextReport(report: RunReport, options: RenderOptions = {})
         shown(message, TEXT_MESSAGE_MAX, redact)
       }`,
     );
+  }
+  if (report.metricsError !== undefined) {
+    lines.push(`metrics not written: ${shown(report.metricsError, TEXT_MESSAGE_MAX, redact)}`);
   }
   const counts = new Map<string, number>();
   for (const site of report.sites) counts.set(site.status, (counts.get(site.status) ?? 0) + 1);

@@ -26,7 +26,7 @@ export interface SyncOptions {
   readonly since: Since;
   /** Shown in the report. */
   readonly baseUrl: string;
-  /** `check` fetches and validates (skipping invalid records) and reports each site's devices. */
+  /** `check` fetches and validates as a sync would and reports each site's devices. */
   readonly mode: RunMode;
   readonly skipInvalid: boolean;
   readonly postEmpty: boolean;
@@ -99,7 +99,7 @@ async function fetchOutages(
   counts: { fetched: number; invalid: number },
 ): Promise<FetchedOutages> {
   const feed = await context.api.getOutages(context.signal);
-  const skipInvalid = options.skipInvalid || options.mode === "check";
+  const skipInvalid = options.skipInvalid;
   counts.fetched = feed.total;
   counts.invalid = feed.invalidCount;
   const samples = feed.invalidSamples;

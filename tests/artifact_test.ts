@@ -75,8 +75,8 @@ Deno.test("the bundle: one executable file that syncs from an empty directory an
     ], {
       KRAKENFLEX_API_KEY: KEY,
     });
-    assert.equal(result.code, 0);
-    assert.match(result.stderr, /cannot write the metrics file/);
+    assert.equal(result.code, 2, "refused before any request");
+    assert.match(result.stderr, /Cannot write the metrics file .*: no write permission/);
     assert.equal([...Deno.readDirSync(target.path)].length, 0);
   });
   await t.step(

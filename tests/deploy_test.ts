@@ -8,8 +8,10 @@
 
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { runProcess } from "./cli_process.ts";
+import { startMockServer } from "../src/mock/server.ts";
+import { runCli, runProcess } from "./cli_process.ts";
 import { tempDir } from "./helpers.ts";
+import { parsePrometheus, promtool, promtoolRequired } from "./prometheus.ts";
 
 const read = (path: string) => Deno.readTextFileSync(new URL(`../${path}`, import.meta.url));
 const service = read("deploy/outage-sync.service");
@@ -223,5 +225,99 @@ Deno.test({
     ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "", "no warnings either (e.g. an unknown key)");
+  },
+});
+
+Deno.test("the guide quotes the shipped rule file as it is, and names where it is", () => {
+  const rules = read("deploy/prometheus/outage-sync.rules.yml");
+  const blocks = [...operations.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.deepEqual(blocks, [rules]);
+  assert.ok(operations.includes("`deploy/prometheus/outage-sync.rules.yml`"));
+});
+
+const promtoolTests = await promtoolRequired();
+const RULES_DIR = new URL("../deploy/prometheus/", import.meta.url).pathname;
+
+/** promtool's result, failing the test when it is missing (only CI runs these without it). */
+async function mustPromtool(args: string[], options: { stdin?: string; cwd?: string } = {}) {
+  const result = await promtool(args, options);
+  assert.ok(result !== undefined, "promtool is required under CI=true: apt-get install prometheus");
+  return result;
+}
+
+Deno.test({
+  name:
+    `promtool: the shipped alert rules load, and their unit tests pass${promtoolTests.skipReason}`,
+  ignore: !promtoolTests.run,
+  async fn() {
+    const check = await mustPromtool(["check", "rules", "outage-sync.rules.yml"], {
+      cwd: RULES_DIR,
+    });
+    assert.equal(check.code, 0, check.output);
+    assert.match(check.output, /SUCCESS: 4 rules found/);
+    const test = await mustPromtool(["test", "rules", "outage-sync.rules.test.yml"], {
+      cwd: RULES_DIR,
+    });
+    assert.equal(test.code, 0, test.output);
+    assert.match(test.output, /SUCCESS/);
+  },
+});
+
+Deno.test({
+  name:
+    `promtool: the rule tests fail when an alert is missing or silenced${promtoolTests.skipReason}`,
+  ignore: !promtoolTests.run,
+  async fn() {
+    // The unit tests are only worth something if they can fail: break each alert in turn.
+    await using dir = await tempDir("outage-sync-rules-");
+    const rules = read("deploy/prometheus/outage-sync.rules.yml");
+    const mutants: [string, string][] = [
+      ["> 3600", "> 360000"],
+      ["absent(outage_sync_run_timestamp_seconds)", "vector(0) == 1"],
+      ['{status="failed"} == 1', '{status="failed"} == 2'],
+      ["> 7 * 86400", "> 70 * 86400"],
+      ["for: 5m", "for: 0m"],
+    ];
+    await Promise.all(mutants.map(async ([from, to], i) => {
+      assert.ok(rules.includes(from), from);
+      const cwd = `${dir.path}/${i}`;
+      await Deno.mkdir(cwd);
+      await Deno.copyFile(
+        `${RULES_DIR}/outage-sync.rules.test.yml`,
+        `${cwd}/outage-sync.rules.test.yml`,
+      );
+      await Deno.writeTextFile(`${cwd}/outage-sync.rules.yml`, rules.replace(from, to));
+      const result = await mustPromtool(["test", "rules", "outage-sync.rules.test.yml"], { cwd });
+      assert.equal(result.code, 1, `${from} → ${to}: ${result.output}`);
+    }));
+  },
+});
+
+Deno.test({
+  name: `promtool: the metrics file of real runs passes check metrics${promtoolTests.skipReason}`,
+  ignore: !promtoolTests.run,
+  async fn() {
+    await using server = await startMockServer({ apiKey: "SENTINEL-deploy-key-77", port: 0 });
+    await using dir = await tempDir("outage-sync-metrics-");
+    const path = `${dir.path}/outage_sync.prom`;
+    const permissions = [
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "--allow-read",
+      `--allow-write=${dir.path}`,
+    ];
+    // A sync that posts, with a state directory (so the last-change series is there too), then
+    // one that fails on a wrong key: both files must be what Prometheus accepts.
+    for (const [key, code] of [["SENTINEL-deploy-key-77", 0], ["wrong-key-000", 1]] as const) {
+      const result = await runCli(
+        ["sync", "--base-url", server.url, "--metrics-file", path, "--state-dir", `${dir.path}/s`],
+        { env: { KRAKENFLEX_API_KEY: key }, permissions },
+      );
+      assert.equal(result.code, code, result.stderr);
+      const text = await Deno.readTextFile(path);
+      assert.ok(parsePrometheus(text).samples.length > 10);
+      const check = await mustPromtool(["check", "metrics"], { stdin: text });
+      assert.equal(check.code, 0, check.output);
+    }
   },
 });

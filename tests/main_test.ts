@@ -31,17 +31,18 @@ Deno.test("the .env file of the working directory is read at run time", async ()
   assert.equal(server.api.requests().filter((entry) => entry.status === 200).length, 3);
 });
 
-Deno.test("--metrics-file without write permission: logged with a hint, the exit code unchanged", async () => {
+Deno.test("--metrics-file without write permission: exit 2 with a hint, before any request", async () => {
   await using server = await startMockServer({ apiKey: KEY, port: 0 });
   await using dir = await tempDir();
   const result = await runCli(["--base-url", server.url, "--metrics-file", `${dir.path}/m.prom`], {
     env: { KRAKENFLEX_API_KEY: KEY },
   });
-  assert.equal(result.code, 0);
+  assert.equal(result.code, 2);
   assert.match(
     result.stderr,
-    /ERROR cannot write the metrics file .*error="no write permission for this path".*hint="this build may write only under \/var\/lib\/node_exporter\/textfile_collector, \/var\/lib\/prometheus\/node-exporter/,
+    /Cannot write the metrics file ".*\/m\.prom": no write permission for this path\n.*this build may write only under \/var\/lib\/node_exporter\/textfile_collector, \/var\/lib\/prometheus\/node-exporter/,
   );
+  assert.equal(server.api.requests().length, 0);
   assert.deepEqual([...Deno.readDirSync(dir.path)], []);
 });
 

@@ -61,7 +61,7 @@ Deno.test("Interrupted: the signal, its exit code and message", () => {
 Deno.test("the named exit codes and the statuses, in report order", () => {
   assert.deepEqual(
     { ...ExitCode },
-    { ok: 0, failed: 1, usage: 2, partial: 3, sigint: 130, sigterm: 143 },
+    { ok: 0, failed: 1, usage: 2, partial: 3, metrics: 4, sigint: 130, sigterm: 143 },
   );
   assert.deepEqual(SITE_STATUSES, [
     "posted",

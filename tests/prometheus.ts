@@ -33,3 +33,55 @@ export function parsePrometheus(text: string): {
   }
   return { samples, types };
 }
+
+/** What a `promtool` run gave. */
+export interface PromtoolResult {
+  code: number;
+  output: string;
+}
+
+/**
+ * Runs Prometheus's `promtool` with `args` (and `stdin` when given); `undefined` when it is not
+ * installed here (Debian: `apt-get install prometheus`).
+ */
+export async function promtool(
+  args: readonly string[],
+  options: { stdin?: string; cwd?: string } = {},
+): Promise<PromtoolResult | undefined> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("promtool", {
+      args: [...args],
+      cwd: options.cwd,
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+}
+
+/**
+ * Whether the promtool tests run: when `promtool` is installed, and always under CI (`CI=true`),
+ * where its absence fails them rather than skipping them.
+ */
+export async function promtoolRequired(): Promise<{ run: boolean; skipReason: string }> {
+  const present = (await promtool(["--version"]))?.code === 0;
+  const ci = Deno.env.get("CI") === "true";
+  return {
+    run: present || ci,
+    skipReason: present || ci
+      ? ""
+      : " (skipped: promtool is not installed; apt-get install prometheus, as .ci/run does)",
+  };
+}

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import type { FileWriter } from "../src/atomic_file.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { realExpected, realOutages, realSiteInfo } from "./helpers.ts";
+import { readTextFile, stateFiles } from "../main.ts";
+import { realExpected, realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
 import { runMain } from "./in_process.ts";
 import { parsePrometheus } from "./prometheus.ts";
 import { json, type ScriptedServer, startScriptedServer } from "./scripted_server.ts";
@@ -291,16 +292,157 @@ Deno.test("--metrics-file: written after a sync; a failed run keeps the last suc
   assert.equal(get(second, "outage_sync_last_success_timestamp_seconds"), success);
 });
 
-Deno.test("--metrics-file that cannot be written: logged, the sync's exit code unchanged", async () => {
+Deno.test("--metrics-file that cannot be written: exit 2 naming the path and the fix, before any request", async () => {
   await using server = await startMockServer({ apiKey: KEY, port: 0 });
-  const result = await runMain(["--base-url", server.url, "--metrics-file", "/m.prom"], {
-    KRAKENFLEX_API_KEY: KEY,
-  });
-  assert.equal(result.code, 0);
+  for (const command of ["sync", "check"]) {
+    const result = await runMain([command, "--base-url", server.url, "--metrics-file", "/m.prom"], {
+      KRAKENFLEX_API_KEY: KEY,
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /Cannot write the metrics file "\/m\.prom": file writes are not available here\n.*--metrics-file, KRAKENFLEX_METRICS_FILE/,
+    );
+  }
+  assert.equal(server.api.requests().length, 0);
+});
+
+Deno.test("a metrics write that fails at the end: exit 4 after a good sync, and the report says so", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const path = "/metrics/outage_sync.prom";
+  const { files, fs } = memoryFiles();
+  // The probe before the run works; the rename at the end does not (e.g. the disk filled up).
+  const failing: FileWriter = {
+    ...fs,
+    rename: (_from, to) =>
+      to === path ? Promise.reject(new Error("no space left on device")) : fs.rename(_from, to),
+  };
+  const args = ["--base-url", server.url, "--metrics-file", path];
+  const text = await runMain(args, { KRAKENFLEX_API_KEY: KEY }, { files, fs: failing });
+  assert.equal(text.code, 4, text.stderr);
+  assert.match(text.stdout, /^posted +norwich-pear-tree/m);
   assert.match(
-    result.stderr,
-    /ERROR cannot write the metrics file path=\/m\.prom error="file writes are not available here"/,
+    text.stdout,
+    /^metrics not written: cannot write "\/metrics\/outage_sync\.prom": no space left on device$/m,
   );
+  assert.match(text.stdout, /^FAILED: 1 site \(1 posted\)/m);
+  assert.match(
+    text.stderr,
+    /ERROR cannot write the metrics file path=\/metrics\/outage_sync\.prom/,
+  );
+  const json = await runMain([...args, "--json"], { KRAKENFLEX_API_KEY: KEY }, {
+    files,
+    fs: failing,
+  });
+  assert.equal(json.code, 4);
+  const document = JSON.parse(json.stdout);
+  assert.equal(document.ok, false);
+  assert.match(document.metricsError, /no space left on device/);
+  assert.deepEqual(Object.keys(files), []);
+  // A sync that failed already keeps its own code: 1 says more than 4.
+  const failed = await runMain(args, { KRAKENFLEX_API_KEY: "wrong-key-1234" }, {
+    files,
+    fs: failing,
+  });
+  assert.equal(failed.code, 1);
+});
+
+Deno.test("check and dry runs never change a sync's metrics, usage errors included", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const path = "/var/lib/node_exporter/textfile_collector/outage_sync.prom";
+  const { files, fs } = memoryFiles();
+  const metrics = ["--base-url", server.url, "--metrics-file", path];
+  const failed = await runMain(metrics, { KRAKENFLEX_API_KEY: "wrong-key-1234" }, { files, fs });
+  assert.equal(failed.code, 1);
+  const written = files[path];
+  assert.match(written, /^outage_sync_site_status\{site="norwich-pear-tree",status="failed"\} 1$/m);
+  assert.match(written, /^outage_sync_run_exit_code 1$/m);
+  assert.match(written, /^outage_sync_last_success_timestamp_seconds 0$/m);
+  for (
+    const args of [
+      ["check", ...metrics],
+      ["sync", "--dry-run", ...metrics],
+      ["check", "--bogus", ...metrics],
+      ["sync", "--dry-run", "--bogus", ...metrics],
+    ]
+  ) {
+    const result = await runMain(args, { KRAKENFLEX_API_KEY: KEY }, { files, fs });
+    assert.ok([0, 2].includes(result.code), `${args.join(" ")}: ${result.stderr}`);
+    assert.deepEqual(Object.keys(files), [path], args.join(" "));
+    assert.equal(files[path], written, args.join(" "));
+  }
+});
+
+Deno.test("check fails where sync fails: invalid records, an unusable state directory or metrics path", async () => {
+  const outages = [...(realOutages as unknown[]), { id: "broken" }];
+  await using server = startScriptedServer((_request, seen) => {
+    if (seen.method === "POST") return json({});
+    if (seen.path === "/outages") return json(outages);
+    if (seen.path === "/site-info/norwich-pear-tree") return json(realSiteInfo);
+    return json({ message: "no" }, 404);
+  });
+  const env = { KRAKENFLEX_API_KEY: KEY };
+  for (const command of ["sync", "check"]) {
+    const invalid = await runMain([command, "--base-url", server.url], env);
+    assert.equal(invalid.code, 1, `${command}: ${invalid.stdout}`);
+    assert.match(invalid.stderr, /invalid outage/);
+    const skipped = await runMain([command, "--base-url", server.url, "--skip-invalid"], env);
+    assert.equal(skipped.code, 0, `${command}: ${skipped.stderr}`);
+    const state = await runMain([command, "--base-url", server.url, "--state-dir", "/s"], env);
+    assert.equal(state.code, 2, `${command}: ${state.stderr}`);
+    assert.match(state.stderr, /Cannot use the state directory "\/s"/);
+  }
+  assert.equal(server.requests.filter((r) => r.method === "POST").length, 1);
+});
+
+Deno.test("check on real files: the state directory and metrics path proved usable, nothing left behind", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  await using dir = await tempDir();
+  const state = `${dir.path}/state`;
+  const metrics = `${dir.path}/metrics`;
+  await Deno.mkdir(metrics);
+  const check = () =>
+    runMain(
+      [
+        "check",
+        "--base-url",
+        server.url,
+        "--state-dir",
+        state,
+        "--metrics-file",
+        `${metrics}/m.prom`,
+      ],
+      { KRAKENFLEX_API_KEY: KEY },
+      { fs: realFileWriter, readTextFile, stateFiles },
+    );
+  const first = await check();
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual([...Deno.readDirSync(metrics)], [], "no metrics, no probe left");
+  assert.deepEqual([...Deno.readDirSync(state)].map((e) => e.name), [".lock"]);
+  // Another run holds the lock: check does not wait for it, and leaves it held.
+  const held = await stateFiles.tryLock(`${state}/.lock`, "pid 4242, since 2026-12-01T10:00:00Z");
+  assert.ok(held.held);
+  try {
+    const second = await check();
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /the state directory is usable; another run holds its lock now/);
+    assert.ok(!(await stateFiles.tryLock(`${state}/.lock`, "x")).held, "still held");
+  } finally {
+    held.release();
+  }
+  assert.equal(server.api.requests().filter((e) => e.method === "POST").length, 0);
+});
+
+Deno.test("check's help lists only its own options; sync's lists them all", async () => {
+  const check = await runMain(["check", "--help"], {});
+  const sync = await runMain(["sync", "--help"], {});
+  for (const flag of ["--dry-run", "--force", "--post-empty", "--repost-after"]) {
+    assert.ok(!check.stdout.includes(flag), `check --help lists ${flag}`);
+    assert.ok(sync.stdout.includes(flag), `sync --help lacks ${flag}`);
+  }
+  for (const flag of ["--site", "--skip-invalid", "--state-dir", "--metrics-file", "--json"]) {
+    assert.ok(check.stdout.includes(flag), `check --help lacks ${flag}`);
+  }
 });
 
 Deno.test("a .env value cut at an unquoted # is warned about, and named with the error it causes", async () => {

@@ -615,8 +615,25 @@ Deno.test("resolveSyncConfig: the mode and the command named in hints", async (t
     const check = (args: string[]) =>
       resolveSyncConfig(args, fakeSources(KEY), { command: "check" }).mode;
     assert.equal(check([]), "check");
-    assert.equal(check(["--dry-run"]), "check");
     assert.equal(resolveSyncConfig([], fakeSources(KEY), { command: "demo" }).mode, "sync");
+  });
+
+  await t.step("check refuses the options of sync that mean nothing to it", () => {
+    const check = (args: string[]) =>
+      resolveSyncConfig(args, fakeSources(KEY), { command: "check" });
+    for (const flag of ["--dry-run", "--force", "--post-empty", "--repost-after=1h"]) {
+      const error = usageError(() => check([flag]), /means nothing to check: it posts nothing$/);
+      assert.match(error.message, new RegExp(`^Option "${flag.replace(/=.*/, "")}"`));
+      assert.match(error.hint ?? "", /`outage-sync check --help`/);
+    }
+  });
+
+  await t.step("check still validates what sync reads from the environment", () => {
+    const env = { ...KEY, KRAKENFLEX_REPOST_AFTER: "soon" };
+    usageError(
+      () => resolveSyncConfig([], fakeSources(env), { command: "check" }),
+      /KRAKENFLEX_REPOST_AFTER/,
+    );
   });
 
   await t.step("a usage error's hint names the command's help", () => {

@@ -264,12 +264,18 @@ Deno.test("an aborted run starts no POST", async () => {
   assert.match(report.sites[0].error?.message ?? "", /interrupted before the POST/);
 });
 
-Deno.test("check fetches and validates, skipping invalid records, and posts nothing", async () => {
+Deno.test("check refuses a feed a sync would refuse; with skipInvalid it skips as a sync would", async () => {
   const outages = structuredClone(realOutages) as unknown[];
   outages.push({ id: "broken" });
+  const strict = await runSync(options({ mode: "check" }), {
+    api: stubApi({ outages }),
+    logger: memoryLogger(),
+  });
+  assert.equal(strict.sites[0].status, "failed");
+  assert.equal(exitCodeFor(strict), 1);
   const api = stubApi({ outages });
   const logger = memoryLogger();
-  const report = await runSync(options({ mode: "check" }), { api, logger });
+  const report = await runSync(options({ mode: "check", skipInvalid: true }), { api, logger });
   assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
   assert.equal(report.dryRun, true);
   assert.equal(report.outagesInvalid, 1);

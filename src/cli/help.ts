@@ -13,6 +13,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1    every site failed, or the run failed before any site could be handled
   2    usage or configuration error (nothing was requested)
   3    some sites failed, others succeeded
+  4    the sync ended 0 but its metrics file could not be written (sites may have been posted)
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: the report so far is printed
 `;
 

@@ -9,20 +9,23 @@ import {
   describeError,
   errorMessage,
   type ErrorReport,
+  FileRefused,
   StateLocked,
   UsageError,
 } from "../errors.ts";
 import type { BodyProgress } from "../http/body.ts";
 import { createConnections, createHttpApi, type RequestStats } from "../http/client.ts";
 import { createLogger, type Logger } from "../logger.ts";
-import { writeMetricsFile } from "../metrics.ts";
+import { checkMetricsPath, writeMetricsFile } from "../metrics.ts";
 import { ExitCode, exitCodeFor } from "../outcome.ts";
 import { Pacer } from "../pacer.ts";
 import { createRedactor } from "../redact.ts";
 import { renderJsonReport, renderTextReport, type RunReport } from "../report.ts";
-import { realClock } from "../retry_policy.ts";
+import { realClock, type RetryClock } from "../retry_policy.ts";
 import { runSync } from "../sync.ts";
 import { EXIT_CODES_HELP, syncOptionsHelp } from "./help.ts";
+import { renderOptions } from "../config/flags.ts";
+import { CHECK_OPTIONS } from "../config/sync_options.ts";
 import type { CliIo, Command } from "./io.ts";
 import { type OpenState, openStateDir } from "./state_store.ts";
 
@@ -48,14 +51,47 @@ function writeHint(io: CliIo): string {
       "put the metrics file there, or add its directory to that list and rebuild (deno task compile)";
 }
 
-/** Writes the metrics file; a failure is logged, and does not change the exit code. */
+/** Why the metrics file cannot be written, in words, with the next step when there is one. */
+function metricsProblem(error: unknown, io: CliIo): { reason: string; hint?: string } {
+  // The runtime's own words suggest a flag that a compiled binary's user cannot give.
+  if (error instanceof Deno.errors.NotCapable) {
+    return { reason: "no write permission for this path", hint: writeHint(io) };
+  }
+  if (error instanceof FileRefused) return { reason: `it ${error.reason}` };
+  if (error instanceof Deno.errors.NotFound) return { reason: "its directory does not exist" };
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return { reason: "permission denied (its directory must be writable by this user)" };
+  }
+  return { reason: errorMessage(error) };
+}
+
+/**
+ * Proves the metrics path usable before any request, as the state directory is: a usage error
+ * (exit 2) naming the path and the fix otherwise.
+ */
+async function checkMetricsFile(path: string, io: CliIo): Promise<void> {
+  try {
+    if (io.fs === undefined) throw new Error("file writes are not available here");
+    await checkMetricsPath(path, io.fs);
+  } catch (error) {
+    const problem = metricsProblem(error, io);
+    throw new UsageError(
+      `Cannot write the metrics file "${path}": ${problem.reason}`,
+      problem.hint ??
+        'Create its directory, writable by this user (docs/operations.md, "Install"), or give ' +
+          "another path (--metrics-file, KRAKENFLEX_METRICS_FILE).",
+    );
+  }
+}
+
+/** Writes the metrics file; a failure is logged and returned in words (`undefined`: written). */
 async function writeMetrics(
   path: string,
   report: RunReport | undefined,
   facts: { attempts: number; retries: number; exitCode: number; endedAt: number },
   io: CliIo,
   logger: Logger,
-): Promise<void> {
+): Promise<string | undefined> {
   try {
     if (io.fs === undefined) throw new Error("file writes are not available here");
     await writeMetricsFile(path, report, facts, {
@@ -63,15 +99,15 @@ async function writeMetrics(
       readTextFile: (file) => io.readTextFile(file, 1024 * 1024),
     });
     logger.debug("metrics written", { path });
+    return undefined;
   } catch (error) {
+    const problem = metricsProblem(error, io);
     logger.error("cannot write the metrics file", {
       path,
-      // The runtime's own words suggest a flag that a compiled binary's user cannot give.
-      error: error instanceof Deno.errors.NotCapable
-        ? "no write permission for this path"
-        : errorMessage(error),
-      hint: error instanceof Deno.errors.NotCapable ? writeHint(io) : undefined,
+      error: problem.reason,
+      hint: problem.hint,
     });
+    return `cannot write "${path}": ${problem.reason}`;
   }
 }
 
@@ -125,6 +161,64 @@ export interface SyncOutcome {
   readonly code: number;
 }
 
+/** What a run keeps track of besides its configuration. */
+interface RunContext {
+  readonly logger: Logger;
+  readonly clock: RetryClock;
+  readonly deadline: number;
+}
+
+/**
+ * The state directory, opened for the run. `check` proves it usable as a sync would find it
+ * (created, writable, its lock free or held by another run) and keeps nothing open.
+ */
+async function openState(
+  config: SyncConfig,
+  io: CliIo,
+  context: RunContext,
+): Promise<OpenState | undefined> {
+  if (config.stateDir === undefined) return undefined;
+  const options = { ...context, signal: io.signal };
+  if (config.mode !== "check") return await openStateDir(config.stateDir, io, options);
+  try {
+    // A deadline of now: another run holding the lock is no fault of the configuration.
+    (await openStateDir(config.stateDir, io, { ...options, deadline: context.clock.now() }))
+      .release();
+  } catch (error) {
+    if (!(error instanceof StateLocked)) throw error;
+    context.logger.info("the state directory is usable; another run holds its lock now", {
+      dir: config.stateDir,
+    });
+  }
+  return undefined;
+}
+
+/**
+ * Before any request: the metrics path and the state directory, as the sync will need them. A
+ * sync whose state directory is unusable still writes its metrics (exit 2) before the error goes.
+ */
+async function prepareRun(
+  config: SyncConfig,
+  io: CliIo,
+  context: RunContext,
+): Promise<OpenState | undefined> {
+  if (config.metricsFile !== undefined) await checkMetricsFile(config.metricsFile, io);
+  try {
+    return await openState(config, io, context);
+  } catch (error) {
+    if (error instanceof UsageError && config.metricsFile !== undefined && config.mode === "sync") {
+      const facts = {
+        attempts: 0,
+        retries: 0,
+        exitCode: ExitCode.usage,
+        endedAt: context.clock.now(),
+      };
+      await writeMetrics(config.metricsFile, undefined, facts, io, context.logger);
+    }
+    throw error;
+  }
+}
+
 /** Runs a resolved configuration against the HTTP API: report on stdout, metrics, exit code. */
 export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<SyncOutcome> {
   const logger = loggerFor(config, io);
@@ -132,7 +226,52 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
   const redact = createRedactor([config.apiKey.reveal()]);
   const clock = io.clock ?? realClock;
   const stats: RequestStats = { attempts: 0, retries: 0 };
-  const deadline = clock.now() + config.deadlineMs;
+  const context: RunContext = { logger, clock, deadline: clock.now() + config.deadlineMs };
+  const started = clock.now();
+  let state: OpenState | undefined;
+  let report: RunReport;
+  try {
+    state = await prepareRun(config, io, context);
+    report = await runWith(config, io, context, stats, state);
+  } catch (error) {
+    if (!(error instanceof StateLocked)) throw error;
+    logger.error(error.message);
+    report = failedBeforeSites(config, describeError(error), clock.now() - started);
+  } finally {
+    state?.release();
+  }
+  let code = exitCodeFor(report.sites.map((site) => site.status), io.signal);
+  logger.debug("finished", {
+    attempts: stats.attempts,
+    retries: stats.retries,
+    ms: report.durationMs,
+    code,
+  });
+  // Only a sync writes metrics: monitoring reads what the syncs did, never a check or a dry run.
+  if (config.metricsFile !== undefined && config.mode === "sync") {
+    const facts = { ...stats, exitCode: code, endedAt: clock.now() };
+    const problem = await writeMetrics(config.metricsFile, report, facts, io, logger);
+    if (problem !== undefined) {
+      report = { ...report, ok: false, metricsError: problem };
+      if (code === ExitCode.ok) code = ExitCode.metrics;
+    }
+  }
+  const rendering = { redact, skipInvalid: config.skipInvalid };
+  io.stdout(
+    config.json ? renderJsonReport(report, rendering) : renderTextReport(report, rendering),
+  );
+  return { report, code };
+}
+
+/** The sync itself, over a fresh client for the run. */
+async function runWith(
+  config: SyncConfig,
+  io: CliIo,
+  context: RunContext,
+  stats: RequestStats,
+  state: OpenState | undefined,
+): Promise<RunReport> {
+  const { logger, clock } = context;
   using connections = createConnections(config.baseUrl);
   const pacer = new Pacer(
     config.concurrency,
@@ -149,7 +288,7 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     timeoutMs: config.timeoutMs,
     maxResponseBytes: config.maxResponseBytes,
     maxAttempts: config.maxAttempts,
-    deadline,
+    deadline: context.deadline,
     clock,
     logger,
     version: io.version,
@@ -157,7 +296,7 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     client: connections,
     keySource: config.apiKeySource,
     onProgress: progressReporter(io, logger),
-    redact,
+    redact: createRedactor([config.apiKey.reveal()]),
     pacer,
     stats,
   });
@@ -167,58 +306,18 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     baseUrl: config.baseUrl.href,
     mode: config.mode,
   });
-  const started = clock.now();
-  let state: OpenState | undefined;
-  let report: RunReport;
-  try {
-    if (config.stateDir !== undefined && config.mode !== "check") {
-      state = await openStateDir(config.stateDir, io, {
-        logger,
-        clock,
-        deadline,
-        signal: io.signal,
-      });
-    }
-    report = await runSync({
-      sites: config.sites,
-      since: config.since,
-      baseUrl: config.baseUrl.href.replace(/\/$/, ""),
-      mode: config.mode,
-      skipInvalid: config.skipInvalid,
-      postEmpty: config.postEmpty,
-      concurrency: config.concurrency,
-      repostAfterMs: config.repostAfterMs,
-      force: config.force,
-      listChanges: config.mode === "dry-run" || config.logLevel === "debug",
-    }, { api, logger, signal: io.signal, now: clock.now, pacer, state: state?.store });
-  } catch (error) {
-    if (!(error instanceof StateLocked)) throw error;
-    logger.error(error.message);
-    report = failedBeforeSites(config, describeError(error), clock.now() - started);
-  } finally {
-    state?.release();
-  }
-  const rendering = { redact, skipInvalid: config.skipInvalid };
-  io.stdout(
-    config.json ? renderJsonReport(report, rendering) : renderTextReport(report, rendering),
-  );
-  const code = exitCodeFor(report.sites.map((site) => site.status), io.signal);
-  logger.debug("finished", {
-    attempts: stats.attempts,
-    retries: stats.retries,
-    ms: report.durationMs,
-    code,
-  });
-  if (config.metricsFile !== undefined) {
-    await writeMetrics(
-      config.metricsFile,
-      report,
-      { ...stats, exitCode: code, endedAt: clock.now() },
-      io,
-      logger,
-    );
-  }
-  return { report, code };
+  return await runSync({
+    sites: config.sites,
+    since: config.since,
+    baseUrl: config.baseUrl.href.replace(/\/$/, ""),
+    mode: config.mode,
+    skipInvalid: config.skipInvalid,
+    postEmpty: config.postEmpty,
+    concurrency: config.concurrency,
+    repostAfterMs: config.repostAfterMs,
+    force: config.force,
+    listChanges: config.mode === "dry-run" || config.logLevel === "debug",
+  }, { api, logger, signal: io.signal, now: clock.now, pacer, state: state?.store });
 }
 
 const SYNC_HELP = `Usage: outage-sync [sync] [options]
@@ -233,11 +332,13 @@ ${EXIT_CODES_HELP}`;
 
 const CHECK_HELP = `Usage: outage-sync check [options]
 
-Check the configuration and reach the API without posting: fetch GET /outages once and each
-site's info, validate them (invalid outage records are warned about, not fatal), and report each
+Check what a sync needs, posting nothing and writing no metrics: the configuration and the key,
+GET /outages once and each site's info, validated as a sync validates them (invalid outage records
+fail the check unless --skip-invalid), the state directory and the metrics path usable. Report each
 site's name and device count. The first thing to run on a new machine.
 
-${syncOptionsHelp()}
+Options (flag > environment > .env > default):
+${renderOptions(CHECK_OPTIONS)}
 ${EXIT_CODES_HELP}`;
 
 /**
@@ -261,7 +362,11 @@ function syncLike(command: "sync" | "check", help: string): Command {
       try {
         config = resolveSyncConfig(args, io, { command });
       } catch (error) {
-        if (error instanceof UsageError) await writeUsageMetrics(args, io);
+        // Only a sync's metrics: a check or a dry run never changes what monitoring reads.
+        const dryRun = args.some((arg) => arg === "--dry-run" || arg.startsWith("--dry-run="));
+        if (error instanceof UsageError && command === "sync" && !dryRun) {
+          await writeUsageMetrics(args, io);
+        }
         throw error;
       }
       return (await runConfiguredSync(config, io)).code;

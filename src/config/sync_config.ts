@@ -15,7 +15,7 @@ import { readEnvFile, type ReadTextFile } from "./env_file.ts";
 import { type GivenFlags, parseFlags } from "./flags.ts";
 import { createSettings, type EnvLookup } from "./settings.ts";
 import { readSitesFile } from "./sites_file.ts";
-import { SYNC_OPTIONS } from "./sync_options.ts";
+import { CHECK_OPTIONS, SYNC_ONLY_OPTIONS, SYNC_OPTIONS } from "./sync_options.ts";
 import { parsePath } from "./values.ts";
 
 /** Everything `sync` and `check` need, resolved and validated. */
@@ -81,7 +81,9 @@ export function resolveSyncConfig(
   sources: ConfigSources,
   options: ResolveOptions = { command: "sync" },
 ): SyncConfig {
-  const flags = parseFlags(args, SYNC_OPTIONS, options.command);
+  if (options.command === "check") refuseSyncOnly(args);
+  const table = options.command === "check" ? CHECK_OPTIONS : SYNC_OPTIONS;
+  const flags = parseFlags(args, table, options.command);
   const envFlag = flags.values.get("env-file")?.[0]?.trim();
   const envFile = readEnvFile(envFlag, sources.readTextFile);
   try {
@@ -109,6 +111,20 @@ export function resolveSyncConfig(
       throw new UsageError(error.message, `${envFile.warnings.join("; ")}.`);
     }
     throw error;
+  }
+}
+
+/** A flag of `sync` given to `check`: a usage error that says why, not just "unknown". */
+function refuseSyncOnly(args: readonly string[]): void {
+  for (const name of SYNC_ONLY_OPTIONS) {
+    const flag = SYNC_OPTIONS[name].flag as string;
+    if (args.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`))) {
+      throw new UsageError(
+        `Option "--${flag}" means nothing to check: it posts nothing`,
+        "Give it to sync (outage-sync sync --help), or leave it out. " +
+          "Run `outage-sync check --help` for the options.",
+      );
+    }
   }
 }
 

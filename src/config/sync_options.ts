@@ -196,3 +196,15 @@ export const SYNC_OPTIONS = {
   }),
   help: booleanOption({ flag: "help", short: "h", help: "show this help" }),
 };
+
+/** The options of `sync` that mean nothing to `check`, which posts nothing: usage errors there. */
+export const SYNC_ONLY_OPTIONS = ["dryRun", "postEmpty", "repostAfter", "force"] as const;
+
+/**
+ * The options of `check`: those of `sync` but {@link SYNC_ONLY_OPTIONS}. Their environment
+ * variables are still read and validated (a value `sync` would refuse fails `check` too).
+ */
+export const CHECK_OPTIONS: Omit<typeof SYNC_OPTIONS, typeof SYNC_ONLY_OPTIONS[number]> = (() => {
+  const { dryRun: _d, postEmpty: _p, repostAfter: _r, force: _f, ...rest } = SYNC_OPTIONS;
+  return rest;
+})();

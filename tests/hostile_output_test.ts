@@ -312,8 +312,8 @@ Deno.test("a key the program would case-fold is redacted: a redirect's host, a c
   const posts = [redirect, charset].flatMap((s) => s.requests).filter((r) => r.method === "POST");
   table.record({
     input: "the key (mixed case) as a 302's Location host, and as a 200's `Content-Type` charset",
-    outcome: "redacted before the Location or charset is parsed: no 8 characters of it, in any " +
-      "case or encoding, in text or JSON logs and reports",
+    outcome: "parsed only once redacted: no 8 characters of it in any case or encoding, in text " +
+      "or JSON logs and reports",
     exit: 1,
     posted: postedWords(posts.length),
     test: "a key the program would case-fold is redacted",

@@ -223,7 +223,7 @@ Deno.test('--skip-invalid posts the valid records among invalid ones; without it
   });
 });
 
-Deno.test("--skip-invalid --post-empty: a site whose every record was skipped fails, never posts []", async () => {
+Deno.test("a site whose every record was skipped fails, never posts [] (--skip-invalid --post-empty)", async () => {
   const skippedSite = {
     id: "all-skipped",
     name: "All Skipped",
@@ -255,13 +255,13 @@ Deno.test("--skip-invalid --post-empty: a site whose every record was skipped fa
   );
   assert.match(siteLine(result.stdout), /^posted +norwich-pear-tree\b/);
   table.record({
-    input: "`GET /outages`: the real feed and 2 invalid records, every record of one site's " +
-      "devices; `--skip-invalid` `--post-empty`",
+    input: "`GET /outages`: one site's every record invalid, another's valid; `--skip-invalid` " +
+      "`--post-empty`",
     outcome: "that site fails: all 2 of its records were invalid and skipped (never `[]`); the " +
       "other site posted",
     exit: result.code,
     posted: "once (the other site)",
-    test: "--skip-invalid --post-empty: a site whose every record was skipped fails",
+    test: "a site whose every record was skipped fails",
   });
 });
 

@@ -124,3 +124,19 @@ export function filterSiteOutages(
   }
   return { payload, droppedBeforeSince, droppedUnknownDevice };
 }
+
+/**
+ * How many of the invalid records that `--skip-invalid` skipped named one of the site's devices
+ * (each device counted once, however often the site lists it).
+ */
+export function skippedForSite(
+  devices: readonly { readonly id: string }[],
+  invalidByDevice: ReadonlyMap<string, number>,
+): number {
+  if (invalidByDevice.size === 0) return 0;
+  let skipped = 0;
+  for (const id of new Set(devices.map((device) => device.id))) {
+    skipped += invalidByDevice.get(id) ?? 0;
+  }
+  return skipped;
+}

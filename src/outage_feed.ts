@@ -29,6 +29,12 @@ export interface OutageFeed {
   readonly invalidCount: number;
   /** The first {@link INVALID_SAMPLES} invalid records, with their index and problem. */
   readonly invalidSamples: readonly InvalidOutage[];
+  /**
+   * How many invalid records named each device, for those whose `id` is a string: a site all of
+   * whose records were skipped must fail rather than post an empty list. Counts only, never the
+   * records, so the memory is one entry per distinct id.
+   */
+  readonly invalidByDevice: ReadonlyMap<string, number>;
 }
 
 /** The body is JSON, but not an array of records: what it is instead. */
@@ -46,6 +52,7 @@ export function feedFromRecords(records: readonly unknown[]): OutageFeed {
 class FeedBuilder {
   readonly outages: Outage[] = [];
   readonly samples: InvalidOutage[] = [];
+  readonly byDevice = new Map<string, number>();
   total = 0;
   invalid = 0;
 
@@ -67,14 +74,21 @@ class FeedBuilder {
       const { id, begin, end } = record as Outage;
       this.outages.push({ id, begin, end });
     } else {
-      this.addInvalid(problem);
+      const id = typeof record === "object" && record !== null && !Array.isArray(record)
+        ? (record as { id?: unknown }).id
+        : undefined;
+      this.addInvalid(problem, typeof id === "string" ? id : undefined);
     }
   }
 
-  /** Counts an invalid record; its problem is only worded while samples are still kept. */
-  addInvalid(problem: string | (() => string)): void {
+  /**
+   * Counts an invalid record, under its device when its `id` is a string; its problem is only
+   * worded while samples are still kept.
+   */
+  addInvalid(problem: string | (() => string), id?: string): void {
     const index = this.total++;
     this.invalid++;
+    if (id !== undefined) this.byDevice.set(id, (this.byDevice.get(id) ?? 0) + 1);
     if (this.samples.length < INVALID_SAMPLES) {
       this.samples.push({ index, problem: typeof problem === "string" ? problem : problem() });
     }
@@ -86,6 +100,7 @@ class FeedBuilder {
       total: this.total,
       invalidCount: this.invalid,
       invalidSamples: this.samples,
+      invalidByDevice: this.byDevice,
     };
   }
 }

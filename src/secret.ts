@@ -3,7 +3,7 @@
  * @module
  */
 
-const REDACTED = "[redacted]";
+import { REDACTED } from "./redact.ts";
 
 /**
  * The API key. `String(secret)`, `JSON.stringify(secret)`, `console.log(secret)` and

@@ -9,7 +9,7 @@
 
 import type { OutageApi } from "./outage_api.ts";
 import { describeError, Interrupted, NotStarted, ValidationError } from "./errors.ts";
-import { deviceNames, filterSiteOutages, type SiteOutages } from "./filter.ts";
+import { deviceNames, filterSiteOutages, type SiteOutages, skippedForSite } from "./filter.ts";
 import type { Logger } from "./logger.ts";
 import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
 import type { RunMode } from "./outcome.ts";
@@ -61,6 +61,8 @@ export const INDEX_FROM_SITES = 4;
 
 interface FetchedOutages {
   outages: readonly Outage[];
+  /** The skipped invalid records, counted per device id (`OutageFeed.invalidByDevice`). */
+  invalidByDevice: ReadonlyMap<string, number>;
 }
 
 /** Runs `worker` over `items` with at most `limit` at a time, keeping results in item order. */
@@ -122,7 +124,23 @@ async function fetchOutages(
     throw new ValidationError(`${describeInvalidOutage(samples[0])}${more}${why}`);
   }
   context.logger.info("outages fetched", { count: feed.total, invalid: feed.invalidCount });
-  return { outages: feed.outages };
+  return { outages: feed.outages, invalidByDevice: feed.invalidByDevice };
+}
+
+/**
+ * Fails a site whose every outage record was invalid and skipped: its empty payload would say
+ * "no outages" of devices that had some. A site with valid records that the cut-off dropped has a
+ * true empty payload.
+ */
+function refuseAllSkipped(result: SiteOutages, skipped: number): void {
+  if (skipped === 0 || result.payload.length > 0 || result.droppedBeforeSince > 0) return;
+  const all = skipped === 1
+    ? "the only outage record of this site was"
+    : `all ${skipped} of this site's outage records were`;
+  throw new ValidationError(
+    `GET /outages: ${all} invalid and skipped (--skip-invalid); nothing was posted, rather than ` +
+      "an empty list (the log lists the invalid records)",
+  );
 }
 
 /** Runs the sync for every configured site and returns the report; never throws for API failures. */
@@ -266,6 +284,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       report.kept = result.payload.length;
       report.droppedBeforeSince = result.droppedBeforeSince;
       report.droppedUnknownDevice = result.droppedUnknownDevice;
+      refuseAllSkipped(result, skippedForSite(site.devices, fetched.value.invalidByDevice));
       const postWhere = `POST /site-outages/${encodeURIComponent(siteId)}`;
       validatePayload(result.payload, postWhere);
       const payload = result.payload;

@@ -235,6 +235,91 @@ Deno.test("a key shorter than 8 characters is refused, and not printed", async (
   });
 });
 
+/**
+ * The forms of `key` the program must never print, in any letter case: each echo of
+ * {@link keyEchoes}, and the key percent-encoded in lower case and in base64url.
+ */
+function foldedEchoes(key: string): { name: string; middle: string }[] {
+  const bytes = new TextEncoder().encode(key);
+  const lowerPercent = Array.from(bytes, (b) => `%${new Uint8Array([b]).toHex()}`).join("");
+  const whole = bytes.subarray(0, bytes.length - (bytes.length % 3));
+  return [
+    ...keyEchoes(key),
+    { name: "percent-encoded, lower case", middle: lowerPercent },
+    { name: "base64url", middle: whole.toBase64({ alphabet: "base64url" }) },
+  ];
+}
+
+/** Where any 8 characters of any form of `key` appear in `output`, in any letter case. */
+function foldedKeyParts(output: string, key: string, label: string): string[] {
+  const lower = output.toLowerCase();
+  return foldedEchoes(key).flatMap(({ name, middle }) => {
+    const windows = Array.from(
+      { length: Math.max(0, middle.length - WINDOW + 1) },
+      (_, i) => middle.slice(i, i + WINDOW).toLowerCase(),
+    );
+    const found = windows.find((window) => lower.includes(window));
+    if (found === undefined) return [];
+    const at = lower.indexOf(found);
+    return [`${label}: ${JSON.stringify(found)} (${name}) in ${output.slice(at - 60, at + 40)}`];
+  });
+}
+
+Deno.test("a key the program would case-fold is redacted: a redirect's host, a charset", async () => {
+  // The server puts the key it received, as it received it (mixed case), where the program
+  // lower-cased it itself: a Location's host, and a Content-Type's charset.
+  await using redirect = startScriptedServer((request, seen) =>
+    seen.path === "/outages"
+      ? new Response(null, {
+        status: 302,
+        headers: { location: `http://${request.headers.get("x-api-key")}.evil.example/outages` },
+      })
+      : json(realSiteInfo)
+  );
+  await using charset = startScriptedServer((request, seen) =>
+    new Response(JSON.stringify(seen.path === "/outages" ? realOutages : realSiteInfo), {
+      headers: { "content-type": `application/json; charset=${request.headers.get("x-api-key")}` },
+    })
+  );
+  const JSON_ = ["--json", "--log-format", "json"];
+  const plan = [
+    { key: KEYS[0], server: redirect, format: [] },
+    { key: KEYS[1], server: redirect, format: JSON_ },
+    { key: KEYS[0], server: charset, format: JSON_ },
+    { key: KEYS[1], server: charset, format: [] },
+  ];
+  const runs = plan.map(async ({ key, server, format }) => {
+    const result = await runMain(
+      ["sync", "--base-url", server.url, "--max-attempts", "1", "--log-level", "debug", ...format],
+      { KRAKENFLEX_API_KEY: key },
+    );
+    const label = `key ${JSON.stringify(key)}${format.length > 0 ? ", JSON" : ""}`;
+    assert.equal(result.code, 1, `${label}: ${result.stdout}`);
+    assert.match(
+      result.stdout,
+      server === redirect
+        ? /GET \/outages: the API answered 302 redirecting to \\?"http:\/\/\[redacted\]\.evil/
+        : /GET \/\S+: the response declares charset \\?"\[redacted\]\\?"/,
+      label,
+    );
+    return [
+      ...foldedKeyParts(result.stdout, key, `${label}, stdout`),
+      ...foldedKeyParts(result.stderr, key, `${label}, stderr`),
+    ];
+  });
+  const leaks = (await Promise.all(runs)).flat();
+  assert.ok(leaks.length === 0, `parts of the key printed:\n${leaks.join("\n")}`);
+  const posts = [redirect, charset].flatMap((s) => s.requests).filter((r) => r.method === "POST");
+  table.record({
+    input: "the key (mixed case) as a 302's Location host, and as a 200's `Content-Type` charset",
+    outcome: "parsed only once redacted: no 8 characters of it in any case or encoding, in text " +
+      "or JSON logs and reports",
+    exit: 1,
+    posted: postedWords(posts.length),
+    test: "a key the program would case-fold is redacted",
+  });
+});
+
 /** Characters a terminal interprets rather than shows: C0 and C1 controls, DEL, bidi controls. */
 // deno-lint-ignore no-control-regex -- finding control characters is the point
 const CONTROLS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;

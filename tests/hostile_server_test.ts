@@ -223,6 +223,48 @@ Deno.test('--skip-invalid posts the valid records among invalid ones; without it
   });
 });
 
+Deno.test("a site whose every record was skipped fails, never posts [] (--skip-invalid --post-empty)", async () => {
+  const skippedSite = {
+    id: "all-skipped",
+    name: "All Skipped",
+    devices: [{ id: "dev-a", name: "A" }, { id: "dev-b", name: "B" }],
+  };
+  const invalid = [
+    { id: "dev-a", begin: "yesterday", end: "2022-01-01T00:00:00Z" },
+    { id: "dev-b", begin: "2022-02-01T00:00:00Z", end: 17 },
+  ];
+  await using server = startApi({
+    outages: () => json([...realOutages, ...invalid]),
+    "site-info": (_, seen) => seen.path.endsWith("/all-skipped") ? json(skippedSite) : undefined,
+  });
+  const result = await sync(
+    server.url,
+    "--site",
+    `all-skipped,${SITE}`,
+    "--skip-invalid",
+    "--post-empty",
+  );
+  assert.equal(result.code, 3, result.stdout);
+  assert.deepEqual(server.posts().map((p) => p.path), [`/site-outages/${SITE}`]);
+  const line = result.stdout.split("\n").find((l) => l.includes(" all-skipped "));
+  assert.equal(
+    line?.replace(/ +/, " "),
+    "failed all-skipped (All Skipped): GET /outages: all 2 of this site's outage records were " +
+      "invalid and skipped (--skip-invalid); nothing was posted, rather than an empty list (the " +
+      "log lists the invalid records)",
+  );
+  assert.match(siteLine(result.stdout), /^posted +norwich-pear-tree\b/);
+  table.record({
+    input: "`GET /outages`: one site's every record invalid, another's valid; `--skip-invalid` " +
+      "`--post-empty`",
+    outcome: "that site fails: all 2 of its records were invalid and skipped (never `[]`); the " +
+      "other site posted",
+    exit: result.code,
+    posted: "once (the other site)",
+    test: "a site whose every record was skipped fails",
+  });
+});
+
 const dataDir = new URL("../src/mock/data/", import.meta.url);
 const outagesBytes = Deno.readFileSync(new URL("outages.json", dataDir));
 const siteInfoBytes = Deno.readFileSync(new URL(`site-info-${SITE}.json`, dataDir));

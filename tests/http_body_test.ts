@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
+import { createRedactor } from "../src/redact.ts";
 import { declaredCharset, decodeUtf8, invalidUtf8Offset } from "../src/http/body.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -33,9 +34,47 @@ Deno.test("invalidUtf8Offset: overlong forms, surrogates, truncation and out-of-
   assert.equal(invalidUtf8Offset(new Uint8Array([0x80])), 0); // a lone continuation byte
 });
 
-Deno.test("declaredCharset: the parameter, lower-cased and unquoted", () => {
-  assert.equal(declaredCharset("application/json; charset=UTF-8"), "utf-8");
+Deno.test("declaredCharset: the parameter, as sent and unquoted", () => {
+  assert.equal(declaredCharset("application/json; charset=UTF-8"), "UTF-8");
   assert.equal(declaredCharset('application/json;charset="iso-8859-1"'), "iso-8859-1");
   assert.equal(declaredCharset("application/json"), undefined);
   assert.equal(declaredCharset(null), undefined);
+});
+
+/** A mixed-case key holding the characters that end a charset parameter (`;`, `"`). */
+const CHARSET_KEY = 'SENTINEL-Charset;Key"Mixed';
+
+Deno.test("declaredCharset and decodeUtf8: a key in the charset is redacted before it is parsed or compared", () => {
+  const redact = createRedactor([CHARSET_KEY]);
+  for (
+    const contentType of [
+      `application/json; charset=${CHARSET_KEY}`,
+      `application/json; charset="${CHARSET_KEY}"`,
+      `application/json; charset=${CHARSET_KEY.toUpperCase()}`,
+    ]
+  ) {
+    const charset = declaredCharset(contentType, redact);
+    assert.equal(charset, "[redacted]", contentType);
+    assert.throws(() => decodeUtf8(encode("[]"), charset, "GET /outages"), (error: unknown) => {
+      assert.ok(error instanceof ApiError);
+      assert.equal(
+        error.message,
+        'GET /outages: the response declares charset "[redacted]"; JSON on the wire must be ' +
+          "UTF-8, and the body is not re-encoded from another charset",
+      );
+      return true;
+    });
+  }
+  // Unredacted, the parameter would stop at the key's ";": a part of it no redaction can find.
+  assert.equal(declaredCharset(`text/plain; charset=${CHARSET_KEY}`), "SENTINEL-Charset");
+});
+
+Deno.test("decodeUtf8: a UTF-8 charset in any letter case is accepted; another is quoted as sent", () => {
+  for (const charset of ["UTF-8", "Utf8", "utf-8"]) {
+    assert.equal(decodeUtf8(encode("[]"), charset, "GET /x"), "[]");
+  }
+  assert.throws(
+    () => decodeUtf8(encode("[]"), "ISO-8859-1", "GET /outages"),
+    /declares charset "ISO-8859-1"/,
+  );
 });

@@ -9,6 +9,7 @@ import {
   redirectError,
   snippet,
 } from "../src/http/failure.ts";
+import { createRedactor } from "../src/redact.ts";
 
 const ENDPOINT = "GET /outages";
 
@@ -129,6 +130,39 @@ Deno.test("redirectError: never followed, names where it pointed", async (t) => 
       error.message,
       `GET /outages: the API answered 308 redirecting to an unreadable Location${tail}`,
     );
+  });
+});
+
+/** A mixed-case key holding the characters that end a URL's host (`/`, `@`, `:`). */
+const LOCATION_KEY = "SENTINEL-Qx7Zv/Wk@Pj:Rm4";
+
+/** Whether any 6 characters of `key` are in `text`, in any letter case. */
+function holdsPartOf(text: string, key: string): boolean {
+  const lower = text.toLowerCase();
+  return Array.from({ length: key.length - 5 }, (_, i) => key.slice(i, i + 6).toLowerCase())
+    .some((part) => lower.includes(part));
+}
+
+Deno.test("redirectError: a Location that holds the key is redacted before it is parsed", async (t) => {
+  const requestUrl = new URL("https://api.example.com/v1/outages");
+  const redact = createRedactor([LOCATION_KEY]);
+  for (
+    const [name, location] of [
+      ["in the host, mixed case", `https://${LOCATION_KEY}.evil.example/x`],
+      ["in the host, lower case", `https://${LOCATION_KEY.toLowerCase()}.evil.example/x`],
+      ["percent-encoded", `https://evil.example/${encodeURIComponent(LOCATION_KEY)}`],
+    ]
+  ) {
+    await t.step(name, () => {
+      const error = redirectError(ENDPOINT, 302, location, requestUrl, redact);
+      assert.match(error.message, /^GET \/outages: the API answered 302 redirecting to "/);
+      assert.match(error.message, /\[redacted\].*, a Location that holds the API key; /);
+      assert.ok(!holdsPartOf(error.message, LOCATION_KEY), error.message);
+    });
+  }
+  await t.step("a Location without the key: its host as the server wrote it", () => {
+    const error = redirectError(ENDPOINT, 301, "https://Other.Example:8443/x", requestUrl, redact);
+    assert.match(error.message, /redirecting to host "Other\.Example:8443"; /);
   });
 });
 

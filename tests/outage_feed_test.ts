@@ -98,6 +98,23 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
     },
   );
 
+  await t.step("invalid records are counted per device id, when the id is a string", () => {
+    const records = [
+      { id: "d1", begin: "b", end: "2022-01-01T00:00:00Z" },
+      { id: "d1", begin: "2022-01-01T00:00:00Z", end: 5, extra: [1] },
+      { id: "d2", begin: "2022-01-01T00:00:00Z", end: "2022-01-01T00:00:00Z" },
+      { id: "__proto__", begin: null, end: null },
+      { id: 7, begin: "b", end: "e" },
+      ["d1"],
+      "d1",
+    ];
+    const text = JSON.stringify(records);
+    for (const feed of [parseOutageFeed(text), feedFromRecords(records)]) {
+      assert.equal(feed.invalidCount, 6);
+      assert.deepEqual([...feed.invalidByDevice], [["d1", 2], ["__proto__", 1]]);
+    }
+  });
+
   await t.step("half a million zeros: counted, none kept, nothing built", () => {
     const text = "[" + "0,".repeat(499_999) + "0]";
     const feed = parseOutageFeed(text);

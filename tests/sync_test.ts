@@ -233,6 +233,72 @@ Deno.test("an empty payload is skipped unless --post-empty", async (t) => {
   });
 });
 
+Deno.test("--skip-invalid --post-empty: a site whose every record was skipped fails, posting nothing", async (t) => {
+  // "skipped" has two devices, and every record naming them is invalid; d-3's is valid but old.
+  const skipped = {
+    id: "skipped",
+    name: "Skipped",
+    devices: [{ id: "d-1", name: "One" }, { id: "d-2", name: "Two" }, { id: "d-1", name: "One" }],
+  };
+  const old = { id: "old", name: "Old", devices: [{ id: "d-3", name: "Three" }] };
+  const outages = [
+    ...(realOutages as unknown[]),
+    { id: "d-1", begin: "yesterday", end: "2022-01-01T00:00:00Z" },
+    { id: "d-2", begin: "2022-02-01T00:00:00Z", end: null },
+    { id: "d-1", begin: "2022-02-01T00:00:00Z" },
+    { id: "d-3", begin: "2021-01-01T00:00:00Z", end: "2021-01-02T00:00:00Z" },
+    { id: "d-3", begin: "2022-02-01T00:00:00Z", end: 0 },
+  ];
+  // Two sites are filtered by a scan, four through the index: both paths are checked.
+  for (const extra of [[], ["fleet-a", "fleet-b"]]) {
+    await t.step(`${2 + extra.length} sites`, async () => {
+      const sites: Record<string, unknown> = {
+        skipped,
+        "norwich-pear-tree": realSiteInfo,
+        old,
+      };
+      for (const id of extra) sites[id] = { ...realSiteInfo, id };
+      const api = stubApi({ outages, sites });
+      const report = await runSync(
+        options({ sites: Object.keys(sites), skipInvalid: true, postEmpty: true }),
+        { api, logger: memoryLogger() },
+      );
+      const [first, real, third] = report.sites;
+      assert.equal(first.status, "failed");
+      assert.equal(
+        first.error?.message,
+        "GET /outages: all 3 of this site's outage records were invalid and skipped " +
+          "(--skip-invalid); nothing was posted, rather than an empty list (the log lists the " +
+          "invalid records)",
+      );
+      assert.equal(real.status, "posted");
+      // A site with a valid record that the cut-off dropped has a true empty payload.
+      assert.equal(third.status, "posted");
+      assert.equal(third.droppedBeforeSince, 1);
+      const posts = api.calls.filter((c) => c.method === "postSiteOutages");
+      assert.deepEqual(posts.map((c) => c.siteId), ["norwich-pear-tree", "old", ...extra]);
+      assert.deepEqual(posts[1].payload, []);
+      assert.equal(exitCodeFor(report), 3);
+    });
+  }
+  await t.step(
+    "one skipped record, without --post-empty: failed too, not skipped-empty",
+    async () => {
+      const api = stubApi({ outages: outages.slice(0, -4), sites: { skipped } });
+      const report = await runSync(options({ sites: ["skipped"], skipInvalid: true }), {
+        api,
+        logger: memoryLogger(),
+      });
+      assert.equal(report.sites[0].status, "failed");
+      assert.match(
+        report.sites[0].error?.message ?? "",
+        /^GET \/outages: the only outage record of this site was invalid and skipped/,
+      );
+      assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
+    },
+  );
+});
+
 Deno.test("a dry run posts nothing and reports the payload", async () => {
   const api = stubApi({});
   const report = await runSync(options({ mode: "dry-run" }), { api, logger: memoryLogger() });

@@ -7,6 +7,7 @@
  */
 
 import { ApiError } from "../errors.ts";
+import type { Redactor } from "../redact.ts";
 
 /** How far a body has come, for a progress line. */
 export interface BodyProgress {
@@ -112,11 +113,18 @@ export async function readCapped(
   return bytes;
 }
 
-/** The `charset` parameter of a `Content-Type` value, lower-cased, or `undefined`. */
-export function declaredCharset(contentType: string | null): string | undefined {
+/**
+ * The `charset` parameter of a `Content-Type` value, as the server wrote it, or `undefined`. The
+ * value is redacted before it is parsed: a parameter cut at a `;` or `"` inside the key, or
+ * lower-cased, would leave part of the key where no redaction can find it.
+ */
+export function declaredCharset(
+  contentType: string | null,
+  redact: Redactor = (text) => text,
+): string | undefined {
   if (contentType === null) return undefined;
-  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
-  return match?.[1].toLowerCase();
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(redact(contentType));
+  return match?.[1];
 }
 
 /**
@@ -149,8 +157,8 @@ export function invalidUtf8Offset(bytes: Uint8Array): number {
 const utf8 = new TextDecoder();
 
 /**
- * A success body as text: `charset` (when declared) must be UTF-8, and every byte well-formed
- * UTF-8. Throws an {@link ApiError} of kind `encoding`, which is not retried.
+ * A success body as text: `charset` (when declared) must be UTF-8, in any letter case, and every
+ * byte well-formed UTF-8. Throws an {@link ApiError} of kind `encoding`, which is not retried.
  *
  * The bytes are decoded by the fast, replacing decoder (the fatal one takes three times as long on
  * a 114 MB body, docs/benchmarks.md); only when a U+FFFD came out are the bytes checked, since the
@@ -161,7 +169,8 @@ export function decodeUtf8(
   charset: string | undefined,
   endpoint: string,
 ): string {
-  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+  const name = charset?.toLowerCase();
+  if (name !== undefined && name !== "utf-8" && name !== "utf8") {
     throw new ApiError(
       "encoding",
       endpoint,

@@ -210,7 +210,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
     const { status } = response;
     if (status >= 300 && status < 400) {
       await response.body?.cancel();
-      throw redirectError(endpoint, status, response.headers.get("location"), url);
+      throw redirectError(endpoint, status, response.headers.get("location"), url, redact);
     }
     let bytes: Uint8Array;
     try {
@@ -251,7 +251,8 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
         { status },
       );
     }
-    const text = decodeUtf8(bytes, declaredCharset(response.headers.get("content-type")), endpoint);
+    const charset = declaredCharset(response.headers.get("content-type"), redact);
+    const text = decodeUtf8(bytes, charset, endpoint);
     try {
       return request.read(text);
     } catch (error) {

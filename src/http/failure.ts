@@ -7,6 +7,7 @@
 
 import { ApiError, errorMessage } from "../errors.ts";
 import { parseJsonBounded } from "../json_scan.ts";
+import type { Redactor } from "../redact.ts";
 
 /** What was known when an attempt threw. */
 export interface FailureContext {
@@ -129,21 +130,40 @@ export function classifyFailure(error: unknown, context: FailureContext): ApiErr
 }
 
 /**
+ * The host `location` names, as the server wrote it when it is there (in any case): the URL parser
+ * lower-cases a host and decodes its escapes, and redaction must see the text as it was sent.
+ * Throws when `location` is not a URL.
+ */
+function locationHost(location: string, requestUrl: URL): string {
+  const host = new URL(location, requestUrl).host;
+  return new RegExp(RegExp.escape(host), "i").exec(location)?.[0] ?? host;
+}
+
+/**
  * The error for a 3xx answer: redirects are never followed, so the key only ever goes to the base
- * URL's host; the message names where the redirect pointed.
+ * URL's host; the message names where the redirect pointed. The Location is redacted before it is
+ * parsed: the parser lower-cases a host and ends it at a `/`, `:` or `@`, which could leave a
+ * key, or part of one, that no redaction recognises; a Location that holds the key is shown
+ * redacted rather than parsed.
  */
 export function redirectError(
   endpoint: string,
   status: number,
   location: string | null,
   requestUrl: URL,
+  redact: Redactor = (text) => text,
 ): ApiError {
   let target = "no Location header";
   if (location !== null) {
-    try {
-      target = `to host "${new URL(location, requestUrl).host}"`;
-    } catch {
-      target = `to an unreadable Location`;
+    const shown = redact(location);
+    if (shown !== location) {
+      target = `to ${JSON.stringify(snippet(shown))}, a Location that holds the API key`;
+    } else {
+      try {
+        target = `to host "${locationHost(location, requestUrl)}"`;
+      } catch {
+        target = `to an unreadable Location`;
+      }
     }
   }
   return new ApiError(

@@ -2,7 +2,7 @@
 /**
  * `deno task citations`: every citation a reader may follow must lead somewhere. Fails on a
  * citation of a section of `docs/spec.md` that the page does not have, on a citation of the
- * specification that is not in this repository (`SPEC §N` named a file outside it), and on a
+ * specification that is not in this repository (`docs/spec.md §N` named a file outside it), and on a
  * repository path named in a comment or a document (in backticks, or as a Markdown link) that does
  * not exist.
  * @module
@@ -85,7 +85,7 @@ export function danglingCitations(
     const where = `${file}:${line}`;
     if (kind === "outside") {
       problems.push(
-        `${where}: "SPEC §${target}" names a file outside the repository: cite docs/spec.md §${target}`,
+        `${where}: "docs/spec.md §${target}" names a file outside the repository: cite docs/spec.md §${target}`,
       );
     } else if (kind === "section" && !sections.has(target)) {
       problems.push(`${where}: docs/spec.md has no section ${target}`);

@@ -1,5 +1,5 @@
 /**
- * Filtering and enrichment (SPEC §3): keep a site's outages that began at or after the cut-off and
+ * Filtering and enrichment (docs/spec.md §3): keep a site's outages that began at or after the cut-off and
  * name each after its device.
  * @module
  */

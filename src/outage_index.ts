@@ -1,7 +1,7 @@
 /**
  * The outages grouped by device, built once per run when many sites share one outage list, so that
  * each site costs in proportion to its own devices and outages rather than to the whole list
- * (SPEC §13). Filtering through it gives exactly what `filterSiteOutages` gives: same payload,
+ * (docs/spec.md §13). Filtering through it gives exactly what `filterSiteOutages` gives: same payload,
  * same order, same counts.
  *
  * No `Map` of strings: the ids are hashed into buckets (a seeded hash, so that no server can

@@ -1,5 +1,5 @@
 /**
- * What a run does and how it ends (SPEC §6): its mode, the statuses a site can end with, the exit
+ * What a run does and how it ends (docs/spec.md §6): its mode, the statuses a site can end with, the exit
  * codes, and the one rule that turns a run's site statuses (and an interrupting signal) into its
  * exit code. Used by `sync`, `check` and `demo` alike.
  * @module
@@ -26,7 +26,7 @@ export const SITE_STATUSES = [
 /** A site's final status in the report. */
 export type SiteStatus = typeof SITE_STATUSES[number];
 
-/** Exit codes of SPEC §6. */
+/** Exit codes of docs/spec.md §6. */
 export const ExitCode = {
   ok: 0,
   failed: 1,

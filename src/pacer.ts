@@ -1,5 +1,5 @@
 /**
- * Pacing a fleet run against a rate-limited API (SPEC §7): a 429 slows the whole run, not just the
+ * Pacing a fleet run against a rate-limited API (docs/spec.md §7): a 429 slows the whole run, not just the
  * request that got it. The number of sites in flight follows additive increase and multiplicative
  * decrease — halved on a 429, grown by one per window of successful answers, up to
  * `--concurrency` — and a `Retry-After` holds back every lane's next request, not only the one

@@ -1,5 +1,5 @@
 /**
- * The run's report (SPEC §6): its shape, and its rendering as readable text or as one JSON
+ * The run's report (docs/spec.md §6): its shape, and its rendering as readable text or as one JSON
  * document. The command writes what this renders to stdout.
  * @module
  */
@@ -41,7 +41,7 @@ export interface SiteChanges {
   removedOutages?: EnhancedOutage[];
 }
 
-/** The outcome of a run: the fields of SPEC §6, and the mode that decides how it is shown. */
+/** The outcome of a run: the fields of docs/spec.md §6, and the mode that decides how it is shown. */
 export interface RunReport {
   ok: boolean;
   /** `sync`, `dry-run` or `check`: the JSON of `check` has its own shape. */

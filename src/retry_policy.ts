@@ -1,15 +1,15 @@
 /**
- * The retry policy (SPEC §7): which failures are retried, exponential backoff with full jitter,
+ * The retry policy (docs/spec.md §7): which failures are retried, exponential backoff with full jitter,
  * `Retry-After`, and the run's deadline. Pure: the clock, the sleep and the randomness are passed in.
  * @module
  */
 
 import { ApiError, errorMessage } from "./errors.ts";
 
-/** Statuses that SPEC §7 retries; every other 4xx is final. */
+/** Statuses that docs/spec.md §7 retries; every other 4xx is final. */
 export const RETRIED_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Whether another attempt could succeed where this one failed (SPEC §7). */
+/** Whether another attempt could succeed where this one failed (docs/spec.md §7). */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ApiError)) return false;
   switch (error.kind) {

@@ -1,5 +1,5 @@
 /**
- * What each site last accepted (SPEC §12), as pure functions: the state file's shape and version,
+ * What each site last accepted (docs/spec.md §12), as pure functions: the state file's shape and version,
  * its safe file name, the payload's canonical digest (a multiset: element order and key order do
  * not matter), whether a payload must be posted again, and what changed since the last accepted
  * one. Reading and writing the files is the command's (`cli/state_store.ts`).

@@ -1,5 +1,5 @@
 /**
- * The sync (SPEC §1, §3, §7, §13): fetch the outages once and each site's info, filter and enrich,
+ * The sync (docs/spec.md §1, §3, §7, §13): fetch the outages once and each site's info, filter and enrich,
  * validate, and post — each site independently, several at a time. Sees the API only through
  * {@link OutageApi}. With many sites, the outages are grouped by device once (`outage_index.ts`),
  * so that each site costs what its own devices cost; once `GET /outages` has failed for good, no

@@ -1,5 +1,5 @@
 /**
- * Validation of what comes in from the API and of what goes out (SPEC §4). Hand-written type
+ * Validation of what comes in from the API and of what goes out (docs/spec.md §4). Hand-written type
  * guards: they run once per outage, a million times on a large system, so they must stay cheap
  * (see `docs/benchmarks.md` for the comparison with zod that decided this).
  * @module

@@ -1,5 +1,5 @@
 /**
- * The single-file artifacts (SPEC §9): the bundle built and run end to end from an empty directory
+ * The single-file artifacts (docs/spec.md §9): the bundle built and run end to end from an empty directory
  * with an empty Deno cache, its permissions, and the compiled binary where it can be built.
  */
 

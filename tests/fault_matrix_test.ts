@@ -1,5 +1,5 @@
 /**
- * The fault matrix (SPEC §7): every fault the emulator can script, on every endpoint, once
+ * The fault matrix (docs/spec.md §7): every fault the emulator can script, on every endpoint, once
  * (survivable faults must be survived) and on every attempt (the run must fail cleanly). For each
  * row: the exit code, the attempts the emulator saw per route, whether a POST reached it and with
  * which body, and that the key never appeared in the output. "Lost data" — a POST with a wrong

@@ -131,7 +131,7 @@ export function shuffle<T>(items: readonly T[], seed: number): T[] {
   return copy;
 }
 
-/** SPEC §3 read literally: device in the site, `begin` instant >= the cut-off, input order. */
+/** docs/spec.md §3 read literally: device in the site, `begin` instant >= the cut-off, input order. */
 export function referencePayload(
   outages: readonly Outage[],
   site: SiteInfo,

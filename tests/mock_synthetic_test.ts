@@ -1,5 +1,5 @@
 /**
- * The synthetic datasets, checked against a straightforward reading of SPEC §3. A million outages,
+ * The synthetic datasets, checked against a straightforward reading of docs/spec.md §3. A million outages,
  * at the scale the benchmarks use, are checked by `bench/scale_check.ts`, outside the test suite.
  */
 
@@ -55,18 +55,21 @@ Deno.test("mock synthetic: generated datasets", async (t) => {
       devicesPerSite: 20,
     }]
   ) {
-    await t.step(`the expected payloads follow SPEC §3 (${JSON.stringify(options)})`, () => {
-      const dataset = syntheticDataset(options);
-      assert.deepEqual(
-        dataset.sites.map((s) => s.id),
-        Array.from({ length: options.sites ?? 1 }, (_, i) => `synthetic-site-${i + 1}`),
-      );
-      for (const site of dataset.sites) {
-        const expected = dataset.expected?.[site.id];
-        assert.ok(expected !== undefined && expected.length > 0);
-        assert.deepEqual(expected, referencePayload(dataset.outages, site, SYNTHETIC_SINCE));
-      }
-    });
+    await t.step(
+      `the expected payloads follow docs/spec.md §3 (${JSON.stringify(options)})`,
+      () => {
+        const dataset = syntheticDataset(options);
+        assert.deepEqual(
+          dataset.sites.map((s) => s.id),
+          Array.from({ length: options.sites ?? 1 }, (_, i) => `synthetic-site-${i + 1}`),
+        );
+        for (const site of dataset.sites) {
+          const expected = dataset.expected?.[site.id];
+          assert.ok(expected !== undefined && expected.length > 0);
+          assert.deepEqual(expected, referencePayload(dataset.outages, site, SYNTHETIC_SINCE));
+        }
+      },
+    );
   }
 
   await t.step("tiny and empty datasets", () => {

@@ -76,7 +76,7 @@ const SITE_FIELDS = [
 ];
 
 Deno.test("renderJsonReport", async (t) => {
-  await t.step("exactly the SPEC §6 fields, one JSON document", () => {
+  await t.step("exactly the docs/spec.md §6 fields, one JSON document", () => {
     const report = runReport([
       siteReport("posted"),
       siteReport("skipped-empty"),

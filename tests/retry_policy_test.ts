@@ -125,7 +125,7 @@ Deno.test("backoffDelay", async (t) => {
   });
 });
 
-Deno.test("isRetryable: SPEC §7's list, and nothing that is not an ApiError", () => {
+Deno.test("isRetryable: docs/spec.md §7's list, and nothing that is not an ApiError", () => {
   assert.deepEqual([...RETRIED_STATUSES].sort(), [408, 429, 500, 502, 503, 504]);
   for (const status of [408, 429, 500, 502, 503, 504]) {
     assert.equal(isRetryable(statusError(status)), true, String(status));

@@ -7,7 +7,7 @@
 import { renderOptions } from "../config/flags.ts";
 import { SYNC_OPTIONS } from "../config/sync_options.ts";
 
-/** The exit codes of `sync`, `check` and `demo` (SPEC §6). */
+/** The exit codes of `sync`, `check` and `demo` (docs/spec.md §6). */
 export const EXIT_CODES_HELP = `Exit codes:
   0    every site posted, skipped-empty (nothing to post), dry-run or checked
   1    every site failed, or the run failed before any site could be handled

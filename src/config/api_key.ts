@@ -1,5 +1,5 @@
 /**
- * Where the API key comes from (SPEC §5): never a flag; `--api-key-file`, else
+ * Where the API key comes from (docs/spec.md §5): never a flag; `--api-key-file`, else
  * `KRAKENFLEX_API_KEY` or `KRAKENFLEX_API_KEY_FILE` from the environment or `.env`. The key is
  * trimmed, must be sendable in a header, and is never echoed in a message.
  * @module

@@ -1,5 +1,5 @@
 /**
- * The `.env` file (SPEC §5): read by the program at run time with `node:util`'s `parseEnv`; keys
+ * The `.env` file (docs/spec.md §5): read by the program at run time with `node:util`'s `parseEnv`; keys
  * and values trimmed. `--env-file` must name a file that exists; `./.env` is read when it does.
  * Either must be a regular file of at most 1 MiB.
  * @module

@@ -1,5 +1,5 @@
 /**
- * The precedence of SPEC §5 — flag > environment > `.env` > default — applied to an option table's
+ * The precedence of docs/spec.md §5 — flag > environment > `.env` > default — applied to an option table's
  * entries, with where each value came from for messages (`"--since"`, `KRAKENFLEX_SINCE (.env)`).
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The configuration of `sync` and `check` (SPEC §5), resolved by a pure function of the arguments,
+ * The configuration of `sync` and `check` (docs/spec.md §5), resolved by a pure function of the arguments,
  * an environment look-up and a file reader, from the option table in `sync_options.ts`.
  * @module
  */

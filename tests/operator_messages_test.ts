@@ -252,3 +252,60 @@ Deno.test("warnings: a KRAKENFLEX_* variable nothing reads; a .env or key file o
     /WARN {2}KRAKENFLEX_SINCEE \(environment\) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_SINCE\?/,
   );
 });
+
+Deno.test("a misspelt KRAKENFLEX_* variable is named even when the run stops on a configuration error", async () => {
+  const result = await runMain(["--dry-run"], {}, {
+    files: { ".env": `KRAKENFLEX_APIKEY=${KEY}\n` },
+  });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /No API key/);
+  assert.match(
+    result.stderr,
+    /KRAKENFLEX_APIKEY \(\.env\) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_API_KEY\?/,
+  );
+  assert.ok(!result.stderr.includes(KEY));
+});
+
+Deno.test("unknownVariables: suggestions only when close; a flag without a variable says to pass it", () => {
+  const known = new Set(["KRAKENFLEX_API_KEY", "KRAKENFLEX_SITE", "KRAKENFLEX_CONCURRENCY"]);
+  assert.deepEqual(
+    unknownVariables(
+      [
+        { name: "KRAKENFLEX_DRY_RUN", from: "environment" },
+        { name: "KRAKENFLEX_DRYRUN", from: ".env" },
+        { name: "KRAKENFLEX_CONCURENCY", from: ".env" },
+      ],
+      known,
+      ["dry-run", "json"],
+    ),
+    [
+      "KRAKENFLEX_DRY_RUN (environment) is not read: --dry-run has no environment variable; pass the flag",
+      "KRAKENFLEX_DRYRUN (.env) is not a setting outage-sync reads, so it is ignored",
+      "KRAKENFLEX_CONCURENCY (.env) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_CONCURRENCY?",
+    ],
+  );
+});
+
+Deno.test("KRAKENFLEX_DRY_RUN in the environment: the run says the flag must be passed", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const result = await runMain(["--base-url", server.url, "--dry-run"], {
+    KRAKENFLEX_API_KEY: KEY,
+    KRAKENFLEX_DRY_RUN: "1",
+  });
+  assert.match(
+    result.stderr,
+    /KRAKENFLEX_DRY_RUN \(environment\) is not read: --dry-run has no environment variable; pass the flag/,
+  );
+  assert.doesNotMatch(result.stderr, /did you mean KRAKENFLEX_API_KEY/);
+});
+
+Deno.test("sync --api-key KEY: says where the key goes, and never echoes it", async () => {
+  for (const args of [["--api-key", KEY], [`--api-key=${KEY}`], ["--apikey", KEY]]) {
+    const result = await runMain(args, {});
+    assert.equal(result.code, 2, args.join(" "));
+    assert.ok(!result.stderr.includes(KEY), result.stderr);
+    assert.ok(!result.stdout.includes(KEY), result.stdout);
+    assert.match(result.stderr, /never taken on the command line/);
+    assert.match(result.stderr, /KRAKENFLEX_API_KEY.*\.env.*--api-key-file/);
+  }
+});

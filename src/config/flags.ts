@@ -17,6 +17,11 @@ interface CommonSpec {
   readonly env?: string;
   /** The help line. */
   readonly help: string;
+  /**
+   * For a setting with no flag: what to say to someone who gives it as one (`--api-key`), in
+   * place of "Unknown option". Never echoes the value given.
+   */
+  readonly notAFlag?: string;
 }
 
 /** A switch: given or not. */
@@ -87,15 +92,23 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The known name closest to `name`, when one is close enough to be a likely typo. */
-export function closestName(name: string, known: Iterable<string>): string | undefined {
+/**
+ * The known name closest to `name`, when one is close enough to be a likely typo: within
+ * `maxDistance` edits (default: two, or a third of the name's length when that is more).
+ */
+export function closestName(
+  name: string,
+  known: Iterable<string>,
+  options: { readonly maxDistance?: number } = {},
+): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
     const distance = editDistance(name, candidate);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  return best !== undefined && bestDistance <= Math.max(2, name.length / 3) ? best : undefined;
+  const most = options.maxDistance ?? Math.max(2, name.length / 3);
+  return best !== undefined && bestDistance <= most ? best : undefined;
 }
 
 /**
@@ -127,7 +140,7 @@ export function parseFlags(
     parsed = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: false })
       .values as Record<string, (string | boolean)[] | undefined>;
   } catch (error) {
-    throw flagError(error, [...byFlag.keys()], help);
+    throw flagError(error, table, help);
   }
   const values = new Map<string, readonly string[]>();
   const switches = new Set<string>();
@@ -152,17 +165,42 @@ export function parseFlags(
   return { values, switches };
 }
 
+/** The flag a setting read only from a variable would have: `KRAKENFLEX_API_KEY` → `api-key`. */
+function flagOfVariable(variable: string): string {
+  return variable.replace(/^KRAKENFLEX_/, "").toLowerCase().replaceAll("_", "-");
+}
+
+/** An unknown flag (shown without any `=value`, which may be a secret) as a usage error. */
+function unknownFlagError(flag: string, table: OptionTable, help: string): UsageError {
+  const name = flag.split("=")[0];
+  const bare = name.replace(/^-+/, "");
+  const flags = Object.values(table).flatMap((spec) => spec.flag ?? []);
+  const variableOnly = Object.values(table).filter((spec) =>
+    spec.flag === undefined && spec.env !== undefined
+  );
+  const setting = variableOnly.find((spec) =>
+    closestName(bare, [flagOfVariable(spec.env as string)]) !== undefined
+  );
+  if (setting !== undefined) {
+    return new UsageError(
+      `Option "${name}" does not exist: ${setting.env} is read from the environment or .env only`,
+      setting.notAFlag ?? `Set ${setting.env} in the environment or in .env.`,
+    );
+  }
+  const near = closestName(bare, flags);
+  return new UsageError(
+    `Unknown option "${name}"`,
+    near === undefined ? help : `Did you mean "--${near}"? ${help}`,
+  );
+}
+
 /** node:util's parse error as a one-line {@link UsageError}. */
-function flagError(error: unknown, known: readonly string[], help: string): UsageError {
+function flagError(error: unknown, table: OptionTable, help: string): UsageError {
   const text = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   const flag = /'(-[^']*)'/.exec(text)?.[1];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
-    const near = closestName(flag.replace(/^-+/, "").split("=")[0], known);
-    return new UsageError(
-      `Unknown option "${flag}"`,
-      near === undefined ? help : `Did you mean "--${near}"? ${help}`,
-    );
+    return unknownFlagError(flag, table, help);
   }
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     const value = /'([^']*)'/.exec(text)?.[1] ?? "";

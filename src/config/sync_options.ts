@@ -61,6 +61,8 @@ export const SYNC_OPTIONS = {
     valueName: "KEY",
     default: undefined,
     help: "the API key (never on the command line)",
+    notAFlag: "The key is never taken on the command line, where other users can read it: set " +
+      `${KEY_VARIABLE} in the environment or in .env, or put it in a file named by --api-key-file.`,
     parse: text,
   }),
   apiKeyFile: valueOption({

@@ -186,13 +186,17 @@ const FAULT_HINT = "A step is a status or ok, reset, close, hang, hang-forever, 
 
 const MOCK_API_HELP = `Usage: outage-sync mock-api [options]
 
-Serve a local emulator of the KrakenFlex outage API on 127.0.0.1, at the root and under
-/interview-tests-mock-api/v1. Prints its base URL on stdout once listening; stops on Ctrl-C.
+Serve a local emulator of the KrakenFlex outage API on 127.0.0.1, at the root
+and under /interview-tests-mock-api/v1. Prints its base URL on stdout once
+listening; stops on Ctrl-C. Its key comes from --api-key or the environment's
+KRAKENFLEX_API_KEY: it does not read .env.
 
 Options:
 ${renderOptions(MOCK_OPTIONS)}
-Request log: GET /__mock/requests (no key needed); clear it with POST /__mock/reset.
-Point outage-sync at it with --base-url http://127.0.0.1:PORT. See docs/emulator.md.
+Request log: GET /__mock/requests (no key needed); clear it with
+POST /__mock/reset. Point outage-sync at it with
+--base-url http://127.0.0.1:PORT/interview-tests-mock-api/v1.
+See docs/emulator.md.
 
 Exit codes: 0 stopped by a signal; 1 cannot listen; 2 usage error.
 `;

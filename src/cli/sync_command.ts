@@ -223,19 +223,21 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
 
 const SYNC_HELP = `Usage: outage-sync [sync] [options]
 
-For each site: GET /outages (once per run) and GET /site-info/{site}; keep the outages of the
-site's devices that began at or after the cut-off, name each after its device, and POST the list
-to /site-outages/{site}. Nothing is posted for a site unless everything it depends on arrived and
-validated. The report goes to stdout (a line per site, or --json); logs go to stderr.
+For each site: GET /outages (once per run) and GET /site-info/{site}; keep the
+outages of the site's devices that began at or after the cut-off, name each
+after its device, and POST the list to /site-outages/{site}. Nothing is posted
+for a site unless everything it depends on arrived and validated. The report
+goes to stdout (a line per site, or --json); logs go to stderr.
 
 ${syncOptionsHelp()}
 ${EXIT_CODES_HELP}`;
 
 const CHECK_HELP = `Usage: outage-sync check [options]
 
-Check the configuration and reach the API without posting: fetch GET /outages once and each
-site's info, validate them (invalid outage records are warned about, not fatal), and report each
-site's name and device count. The first thing to run on a new machine.
+Check the configuration and reach the API without posting: fetch GET /outages
+once and each site's info, validate them (invalid outage records are warned
+about, not fatal), and report each site's name and device count. The first
+thing to run on a new machine.
 
 ${syncOptionsHelp()}
 ${EXIT_CODES_HELP}`;

@@ -261,22 +261,67 @@ function flagText(spec: OptionSpec): string {
   return spec.short === undefined ? `    ${long}` : `-${spec.short}, ${long}`;
 }
 
+/** The width help is written to: a terminal's default. */
+export const HELP_WIDTH = 80;
+
+/**
+ * `text` as lines of at most {@link HELP_WIDTH} columns, each after `column` spaces; a word too long
+ * for that (a URL) gets a line of its own, moved left as far as it must to fit.
+ */
+export function wrapHelp(text: string, column: number): string[] {
+  const room = HELP_WIDTH - column;
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > room) {
+      lines.push(" ".repeat(column) + line);
+      line = "";
+    }
+    if (line === "" && word.length > room) {
+      lines.push(" ".repeat(Math.max(0, HELP_WIDTH - word.length)) + word);
+      continue;
+    }
+    line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(" ".repeat(column) + line);
+  return lines;
+}
+
+/**
+ * An option's notes (default, variable): on one line when they fit, else a line each; a note too
+ * long for its column (a URL default) is moved left to fit.
+ */
+function noteLines(notes: readonly string[], column: number): string[] {
+  const joined = notes.join("; ");
+  if (joined === "") return [];
+  if (column + joined.length <= HELP_WIDTH) return [" ".repeat(column) + joined];
+  return notes.map((note) =>
+    " ".repeat(Math.max(0, Math.min(column, HELP_WIDTH - note.length))) + note
+  );
+}
+
 /**
  * The help lines of a table: a line per option with its flag and help, and under it, when it has
- * them, its default and environment variable. Settings with no flag list their variable.
+ * them, its default and environment variable; all within {@link HELP_WIDTH} columns. A flag too
+ * long for its column puts its help on the next line. Settings with no flag list their variable.
  */
 export function renderOptions(table: OptionTable, indent = "  "): string {
-  const width = 26;
+  const column = indent.length + 26;
   const lines: string[] = [];
   for (const spec of Object.values(table)) {
-    const head = spec.flag === undefined ? (spec.env ?? "") : flagText(spec);
-    lines.push(`${indent}${head.padEnd(width - 1)} ${spec.help}`.trimEnd());
+    const head = `${indent}${spec.flag === undefined ? (spec.env ?? "") : flagText(spec)}`;
+    const help = wrapHelp(spec.help, column);
+    if (head.length + 2 <= column) {
+      lines.push(head.padEnd(column) + help[0].trimStart(), ...help.slice(1));
+    } else {
+      lines.push(head, ...help);
+    }
     const notes: string[] = [];
     if (spec.type !== "boolean" && spec.default !== undefined) {
       notes.push(`default: ${spec.default}`);
     }
     if (spec.env !== undefined && spec.flag !== undefined) notes.push(`env: ${spec.env}`);
-    if (notes.length > 0) lines.push(`${indent}${" ".repeat(width)}${notes.join("; ")}`);
+    lines.push(...noteLines(notes, column));
   }
   return lines.join("\n") + "\n";
 }

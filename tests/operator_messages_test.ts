@@ -51,6 +51,16 @@ Deno.test("describeNetworkFailure: the runtime's causes in words, with how many 
       attemptLimit: 1,
     },
   );
+  // The runtime's words for a connection closed with no answer (Deno 2.9).
+  const closed = new TypeError("fetch failed", {
+    cause: new Error(
+      `error sending request from 127.0.0.1:55408 for ${url} (api.example.net:443): ` +
+        "client error (SendRequest): connection closed before message completed",
+    ),
+  });
+  assert.deepEqual(describeNetworkFailure(closed, url), {
+    what: "connection closed by api.example.net:443 before an answer arrived",
+  });
   assert.equal(
     describeNetworkFailure(new TypeError("Fetch failed: Requests to port 9 are blocked"), url)
       .attemptLimit,

@@ -14,10 +14,24 @@ import type { Logger } from "./logger.ts";
 import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
 import type { RunMode } from "./outcome.ts";
 import { Pacer } from "./pacer.ts";
-import type { RunReport, SiteReport } from "./report.ts";
+import type { RepostReason, RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
-import { payloadChanges, payloadDigest, STATE_FORMAT, type StateStore, verdict } from "./state.ts";
+import {
+  payloadChanges,
+  payloadDigest,
+  STATE_FORMAT,
+  type StateStore,
+  type Verdict,
+  verdict,
+} from "./state.ts";
+
+/** Why a payload the API may already hold is posted again; `undefined` when it is new or changed. */
+function repostReason(why: Verdict, stateUnreadable: boolean): RepostReason | undefined {
+  if (why === "forced") return "force";
+  if (why === "stale") return "repost-after";
+  return why === "first" && stateUnreadable ? "state-unreadable" : undefined;
+}
 import { describeInvalidOutage, validatePayload, validateSiteInfo } from "./validate.ts";
 
 /** What the sync needs to know (a subset of the resolved configuration). */
@@ -170,7 +184,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     payload: readonly EnhancedOutage[],
     report: SiteReport,
   ) => {
-    const previous = await context.state?.read(siteId);
+    const stored = await context.state?.read(siteId);
+    const previous = stored ?? undefined;
     const digest = await payloadDigest(payload);
     const known = {
       previous,
@@ -189,6 +204,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       since: comparable ? previous.postedAt : null,
       ...(options.listChanges ? { addedOutages: added, removedOutages: removed } : {}),
     };
+    const reason = repostReason(known.verdict, stored === null);
+    if (reason !== undefined) report.changes.reason = reason;
     return known;
   };
 

@@ -12,7 +12,9 @@ import { type BodyProgress, readCapped } from "../src/http/body.ts";
 import { describeNetworkFailure } from "../src/http/failure.ts";
 import { createLogger } from "../src/logger.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { usageError } from "./helpers.ts";
+import { readTextFile, stateFiles } from "../main.ts";
+import { stateFileName } from "../src/state.ts";
+import { realFileWriter, tempDir, usageError } from "./helpers.ts";
 import { runMain } from "./in_process.ts";
 import { json, startScriptedServer } from "./scripted_server.ts";
 
@@ -318,4 +320,30 @@ Deno.test("sync --api-key KEY: says where the key goes, and never echoes it", as
     assert.match(result.stderr, /never taken on the command line/);
     assert.match(result.stderr, /KRAKENFLEX_API_KEY.*\.env.*--api-key-file/);
   }
+});
+
+Deno.test("a payload posted again says why: --force, --repost-after, a state file that cannot be used", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  await using dir = await tempDir();
+  const sync = (args: string[] = []) =>
+    runMain(["--base-url", server.url, "--state-dir", dir.path, ...args], {
+      KRAKENFLEX_API_KEY: KEY,
+    }, { fs: realFileWriter, readTextFile, stateFiles });
+  assert.match((await sync()).stdout, /^posted .*\(never posted before\)/m);
+  assert.match((await sync()).stdout, /^unchanged /m);
+  assert.match((await sync(["--force"])).stdout, /^posted .*\(unchanged, posted again: --force\)/m);
+  assert.match(
+    (await sync(["--repost-after", "0"])).stdout,
+    /^posted .*\(unchanged, posted again: last accepted longer ago than --repost-after\)/m,
+  );
+  const file = `${dir.path}/${await stateFileName("norwich-pear-tree")}`;
+  await Deno.writeTextFile(file, "{}");
+  const lost = await sync(["--json"]);
+  assert.equal(JSON.parse(lost.stdout).sites[0].changes.reason, "state-unreadable");
+});
+
+Deno.test("--force without a state directory is warned about", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const result = await runMain(["--base-url", server.url, "--force"], { KRAKENFLEX_API_KEY: KEY });
+  assert.match(result.stderr, /WARN {2}--force does nothing without a state directory/);
 });

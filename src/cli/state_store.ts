@@ -116,7 +116,7 @@ function createStore(dir: string, io: CliIo, logger: Logger): StateStore {
           path,
           problem: FileRefused.reasonFor(error),
         });
-        return undefined;
+        return null;
       }
       if (text === undefined) return undefined;
       const parsed = await parseState(text, siteId);
@@ -125,7 +125,7 @@ function createStore(dir: string, io: CliIo, logger: Logger): StateStore {
           path,
           problem: parsed.problem,
         });
-        return undefined;
+        return null;
       }
       return parsed.state;
     },

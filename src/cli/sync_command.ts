@@ -116,6 +116,7 @@ function failedBeforeSites(config: SyncConfig, error: ErrorReport, durationMs: n
     durationMs: Math.round(durationMs),
     sites: [],
     error,
+    sitesConfigured: config.sites.length,
   };
 }
 

@@ -103,6 +103,12 @@ export function resolveSyncConfig(
     ];
     const warnings = [
       ...early,
+      ...(settings.force && settings.stateDir === undefined
+        ? [
+          "--force does nothing without a state directory (--state-dir, KRAKENFLEX_STATE_DIR): " +
+          "without one, every run posts every site",
+        ]
+        : []),
       ...(sources.fileMode === undefined ? [] : looseModes(files, sources.fileMode)),
     ];
     return { ...settings, warnings };

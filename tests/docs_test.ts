@@ -8,8 +8,10 @@
  * - `ts sketch`: a fragment not meant to run (a partial type, an excerpt): nothing is done.
  * - `sh test`: run with `bash -euo pipefail` from the repository root, in a clean environment
  *   (`baseEnv`); it must exit 0. Such a block must not write into the work tree.
- * - `sh`: shown, not run: commands for an operator's shell (root, systemd, the network, a server
- *   left running, minutes of benchmarks, the test suite itself).
+ * - `sh not run: REASON`: shown, not run, and the reader is told why: commands for an operator's
+ *   shell (root, systemd, the network, a server left running, minutes of benchmarks, the test
+ *   suite itself). A bare `sh` (or `bash`, `shell`, `console`) block is refused: no shell block
+ *   is skipped without its reason.
  * - `json` and `yaml`: parsed; `json dataset` is loaded as `mock-api --data` loads a file.
  * - no language: example output, a diagram or a usage synopsis: nothing is done.
  *
@@ -80,10 +82,19 @@ Deno.test("fencedBlocks: indented fences, longer fences, info strings", () => {
 });
 
 Deno.test("every block of the docs has a rule", () => {
-  const known = /^(ts file=tests\/[\w.-]+\.ts|ts sketch|sh test|sh|json|json dataset|yaml|)$/;
+  const known =
+    /^(ts file=tests\/[\w.-]+\.ts|ts sketch|sh test|sh not run: \S.{8,}|json|json dataset|yaml|)$/;
   const unknown = blocks.filter((block) => !known.test(block.info));
   assert.deepEqual(unknown.map((block) => `${block.where}: "${block.info}"`), []);
   assert.ok(blocks.length > 20, `${blocks.length} blocks: the docs were read`);
+});
+
+Deno.test("every shell block is run, or says why not", () => {
+  const shell = blocks.filter((block) => /^(sh|bash|shell|console|zsh)\b/.test(block.info));
+  assert.ok(shell.length > 20, `${shell.length} shell blocks`);
+  const silent = shell.filter((block) => !/^sh (test|not run: \S.{8,})$/.test(block.info));
+  assert.deepEqual(silent.map((block) => `${block.where}: "${block.info}"`), []);
+  assert.ok(withInfo(/^sh test$/).some((block) => block.text.includes("mock-api")));
 });
 
 Deno.test("ts blocks: each equals its file, which runs", async (t) => {

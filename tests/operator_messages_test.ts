@@ -15,7 +15,7 @@ import { startMockServer } from "../src/mock/server.ts";
 import { readTextFile, stateFiles } from "../main.ts";
 import { stateFileName } from "../src/state.ts";
 import { realFileWriter, tempDir, usageError } from "./helpers.ts";
-import { runMain } from "./in_process.ts";
+import { runMain, startMain } from "./in_process.ts";
 import { json, startScriptedServer } from "./scripted_server.ts";
 
 const KEY = "SENTINEL-operator-key-77a1";
@@ -346,4 +346,25 @@ Deno.test("--force without a state directory is warned about", async () => {
   await using server = await startMockServer({ apiKey: KEY, port: 0 });
   const result = await runMain(["--base-url", server.url, "--force"], { KRAKENFLEX_API_KEY: KEY });
   assert.match(result.stderr, /WARN {2}--force does nothing without a state directory/);
+});
+
+Deno.test("mock-api warns about a key sync would refuse, and says it does not read .env", async () => {
+  {
+    await using run = startMain(["mock-api", "--api-key", "dev-key", "--port", "0"]);
+    assert.match(await run.firstLine, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(
+      run.stderr(),
+      /mock-api: warning: the key is 7 characters long: sync refuses keys shorter than 8/,
+    );
+  }
+  {
+    await using run = startMain(["mock-api", "--api-key", KEY, "--port", "0"]);
+    await run.firstLine;
+    assert.doesNotMatch(run.stderr(), /warning: the key/);
+  }
+  const none = await runMain(["mock-api", "--port", "0"], {}, {
+    files: { ".env": `KRAKENFLEX_API_KEY=${KEY}\n` },
+  });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /mock-api does not read \.env/);
 });

@@ -13,6 +13,7 @@ import {
   renderOptions,
   valueOption,
 } from "../config/flags.ts";
+import { MIN_KEY_LENGTH } from "../config/api_key.ts";
 import { createSettings } from "../config/settings.ts";
 import { parsePath } from "../config/values.ts";
 import { errorMessage, FileRefused, UsageError } from "../errors.ts";
@@ -48,7 +49,7 @@ const MOCK_OPTIONS = {
     env: "KRAKENFLEX_API_KEY",
     valueName: "KEY",
     default: undefined,
-    help: "the key clients must send in x-api-key (any value)",
+    help: "the key clients must send in x-api-key (8 characters or more, as sync needs)",
     parse: text,
   }),
   data: valueOption({
@@ -330,7 +331,14 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   if (apiKey === "") {
     throw new UsageError(
       "No API key: pass --api-key KEY or set KRAKENFLEX_API_KEY",
-      "Any value will do; clients must send the same one.",
+      "mock-api does not read .env: export the variable or pass the flag. Any key of at least " +
+        `${MIN_KEY_LENGTH} characters will do; clients must send the same one.`,
+    );
+  }
+  if (apiKey.length < MIN_KEY_LENGTH) {
+    io.stderr(
+      `mock-api: warning: the key is ${apiKey.length} characters long: sync refuses keys shorter ` +
+        `than ${MIN_KEY_LENGTH}, so it cannot talk to this emulator; pick a longer one\n`,
     );
   }
   let dataset: Dataset | undefined = loadDataset(

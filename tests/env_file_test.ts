@@ -96,4 +96,17 @@ Deno.test("no ./.env: no variables, no warnings; a refused file: a usage error n
     'Cannot read the env file "/x/env": it is a FIFO (named pipe), not a regular file',
   );
   assert.equal(error.hint, "The env file must be a regular file of at most 1 MiB.");
+  const denied = usageError(() =>
+    readEnvFile(undefined, (path) => {
+      throw new FileRefused(path, "cannot be read: permission denied");
+    })
+  );
+  assert.equal(
+    denied.message,
+    'Cannot read the env file ".env": it cannot be read: permission denied',
+  );
+  assert.equal(
+    denied.hint,
+    "Check the file's path and permissions: this user must be able to read it.",
+  );
 });

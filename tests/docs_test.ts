@@ -23,6 +23,7 @@ import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
 import denoJson from "../deno.json" with { type: "json" };
 import { parseDataset } from "../src/mock/dataset.ts";
+import { parseFault } from "../src/mock/script_file.ts";
 import { ROOT, runProcess } from "./cli_process.ts";
 
 /** The runnable `ts` blocks, by the file each one must equal. */
@@ -150,4 +151,13 @@ Deno.test("the permission set is described as deno.json defines it", () => {
     assert.ok(quickStart.includes(`\`${path}\``), `README's Quick start names ${path}`);
     assert.ok(build.includes(`\`${path}\``), `docs/operations.md section 1 names ${path}`);
   }
+});
+
+Deno.test("the emulator's --fault examples with sticky parse as the emulator reads them", () => {
+  const examples = [
+    ...text("docs/emulator.md").matchAll(/`((?:GET|POST) [^`=]+=[^`]*sticky[^`]*)`/g),
+  ]
+    .map((match) => match[1]);
+  assert.ok(examples.length > 0, "docs/emulator.md shows --fault with sticky");
+  for (const example of examples) assert.equal(parseFault(example).sticky, true, example);
 });

@@ -368,3 +368,13 @@ Deno.test("mock-api warns about a key sync would refuse, and says it does not re
   assert.equal(none.code, 2);
   assert.match(none.stderr, /mock-api does not read \.env/);
 });
+
+Deno.test("a bad --script file is answered with the file's shape, not the --fault grammar", async () => {
+  const result = await runMain(["mock-api", "--api-key", KEY, "--script", "faults.json"], {}, {
+    files: { "faults.json": '{"GET /outages": {"steps": "500"}}' },
+  });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Cannot use the "--script" file: faults\.json/);
+  assert.match(result.stderr, /JSON object from route to a list of steps/);
+  assert.doesNotMatch(result.stderr, /@MS|\*N/);
+});

@@ -185,6 +185,10 @@ const MOCK_OPTIONS = {
 const FAULT_HINT = "A step is a status or ok, reset, close, hang, hang-forever, truncate, " +
   "malformed, with @MS and *N if wanted; end with sticky to keep the last. See docs/emulator.md.";
 
+const SCRIPT_HINT = "A --script file is a JSON object from route to a list of steps, or to " +
+  '{"steps": [...], "sticky": true}; a step is a status, a kind, or an object. See ' +
+  "docs/emulator.md.";
+
 const MOCK_API_HELP = `Usage: outage-sync mock-api [options]
 
 Serve a local emulator of the KrakenFlex outage API on 127.0.0.1, at the root
@@ -233,7 +237,7 @@ function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo)
     return [...parseScriptFile(text, file), ...faults];
   } catch (error) {
     if (error instanceof ScriptError) {
-      throw new UsageError(`Cannot use the "--script" file: ${error.message}`, FAULT_HINT);
+      throw new UsageError(`Cannot use the "--script" file: ${error.message}`, SCRIPT_HINT);
     }
     throw error;
   }

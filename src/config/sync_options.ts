@@ -131,9 +131,9 @@ export const SYNC_OPTIONS = {
     type: "string",
     flag: "max-response-mb",
     env: "KRAKENFLEX_MAX_RESPONSE_MB",
-    valueName: "MB",
+    valueName: "MIB",
     default: "512",
-    help: "refuse larger response bodies",
+    help: "refuse response bodies larger than this many MiB (1 MiB = 1,048,576 bytes)",
     parse: numberParser({ integer: false, min: 0.001, max: 4096 }),
   }),
   metricsFile: valueOption({

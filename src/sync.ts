@@ -242,6 +242,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     }
   };
 
+  /** Each cause of a failed site (its id left out), and how many more sites failed of it. */
+  const causes = new Map<string, number>();
   const syncSite = async (siteId: string): Promise<SiteReport> => {
     const report: SiteReport = {
       siteId,
@@ -316,13 +318,25 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     } catch (error) {
       report.status = "failed";
       report.error = describeError(error);
-      logger.error("site failed", { site: siteId, error: report.error.message });
+      // A dead API fails every site the same way: one error line for each cause, not per site.
+      const cause = report.error.message.replaceAll(`/${encodeURIComponent(siteId)}:`, "/{site}:");
+      const repeats = causes.get(cause);
+      causes.set(cause, (repeats ?? -1) + 1);
+      (repeats === undefined ? logger.error : logger.debug)("site failed", {
+        site: siteId,
+        error: report.error.message,
+      });
     }
     return report;
   };
 
   const lanes = options.concurrency * LOOKAHEAD;
   const sites = await mapConcurrent(options.sites, lanes, syncSite);
+  for (const [cause, repeats] of causes) {
+    if (repeats > 0) {
+      logger.info("more sites failed the same way", { sites: repeats, error: cause });
+    }
+  }
   const outages = await outagesResult;
   const interrupted = signal?.aborted && signal.reason instanceof Interrupted
     ? signal.reason.signal

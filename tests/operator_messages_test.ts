@@ -378,3 +378,19 @@ Deno.test("a bad --script file is answered with the file's shape, not the --faul
   assert.match(result.stderr, /JSON object from route to a list of steps/);
   assert.doesNotMatch(result.stderr, /@MS|\*N/);
 });
+
+Deno.test("a dead API with many sites: one error line per cause, not one per site", async () => {
+  const port = closedPort();
+  // Short ids too: a site id that is also a letter of the message must not make causes differ.
+  const sites = Array.from({ length: 20 }, (_, i) => i < 10 ? "abcdefghij"[i] : `site-${i}`)
+    .join(",");
+  const result = await runMain(
+    ["--base-url", `http://127.0.0.1:${port}`, "--max-attempts", "1", "--site", sites],
+    { KRAKENFLEX_API_KEY: KEY },
+  );
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout.match(/^failed /gm)?.length, 20, "the report still lists each site");
+  const errors = result.stderr.split("\n").filter((line) => / ERROR /.test(line));
+  assert.ok(errors.length <= 2, `${errors.length} error lines:\n${errors.join("\n")}`);
+  assert.match(result.stderr, /INFO {2}more sites failed the same way sites=\d+/);
+});

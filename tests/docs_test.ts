@@ -161,3 +161,28 @@ Deno.test("the emulator's --fault examples with sticky parse as the emulator rea
   assert.ok(examples.length > 0, "docs/emulator.md shows --fault with sticky");
   for (const example of examples) assert.equal(parseFault(example).sticky, true, example);
 });
+
+/** Every file of the repository, by its path from the root (dot directories and dist/ left out). */
+function repositoryFiles(dir = "", found = new Set<string>()): Set<string> {
+  for (const entry of Deno.readDirSync(new URL(`../${dir}`, import.meta.url))) {
+    const path = `${dir}${entry.name}`;
+    if (entry.name.startsWith(".") && entry.name !== ".env.example") continue;
+    if (["dist", "coverage", "node_modules"].includes(entry.name)) continue;
+    if (entry.isDirectory) repositoryFiles(`${path}/`, found);
+    else found.add(path);
+  }
+  return found;
+}
+
+Deno.test("docs/architecture.md names only files that exist", () => {
+  const files = repositoryFiles();
+  const names = new Set([...files].map((path) => path.split("/").at(-1)));
+  const named = [...text("docs/architecture.md").matchAll(/[\w./-]*\w\.(?:ts|md|json|yaml)\b/g)]
+    .map((match) => match[0]);
+  assert.ok(named.length > 30, `${named.length} files named`);
+  // A path is from the root, or from src/ (`cli/main.ts`); a bare name is in some directory.
+  const exists = (name: string) =>
+    name.includes("/") ? files.has(name) || files.has(`src/${name}`) : names.has(name);
+  const missing = named.filter((name) => !exists(name));
+  assert.deepEqual([...new Set(missing)], []);
+});

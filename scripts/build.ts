@@ -45,13 +45,23 @@ const defaultDist = new URL("dist/", root);
 /**
  * What to do after `deno compile` failed: build the bundle, or hand `deno compile` a local runtime
  * through `DENORT_BIN` (which it reads instead of downloading `denort` from dl.deno.land). When
- * `DENORT_BIN` was set already, the runtime it names is the likely cause.
+ * `DENORT_BIN` was set already, the runtime it names is the likely cause. After `compile-all`,
+ * which refuses `DENORT_BIN`, it suggests building this machine's binary alone with one instead.
  */
-export function nextStepAfterCompileFailure(denortBin: string | undefined): string {
+export function nextStepAfterCompileFailure(
+  denortBin: string | undefined,
+  command: "compile" | "compile-all" = "compile",
+): string {
   if (denortBin !== undefined && denortBin !== "") {
     return `Next: DENORT_BIN is set ("${denortBin}"): check that it names the denort binary of ` +
       `Deno ${Deno.version.deno} for ${Deno.build.target} (not deno itself), ` +
       "or use `deno task bundle` (a single file that runs with deno)";
+  }
+  if (command === "compile-all") {
+    return "Next: compile-all downloads each target's runtime from dl.deno.land and cannot use a " +
+      "local one: run it where dl.deno.land is reachable, or build this machine's binary alone " +
+      "with DENORT_BIN=/path/to/denort deno task compile, or use `deno task bundle` " +
+      "(docs/operations.md, section 1)";
   }
   return "Next: use `deno task bundle` (a single file that runs with deno), or give deno compile " +
     "its runtime with DENORT_BIN=/path/to/denort (docs/operations.md, section 1)";
@@ -177,7 +187,9 @@ export async function buildMain(args: readonly string[], io: BuildIo): Promise<n
   } catch (error) {
     // deno compile's own message, above, says why (e.g. dl.deno.land unreachable).
     io.error(`Build failed: ${error instanceof Error ? error.message : error}`);
-    if (command !== "bundle") io.error(nextStepAfterCompileFailure(io.denortBin));
+    if (command !== "bundle") {
+      io.error(nextStepAfterCompileFailure(io.denortBin, command as "compile" | "compile-all"));
+    }
     return 1;
   }
   return 0;

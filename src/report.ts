@@ -39,7 +39,23 @@ export interface SiteChanges {
   since: string | null;
   addedOutages?: EnhancedOutage[];
   removedOutages?: EnhancedOutage[];
+  /**
+   * Why a payload the API may already hold is posted (or would be) again: `force` (`--force`),
+   * `repost-after` (accepted longer ago than `--repost-after`, or it is 0), `state-unreadable`
+   * (the site's state file could not be used). Absent when the payload is new or changed.
+   */
+  reason?: RepostReason;
 }
+
+/** Why an unchanged payload, or one whose state was lost, is posted again. */
+export type RepostReason = "force" | "repost-after" | "state-unreadable";
+
+/** The words of each {@link RepostReason} in the text report. */
+const REPOST_WORDS: Readonly<Record<RepostReason, string>> = {
+  force: "unchanged, posted again: --force",
+  "repost-after": "unchanged, posted again: last accepted longer ago than --repost-after",
+  "state-unreadable": "its state file could not be used, so posted as if new",
+};
 
 /** The outcome of a run: the fields of docs/spec.md §6, and the mode that decides how it is shown. */
 export interface RunReport {
@@ -59,6 +75,11 @@ export interface RunReport {
   error?: ErrorReport;
   /** Why the metrics file of a finished sync could not be written (the exit code then is not 0). */
   metricsError?: string;
+  /**
+   * When the run failed before any site was handled (the state directory stayed locked): how many
+   * sites it was configured for, so that the summary does not read "0 sites".
+   */
+  sitesConfigured?: number;
 }
 
 /** How a report is rendered. */
@@ -152,6 +173,8 @@ function describeSite(site: SiteReport, since: string, redact: Redactor): string
   }, ${site.droppedUnknownDevice} of other devices`;
   const changes = site.changes === undefined
     ? ""
+    : site.changes.reason !== undefined
+    ? ` (${REPOST_WORDS[site.changes.reason]})`
     : site.changes.since === null
     ? " (never posted before)"
     : ` (${site.changes.added} added, ${site.changes.removed} removed)`;
@@ -217,18 +240,24 @@ export function renderTextReport(report: RunReport, options: RenderOptions = {})
   const invalid = report.outagesInvalid === 0
     ? ""
     : `, ${report.outagesInvalid} invalid${options.skipInvalid ? " skipped" : ""}`;
+  const failed = report.sites.filter((site) => site.status === "failed").length;
   const verdict = report.interrupted !== undefined
     ? `INTERRUPTED by ${report.interrupted}`
     : report.ok
     ? "OK"
+    : failed > 0 && failed < report.sites.length
+    ? "PARTLY FAILED"
     : "FAILED";
+  const sites = report.sites.length === 0 && (report.sitesConfigured ?? 0) > 0
+    ? `${plural(report.sitesConfigured ?? 0, "site")} configured, none handled`
+    : plural(report.sites.length, "site");
   const nothingPosted = report.mode === "check"
     ? "; check only, nothing posted"
     : report.mode === "dry-run"
     ? "; dry run, nothing posted"
     : "";
   lines.push(
-    `${verdict}: ${plural(report.sites.length, "site")}` +
+    `${verdict}: ${sites}` +
       `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +
       `${plural(report.outagesFetched, "outage")} fetched${invalid}; ` +
       `${(report.durationMs / 1000).toFixed(2)} s${nothingPosted}`,

@@ -262,8 +262,11 @@ export function renderState(state: SiteState): string {
 
 /** Where the sync finds and keeps each site's last accepted state. */
 export interface StateStore {
-  /** The site's last accepted state; `undefined` when there is none or it cannot be used. */
-  read(siteId: string): Promise<SiteState | undefined>;
+  /**
+   * The site's last accepted state; `undefined` when there is none, `null` when there is one that
+   * cannot be read or used (the site is then posted as if new, saying why).
+   */
+  read(siteId: string): Promise<SiteState | null | undefined>;
   /** Records what the API has just accepted; rejects when it cannot (the site stays posted). */
   write(state: SiteState): Promise<void>;
 }

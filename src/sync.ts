@@ -14,10 +14,24 @@ import type { Logger } from "./logger.ts";
 import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
 import type { RunMode } from "./outcome.ts";
 import { Pacer } from "./pacer.ts";
-import type { RunReport, SiteReport } from "./report.ts";
+import type { RepostReason, RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
-import { payloadChanges, payloadDigest, STATE_FORMAT, type StateStore, verdict } from "./state.ts";
+import {
+  payloadChanges,
+  payloadDigest,
+  STATE_FORMAT,
+  type StateStore,
+  type Verdict,
+  verdict,
+} from "./state.ts";
+
+/** Why a payload the API may already hold is posted again; `undefined` when it is new or changed. */
+function repostReason(why: Verdict, stateUnreadable: boolean): RepostReason | undefined {
+  if (why === "forced") return "force";
+  if (why === "stale") return "repost-after";
+  return why === "first" && stateUnreadable ? "state-unreadable" : undefined;
+}
 import { describeInvalidOutage, validatePayload, validateSiteInfo } from "./validate.ts";
 
 /** What the sync needs to know (a subset of the resolved configuration). */
@@ -188,7 +202,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     payload: readonly EnhancedOutage[],
     report: SiteReport,
   ) => {
-    const previous = await context.state?.read(siteId);
+    const stored = await context.state?.read(siteId);
+    const previous = stored ?? undefined;
     const digest = await payloadDigest(payload);
     const known = {
       previous,
@@ -207,6 +222,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
       since: comparable ? previous.postedAt : null,
       ...(options.listChanges ? { addedOutages: added, removedOutages: removed } : {}),
     };
+    const reason = repostReason(known.verdict, stored === null);
+    if (reason !== undefined) report.changes.reason = reason;
     return known;
   };
 
@@ -243,6 +260,8 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     }
   };
 
+  /** Each cause of a failed site (its id left out), and how many more sites failed of it. */
+  const causes = new Map<string, number>();
   const syncSite = async (siteId: string): Promise<SiteReport> => {
     const report: SiteReport = {
       siteId,
@@ -318,13 +337,25 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     } catch (error) {
       report.status = "failed";
       report.error = describeError(error);
-      logger.error("site failed", { site: siteId, error: report.error.message });
+      // A dead API fails every site the same way: one error line for each cause, not per site.
+      const cause = report.error.message.replaceAll(`/${encodeURIComponent(siteId)}:`, "/{site}:");
+      const repeats = causes.get(cause);
+      causes.set(cause, (repeats ?? -1) + 1);
+      (repeats === undefined ? logger.error : logger.debug)("site failed", {
+        site: siteId,
+        error: report.error.message,
+      });
     }
     return report;
   };
 
   const lanes = options.concurrency * LOOKAHEAD;
   const sites = await mapConcurrent(options.sites, lanes, syncSite);
+  for (const [cause, repeats] of causes) {
+    if (repeats > 0) {
+      logger.info("more sites failed the same way", { sites: repeats, error: cause });
+    }
+  }
   const outages = await outagesResult;
   const interrupted = signal?.aborted && signal.reason instanceof Interrupted
     ? signal.reason.signal

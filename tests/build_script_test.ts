@@ -58,7 +58,10 @@ Deno.test("compile-all: stops at the first failure with the next step; refuses D
   const failed = await failingBuild(["compile-all"]);
   assert.equal(failed.code, 1);
   assert.equal(failed.calls.length, 1, "no other target is tried");
-  assert.equal(failed.errors[1], nextStepAfterCompileFailure(undefined));
+  assert.equal(failed.errors[1], nextStepAfterCompileFailure(undefined, "compile-all"));
+  // compile-all refuses DENORT_BIN: its hint must not suggest it for compile-all itself.
+  assert.doesNotMatch(failed.errors[1], /give deno compile its runtime with DENORT_BIN/);
+  assert.match(failed.errors[1], /cannot use a local one/);
 
   const refused = await failingBuild(["compile-all"], "/opt/denort");
   assert.equal(refused.code, 2);

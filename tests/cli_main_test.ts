@@ -30,6 +30,31 @@ Deno.test("--help, -h and help print the main help on stdout: exit 0", async () 
   assert.match(help, /; 143 by SIGTERM/);
 });
 
+Deno.test("every --help fits 80 columns, no flag runs into its help, exit codes list unchanged", () => {
+  const helps = {
+    "outage-sync --help": mainHelp(),
+    "sync --help": syncCommand.help,
+    "check --help": checkCommand.help,
+    "demo --help": demoCommand.help,
+    "mock-api --help": mockApiCommand.help,
+  };
+  for (const [where, help] of Object.entries(helps)) {
+    for (const line of help.split("\n")) {
+      assert.ok(line.length <= 80, `${where}: ${line.length} columns: ${line}`);
+      // An option line: its flag (and value name) then at least two spaces, then its help.
+      const option = /^ {2}(?:-\w, | {4})--\S+(?: [A-Z][A-Z0-9_=]*)?(?<gap> *)(?<rest>.*)$/.exec(
+        line,
+      );
+      if (option !== null && option.groups!.rest !== "") {
+        assert.ok(option.groups!.gap.length >= 2, `${where}: ${line}`);
+      }
+    }
+  }
+  for (const help of [mainHelp(), syncCommand.help, checkCommand.help, demoCommand.help]) {
+    assert.match(help, /^ {2}0 .*unchanged/m);
+  }
+});
+
 Deno.test("every option of sync and check, flag and variable, is documented everywhere", async (t) => {
   const helps = {
     "outage-sync --help": mainHelp(),
@@ -49,7 +74,8 @@ Deno.test("every option of sync and check, flag and variable, is documented ever
             ? `--${spec.flag}`
             : `-${spec.short}, --${spec.flag}`;
           assert.ok(help.includes(flag), `${where} lacks ${flag}`);
-          assert.ok(help.includes(spec.help), `${where} lacks the help of ${flag}`);
+          const words = help.replace(/\s+/g, " ");
+          assert.ok(words.includes(spec.help), `${where} lacks the help of ${flag}`);
         }
         if (spec.env !== undefined) {
           assert.ok(help.includes(spec.env), `${where} lacks ${spec.env}`);

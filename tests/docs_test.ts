@@ -8,8 +8,10 @@
  * - `ts sketch`: a fragment not meant to run (a partial type, an excerpt): nothing is done.
  * - `sh test`: run with `bash -euo pipefail` from the repository root, in a clean environment
  *   (`baseEnv`); it must exit 0. Such a block must not write into the work tree.
- * - `sh`: shown, not run: commands for an operator's shell (root, systemd, the network, a server
- *   left running, minutes of benchmarks, the test suite itself).
+ * - `sh not run: REASON`: shown, not run, and the reader is told why: commands for an operator's
+ *   shell (root, systemd, the network, a server left running, minutes of benchmarks, the test
+ *   suite itself). A bare `sh` (or `bash`, `shell`, `console`) block is refused: no shell block
+ *   is skipped without its reason.
  * - `json` and `yaml`: parsed; `json dataset` is loaded as `mock-api --data` loads a file.
  * - no language: example output, a diagram or a usage synopsis: nothing is done.
  *
@@ -21,6 +23,7 @@ import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
 import denoJson from "../deno.json" with { type: "json" };
 import { parseDataset } from "../src/mock/dataset.ts";
+import { parseFault } from "../src/mock/script_file.ts";
 import { ROOT, runProcess } from "./cli_process.ts";
 
 /** The runnable `ts` blocks, by the file each one must equal. */
@@ -80,10 +83,19 @@ Deno.test("fencedBlocks: indented fences, longer fences, info strings", () => {
 });
 
 Deno.test("every block of the docs has a rule", () => {
-  const known = /^(ts file=tests\/[\w.-]+\.ts|ts sketch|sh test|sh|json|json dataset|yaml|)$/;
+  const known =
+    /^(ts file=tests\/[\w.-]+\.ts|ts sketch|sh test|sh not run: \S.{8,}|json|json dataset|yaml|)$/;
   const unknown = blocks.filter((block) => !known.test(block.info));
   assert.deepEqual(unknown.map((block) => `${block.where}: "${block.info}"`), []);
   assert.ok(blocks.length > 20, `${blocks.length} blocks: the docs were read`);
+});
+
+Deno.test("every shell block is run, or says why not", () => {
+  const shell = blocks.filter((block) => /^(sh|bash|shell|console|zsh)\b/.test(block.info));
+  assert.ok(shell.length > 20, `${shell.length} shell blocks`);
+  const silent = shell.filter((block) => !/^sh (test|not run: \S.{8,})$/.test(block.info));
+  assert.deepEqual(silent.map((block) => `${block.where}: "${block.info}"`), []);
+  assert.ok(withInfo(/^sh test$/).some((block) => block.text.includes("mock-api")));
 });
 
 Deno.test("ts blocks: each equals its file, which runs", async (t) => {
@@ -143,4 +155,38 @@ Deno.test("the permission set is described as deno.json defines it", () => {
   assert.deepEqual(sys, ["uid"], "sys: the user id alone (the state directory's owner check)");
   assert.ok(quickStart.includes("`--allow-sys=uid`"), "README's Quick start names --allow-sys=uid");
   assert.ok(build.includes("`--allow-sys=uid`"), "docs/operations.md section 1 names it");
+});
+
+Deno.test("the emulator's --fault examples with sticky parse as the emulator reads them", () => {
+  const examples = [
+    ...text("docs/emulator.md").matchAll(/`((?:GET|POST) [^`=]+=[^`]*sticky[^`]*)`/g),
+  ]
+    .map((match) => match[1]);
+  assert.ok(examples.length > 0, "docs/emulator.md shows --fault with sticky");
+  for (const example of examples) assert.equal(parseFault(example).sticky, true, example);
+});
+
+/** Every file of the repository, by its path from the root (dot directories and dist/ left out). */
+function repositoryFiles(dir = "", found = new Set<string>()): Set<string> {
+  for (const entry of Deno.readDirSync(new URL(`../${dir}`, import.meta.url))) {
+    const path = `${dir}${entry.name}`;
+    if (entry.name.startsWith(".") && entry.name !== ".env.example") continue;
+    if (["dist", "coverage", "node_modules"].includes(entry.name)) continue;
+    if (entry.isDirectory) repositoryFiles(`${path}/`, found);
+    else found.add(path);
+  }
+  return found;
+}
+
+Deno.test("docs/architecture.md names only files that exist", () => {
+  const files = repositoryFiles();
+  const names = new Set([...files].map((path) => path.split("/").at(-1)));
+  const named = [...text("docs/architecture.md").matchAll(/[\w./-]*\w\.(?:ts|md|json|yaml)\b/g)]
+    .map((match) => match[0]);
+  assert.ok(named.length > 30, `${named.length} files named`);
+  // A path is from the root, or from src/ (`cli/main.ts`); a bare name is in some directory.
+  const exists = (name: string) =>
+    name.includes("/") ? files.has(name) || files.has(`src/${name}`) : names.has(name);
+  const missing = named.filter((name) => !exists(name));
+  assert.deepEqual([...new Set(missing)], []);
 });

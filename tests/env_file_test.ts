@@ -96,4 +96,31 @@ Deno.test("no ./.env: no variables, no warnings; a refused file: a usage error n
     'Cannot read the env file "/x/env": it is a FIFO (named pipe), not a regular file',
   );
   assert.equal(error.hint, "The env file must be a regular file of at most 1 MiB.");
+  const denied = usageError(() =>
+    readEnvFile(undefined, (path) => {
+      throw new FileRefused(path, "cannot be read: permission denied");
+    })
+  );
+  assert.equal(
+    denied.message,
+    'Cannot read the env file ".env": it cannot be read: permission denied',
+  );
+  assert.equal(
+    denied.hint,
+    "Check the file's path and permissions: this user must be able to read it.",
+  );
+});
+
+Deno.test("a deliberate inline comment after a quoted value: read intact, never warned about", () => {
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  // The README's own example of the form, so that what it documents is what is read.
+  const example = /`(KRAKENFLEX_\w+="[^"]*" +# [^`]+)`/.exec(readme)?.[1];
+  assert.ok(example !== undefined, "README.md shows a quoted value with an inline comment");
+  const file = readEnvFile(
+    ".env",
+    () => `${example}\nKRAKENFLEX_SINCE='2023-01-01T00:00:00Z' # x\n`,
+  );
+  assert.deepEqual(file.warnings, []);
+  assert.equal(file.entries.get("KRAKENFLEX_SITE"), "norwich-pear-tree");
+  assert.equal(file.entries.get("KRAKENFLEX_SINCE"), "2023-01-01T00:00:00Z");
 });

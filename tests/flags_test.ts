@@ -115,10 +115,17 @@ Deno.test("parseFlags: usage errors name the flag and the command's help", async
   });
 
   await t.step("a setting with no flag cannot be given as one", () => {
+    const error = usageError(() => parseFlags(["--key", "k"], TABLE, "sync"));
     assert.equal(
-      usageError(() => parseFlags(["--key", "k"], TABLE, "sync")).message,
-      'Unknown option "--key"',
+      error.message,
+      'Option "--key" does not exist: X_KEY is read from the environment or .env only',
     );
+    assert.equal(error.hint, "Set X_KEY in the environment or in .env.");
+  });
+  await t.step("an unknown flag is named without the value given with it", () => {
+    const error = usageError(() => parseFlags(["--sincee=SECRET-VALUE"], TABLE, "sync"));
+    assert.equal(error.message, 'Unknown option "--sincee"');
+    assert.ok(!`${error.message} ${error.hint}`.includes("SECRET-VALUE"));
   });
 });
 

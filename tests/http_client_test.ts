@@ -187,7 +187,7 @@ Deno.test("bodies over the cap are refused, declared or streamed", async (t) => 
     await using server = startScriptedServer(() => new Response(big));
     const error = await rejected(apiFor(server, { maxResponseBytes: 1000 }).getOutages());
     assert.equal(error.kind, "too-large");
-    assert.match(error.message, /larger than the 1000 byte cap/);
+    assert.match(error.message, /larger than the 0\.001 MiB cap \(1000 bytes\)/);
   });
   await t.step("compressed: a Content-Length within the cap, a body beyond it", async () => {
     const gzipped = new Uint8Array(

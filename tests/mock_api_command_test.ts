@@ -48,7 +48,8 @@ Deno.test("mock-api: usage errors", async (t) => {
       assertUsage(
         await runMain(["mock-api", "--port", "0"], env),
         "No API key: pass --api-key KEY or set KRAKENFLEX_API_KEY",
-        "Any value will do; clients must send the same one.",
+        "mock-api does not read .env: export the variable or pass the flag. Any key of at " +
+          "least 8 characters will do; clients must send the same one.",
       );
     }
   });

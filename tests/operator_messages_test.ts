@@ -12,8 +12,10 @@ import { type BodyProgress, readCapped } from "../src/http/body.ts";
 import { describeNetworkFailure } from "../src/http/failure.ts";
 import { createLogger } from "../src/logger.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { usageError } from "./helpers.ts";
-import { runMain } from "./in_process.ts";
+import { readTextFile, stateFiles } from "../main.ts";
+import { stateFileName } from "../src/state.ts";
+import { realFileWriter, tempDir, usageError } from "./helpers.ts";
+import { runMain, startMain } from "./in_process.ts";
 import { json, startScriptedServer } from "./scripted_server.ts";
 
 const KEY = "SENTINEL-operator-key-77a1";
@@ -51,6 +53,16 @@ Deno.test("describeNetworkFailure: the runtime's causes in words, with how many 
       attemptLimit: 1,
     },
   );
+  // The runtime's words for a connection closed with no answer (Deno 2.9).
+  const closed = new TypeError("fetch failed", {
+    cause: new Error(
+      `error sending request from 127.0.0.1:55408 for ${url} (api.example.net:443): ` +
+        "client error (SendRequest): connection closed before message completed",
+    ),
+  });
+  assert.deepEqual(describeNetworkFailure(closed, url), {
+    what: "connection closed by api.example.net:443 before an answer arrived",
+  });
   assert.equal(
     describeNetworkFailure(new TypeError("Fetch failed: Requests to port 9 are blocked"), url)
       .attemptLimit,
@@ -251,4 +263,134 @@ Deno.test("warnings: a KRAKENFLEX_* variable nothing reads; a .env or key file o
     result.stderr,
     /WARN {2}KRAKENFLEX_SINCEE \(environment\) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_SINCE\?/,
   );
+});
+
+Deno.test("a misspelt KRAKENFLEX_* variable is named even when the run stops on a configuration error", async () => {
+  const result = await runMain(["--dry-run"], {}, {
+    files: { ".env": `KRAKENFLEX_APIKEY=${KEY}\n` },
+  });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /No API key/);
+  assert.match(
+    result.stderr,
+    /KRAKENFLEX_APIKEY \(\.env\) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_API_KEY\?/,
+  );
+  assert.ok(!result.stderr.includes(KEY));
+});
+
+Deno.test("unknownVariables: suggestions only when close; a flag without a variable says to pass it", () => {
+  const known = new Set(["KRAKENFLEX_API_KEY", "KRAKENFLEX_SITE", "KRAKENFLEX_CONCURRENCY"]);
+  assert.deepEqual(
+    unknownVariables(
+      [
+        { name: "KRAKENFLEX_DRY_RUN", from: "environment" },
+        { name: "KRAKENFLEX_DRYRUN", from: ".env" },
+        { name: "KRAKENFLEX_CONCURENCY", from: ".env" },
+      ],
+      known,
+      ["dry-run", "json"],
+    ),
+    [
+      "KRAKENFLEX_DRY_RUN (environment) is not read: --dry-run has no environment variable; pass the flag",
+      "KRAKENFLEX_DRYRUN (.env) is not a setting outage-sync reads, so it is ignored",
+      "KRAKENFLEX_CONCURENCY (.env) is not a setting outage-sync reads, so it is ignored; did you mean KRAKENFLEX_CONCURRENCY?",
+    ],
+  );
+});
+
+Deno.test("KRAKENFLEX_DRY_RUN in the environment: the run says the flag must be passed", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const result = await runMain(["--base-url", server.url, "--dry-run"], {
+    KRAKENFLEX_API_KEY: KEY,
+    KRAKENFLEX_DRY_RUN: "1",
+  });
+  assert.match(
+    result.stderr,
+    /KRAKENFLEX_DRY_RUN \(environment\) is not read: --dry-run has no environment variable; pass the flag/,
+  );
+  assert.doesNotMatch(result.stderr, /did you mean KRAKENFLEX_API_KEY/);
+});
+
+Deno.test("sync --api-key KEY: says where the key goes, and never echoes it", async () => {
+  for (const args of [["--api-key", KEY], [`--api-key=${KEY}`], ["--apikey", KEY]]) {
+    const result = await runMain(args, {});
+    assert.equal(result.code, 2, args.join(" "));
+    assert.ok(!result.stderr.includes(KEY), result.stderr);
+    assert.ok(!result.stdout.includes(KEY), result.stdout);
+    assert.match(result.stderr, /never taken on the command line/);
+    assert.match(result.stderr, /KRAKENFLEX_API_KEY.*\.env.*--api-key-file/);
+  }
+});
+
+Deno.test("a payload posted again says why: --force, --repost-after, a state file that cannot be used", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  await using dir = await tempDir();
+  const sync = (args: string[] = []) =>
+    runMain(["--base-url", server.url, "--state-dir", dir.path, ...args], {
+      KRAKENFLEX_API_KEY: KEY,
+    }, { fs: realFileWriter, readTextFile, stateFiles });
+  assert.match((await sync()).stdout, /^posted .*\(never posted before\)/m);
+  assert.match((await sync()).stdout, /^unchanged /m);
+  assert.match((await sync(["--force"])).stdout, /^posted .*\(unchanged, posted again: --force\)/m);
+  assert.match(
+    (await sync(["--repost-after", "0"])).stdout,
+    /^posted .*\(unchanged, posted again: last accepted longer ago than --repost-after\)/m,
+  );
+  const file = `${dir.path}/${await stateFileName("norwich-pear-tree")}`;
+  await Deno.writeTextFile(file, "{}");
+  const lost = await sync(["--json"]);
+  assert.equal(JSON.parse(lost.stdout).sites[0].changes.reason, "state-unreadable");
+});
+
+Deno.test("--force without a state directory is warned about", async () => {
+  await using server = await startMockServer({ apiKey: KEY, port: 0 });
+  const result = await runMain(["--base-url", server.url, "--force"], { KRAKENFLEX_API_KEY: KEY });
+  assert.match(result.stderr, /WARN {2}--force does nothing without a state directory/);
+});
+
+Deno.test("mock-api warns about a key sync would refuse, and says it does not read .env", async () => {
+  {
+    await using run = startMain(["mock-api", "--api-key", "dev-key", "--port", "0"]);
+    assert.match(await run.firstLine, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(
+      run.stderr(),
+      /mock-api: warning: the key is 7 characters long: sync refuses keys shorter than 8/,
+    );
+  }
+  {
+    await using run = startMain(["mock-api", "--api-key", KEY, "--port", "0"]);
+    await run.firstLine;
+    assert.doesNotMatch(run.stderr(), /warning: the key/);
+  }
+  const none = await runMain(["mock-api", "--port", "0"], {}, {
+    files: { ".env": `KRAKENFLEX_API_KEY=${KEY}\n` },
+  });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /mock-api does not read \.env/);
+});
+
+Deno.test("a bad --script file is answered with the file's shape, not the --fault grammar", async () => {
+  const result = await runMain(["mock-api", "--api-key", KEY, "--script", "faults.json"], {}, {
+    files: { "faults.json": '{"GET /outages": {"steps": "500"}}' },
+  });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Cannot use the "--script" file: faults\.json/);
+  assert.match(result.stderr, /JSON object from route to a list of steps/);
+  assert.doesNotMatch(result.stderr, /@MS|\*N/);
+});
+
+Deno.test("a dead API with many sites: one error line per cause, not one per site", async () => {
+  const port = closedPort();
+  // Short ids too: a site id that is also a letter of the message must not make causes differ.
+  const sites = Array.from({ length: 20 }, (_, i) => i < 10 ? "abcdefghij"[i] : `site-${i}`)
+    .join(",");
+  const result = await runMain(
+    ["--base-url", `http://127.0.0.1:${port}`, "--max-attempts", "1", "--site", sites],
+    { KRAKENFLEX_API_KEY: KEY },
+  );
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout.match(/^failed /gm)?.length, 20, "the report still lists each site");
+  const errors = result.stderr.split("\n").filter((line) => / ERROR /.test(line));
+  assert.ok(errors.length <= 2, `${errors.length} error lines:\n${errors.join("\n")}`);
+  assert.match(result.stderr, /INFO {2}more sites failed the same way sites=\d+/);
 });

@@ -195,7 +195,8 @@ Deno.test("renderTextReport", async (t) => {
     assert.ok(failed.includes("site-failed"), failed);
     assert.ok(failed.includes("Site not found"), failed);
 
-    assert.match(summary, /^FAILED: 3 sites/);
+    // Some failed, others did not (exit 3): not the word of a run where everything failed.
+    assert.match(summary, /^PARTLY FAILED: 3 sites/);
     assert.ok(summary.includes("1 posted"), summary);
     assert.ok(summary.includes("1 skipped-empty"), summary);
     assert.ok(summary.includes("1 failed"), summary);
@@ -275,4 +276,29 @@ Deno.test("renderTextReport", async (t) => {
     const text = renderTextReport(runReport([]));
     assert.match(text, /^FAILED: 0 sites; /);
   });
+});
+
+Deno.test("renderTextReport: a partial failure, a run that handled no site, and why a payload is posted again", () => {
+  const partial = renderTextReport(runReport([siteReport("posted"), siteReport("failed")]));
+  assert.match(partial, /^PARTLY FAILED: 2 sites \(1 posted, 1 failed\)/m);
+  const total = renderTextReport(runReport([siteReport("failed"), siteReport("failed", "b")]));
+  assert.match(total, /^FAILED: 2 sites \(2 failed\)/m);
+  const locked = renderTextReport(runReport([], {
+    sitesConfigured: 3,
+    error: { message: "the state directory is locked", kind: "usage" },
+  }));
+  assert.match(locked, /^FAILED: 3 sites configured, none handled; /m);
+
+  const posted = (reason: "force" | "repost-after" | "state-unreadable") =>
+    renderTextReport(runReport([{
+      ...siteReport("posted"),
+      changes: { added: 0, removed: 0, since: null, reason },
+    }])).split("\n")[0];
+  assert.match(posted("force"), /7 outages posted \(unchanged, posted again: --force\)/);
+  assert.match(posted("repost-after"), /\(unchanged, posted again: .*--repost-after\)/);
+  assert.match(
+    posted("state-unreadable"),
+    /\(its state file could not be used, so posted as if new\)/,
+  );
+  assert.doesNotMatch(posted("state-unreadable"), /never posted before/);
 });

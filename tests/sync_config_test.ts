@@ -10,7 +10,7 @@ import {
   type SyncConfig,
 } from "../src/config/sync_config.ts";
 import { SYNC_OPTIONS } from "../src/config/sync_options.ts";
-import { UsageError } from "../src/errors.ts";
+import { FileRefused, UsageError } from "../src/errors.ts";
 import { usageError } from "./helpers.ts";
 
 const DEFAULT_SITE = SYNC_OPTIONS.site.default;
@@ -384,7 +384,27 @@ Deno.test("resolveSyncConfig: the API key", async (t) => {
         () => resolveSyncConfig(["--api-key-file", "/etc/key"], sources),
         /^Cannot read the API key file "\/etc\/key" \(--api-key-file\): permission denied$/,
       );
-      assert.equal(error.hint, "Check the file's path and permissions.");
+      assert.equal(
+        error.hint,
+        "Check the file's path and permissions: this user must be able to read it.",
+      );
+    },
+  );
+
+  await t.step(
+    "a key file refused for permissions (as main.ts's reader says it): no size talk",
+    () => {
+      const sources: ConfigSources = {
+        env: () => undefined,
+        readTextFile: (path) => {
+          if (path === ".env") return undefined;
+          throw new FileRefused(path, "cannot be read: permission denied");
+        },
+      };
+      const error = usageError(() => resolveSyncConfig(["--api-key-file", "/etc/key"], sources));
+      assert.match(error.message, /: it cannot be read: permission denied$/);
+      assert.doesNotMatch(error.hint ?? "", /regular file|at most/);
+      assert.match(error.hint ?? "", /permissions/);
     },
   );
 

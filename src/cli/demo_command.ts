@@ -21,10 +21,10 @@ const DEMO_OPTIONS = {
 
 const DEMO_HELP = `Usage: outage-sync demo [options]
 
-Start the emulator of the API in process, on a free 127.0.0.1 port with a throw-away key and the
-real captured data, run a real sync against it over HTTP, and print the report and the emulator's
-request log. Exits 0 when the emulator accepted the POST. Needs no key, no .env and no network
-beyond loopback.
+Start the emulator of the API in process, on a free 127.0.0.1 port with a
+throw-away key and the real captured data, run a real sync against it over HTTP,
+and print the report and the emulator's request log. Exits 0 when the emulator
+accepted the POST. Needs no key, no .env and no network beyond loopback.
 
 Options:
 ${renderOptions(DEMO_OPTIONS)}

@@ -15,11 +15,11 @@ import type { CliIo, Command } from "./io.ts";
 /** The commands, each with its one-line summary and its module, loaded on use. */
 const COMMANDS: Readonly<Record<string, { usage: string; load(): Promise<Command> }>> = {
   sync: {
-    usage: "[sync] [options]   sync outages to one or more sites (the default command)",
+    usage: "[sync] [options]   sync outages to sites (the default command)",
     load: async () => (await import("./sync_command.ts")).syncCommand,
   },
   check: {
-    usage: "check [options]    check configuration and reach the API without posting",
+    usage: "check [options]    check the settings, reach the API, post nothing",
     load: async () => (await import("./sync_command.ts")).checkCommand,
   },
   "mock-api": {
@@ -27,7 +27,7 @@ const COMMANDS: Readonly<Record<string, { usage: string; load(): Promise<Command
     load: async () => (await import("./mock_api_command.ts")).mockApiCommand,
   },
   demo: {
-    usage: "demo [options]     run a sync against an in-process emulator and print the report",
+    usage: "demo [options]     sync against an in-process emulator of the API",
     load: async () => (await import("./demo_command.ts")).demoCommand,
   },
 };
@@ -35,7 +35,7 @@ const COMMANDS: Readonly<Record<string, { usage: string; load(): Promise<Command
 /** `outage-sync --help`: the commands, the options of the default command, the exit codes. */
 export function mainHelp(): string {
   const usage = Object.values(COMMANDS).map((command) => `  outage-sync ${command.usage}`);
-  return `outage-sync — keep per-site outage records in step with the KrakenFlex outage API
+  return `outage-sync — keep per-site outage records in step with the KrakenFlex API
 
 Usage:
 ${usage.join("\n")}

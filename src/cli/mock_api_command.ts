@@ -13,6 +13,7 @@ import {
   renderOptions,
   valueOption,
 } from "../config/flags.ts";
+import { MIN_KEY_LENGTH } from "../config/api_key.ts";
 import { createSettings } from "../config/settings.ts";
 import { parsePath } from "../config/values.ts";
 import { errorMessage, FileRefused, UsageError } from "../errors.ts";
@@ -48,7 +49,7 @@ const MOCK_OPTIONS = {
     env: "KRAKENFLEX_API_KEY",
     valueName: "KEY",
     default: undefined,
-    help: "the key clients must send in x-api-key (any value)",
+    help: "the key clients must send in x-api-key (8 characters or more, as sync needs)",
     parse: text,
   }),
   data: valueOption({
@@ -184,15 +185,23 @@ const MOCK_OPTIONS = {
 const FAULT_HINT = "A step is a status or ok, reset, close, hang, hang-forever, truncate, " +
   "malformed, with @MS and *N if wanted; end with sticky to keep the last. See docs/emulator.md.";
 
+const SCRIPT_HINT = "A --script file is a JSON object from route to a list of steps, or to " +
+  '{"steps": [...], "sticky": true}; a step is a status, a kind, or an object. See ' +
+  "docs/emulator.md.";
+
 const MOCK_API_HELP = `Usage: outage-sync mock-api [options]
 
-Serve a local emulator of the KrakenFlex outage API on 127.0.0.1, at the root and under
-/interview-tests-mock-api/v1. Prints its base URL on stdout once listening; stops on Ctrl-C.
+Serve a local emulator of the KrakenFlex outage API on 127.0.0.1, at the root
+and under /interview-tests-mock-api/v1. Prints its base URL on stdout once
+listening; stops on Ctrl-C. Its key comes from --api-key or the environment's
+KRAKENFLEX_API_KEY: it does not read .env.
 
 Options:
 ${renderOptions(MOCK_OPTIONS)}
-Request log: GET /__mock/requests (no key needed); clear it with POST /__mock/reset.
-Point outage-sync at it with --base-url http://127.0.0.1:PORT. See docs/emulator.md.
+Request log: GET /__mock/requests (no key needed); clear it with
+POST /__mock/reset. Point outage-sync at it with
+--base-url http://127.0.0.1:PORT/interview-tests-mock-api/v1.
+See docs/emulator.md.
 
 Exit codes: 0 stopped by a signal; 1 cannot listen; 2 usage error.
 `;
@@ -228,7 +237,7 @@ function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo)
     return [...parseScriptFile(text, file), ...faults];
   } catch (error) {
     if (error instanceof ScriptError) {
-      throw new UsageError(`Cannot use the "--script" file: ${error.message}`, FAULT_HINT);
+      throw new UsageError(`Cannot use the "--script" file: ${error.message}`, SCRIPT_HINT);
     }
     throw error;
   }
@@ -326,7 +335,14 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   if (apiKey === "") {
     throw new UsageError(
       "No API key: pass --api-key KEY or set KRAKENFLEX_API_KEY",
-      "Any value will do; clients must send the same one.",
+      "mock-api does not read .env: export the variable or pass the flag. Any key of at least " +
+        `${MIN_KEY_LENGTH} characters will do; clients must send the same one.`,
+    );
+  }
+  if (apiKey.length < MIN_KEY_LENGTH) {
+    io.stderr(
+      `mock-api: warning: the key is ${apiKey.length} characters long: sync refuses keys shorter ` +
+        `than ${MIN_KEY_LENGTH}, so it cannot talk to this emulator; pick a longer one\n`,
     );
   }
   let dataset: Dataset | undefined = loadDataset(

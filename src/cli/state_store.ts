@@ -189,14 +189,14 @@ async function readTrusted(
   io: CliIo,
   uid: number | null,
   logger: Logger,
-): Promise<string | undefined> {
+): Promise<string | undefined | null> {
   const stateFiles = io.stateFiles!;
   const ignored = (problem: string) => {
     logger.warn("state file not trusted, ignored: the site is posted and the file replaced", {
       path,
       problem,
     });
-    return undefined;
+    return null;
   };
   try {
     const before = await stateFiles.inspect(path);
@@ -215,7 +215,7 @@ async function readTrusted(
       path,
       problem: FileRefused.reasonFor(error),
     });
-    return undefined;
+    return null;
   }
 }
 
@@ -230,6 +230,7 @@ function createStore(
     async read(siteId) {
       const path = `${dir}/${await stateFileName(siteId)}`;
       const text = await readTrusted(path, io, uid, logger);
+      if (text === null) return null;
       if (text === undefined) return undefined;
       const parsed = await parseState(text, siteId);
       if ("problem" in parsed) {
@@ -237,7 +238,7 @@ function createStore(
           path,
           problem: parsed.problem,
         });
-        return undefined;
+        return null;
       }
       if (isInFuture(parsed.state.postedAt, clock.now())) {
         logger.warn("state file's last POST is in the future: counted as too old, posted again", {

@@ -152,6 +152,7 @@ function failedBeforeSites(config: SyncConfig, error: ErrorReport, durationMs: n
     durationMs: Math.round(durationMs),
     sites: [],
     error,
+    sitesConfigured: config.sites.length,
   };
 }
 
@@ -322,19 +323,21 @@ async function runWith(
 
 const SYNC_HELP = `Usage: outage-sync [sync] [options]
 
-For each site: GET /outages (once per run) and GET /site-info/{site}; keep the outages of the
-site's devices that began at or after the cut-off, name each after its device, and POST the list
-to /site-outages/{site}. Nothing is posted for a site unless everything it depends on arrived and
-validated. The report goes to stdout (a line per site, or --json); logs go to stderr.
+For each site: GET /outages (once per run) and GET /site-info/{site}; keep the
+outages of the site's devices that began at or after the cut-off, name each
+after its device, and POST the list to /site-outages/{site}. Nothing is posted
+for a site unless everything it depends on arrived and validated. The report
+goes to stdout (a line per site, or --json); logs go to stderr.
 
 ${syncOptionsHelp()}
 ${EXIT_CODES_HELP}`;
 
 const CHECK_HELP = `Usage: outage-sync check [options]
 
-Check what a sync needs, posting nothing and writing no metrics: the configuration and the key,
-GET /outages once and each site's info, validated as a sync validates them (invalid outage records
-fail the check unless --skip-invalid), the state directory and the metrics path usable. Report each
+Check what a sync needs, posting nothing and writing no metrics: the
+configuration and the key, GET /outages once and each site's info, validated
+as a sync validates them (invalid outage records fail the check unless
+--skip-invalid), the state directory and the metrics path usable. Report each
 site's name and device count. The first thing to run on a new machine.
 
 Options (flag > environment > .env > default):

@@ -7,7 +7,7 @@
 
 import { FileRefused, UsageError } from "../errors.ts";
 import { Secret } from "../secret.ts";
-import type { ReadTextFile } from "./env_file.ts";
+import { type ReadTextFile, unreadableHint } from "./env_file.ts";
 import type { EnvLookup } from "./settings.ts";
 
 /** The key and where it came from (e.g. `KRAKENFLEX_API_KEY (.env)`), for hints after a 403. */
@@ -66,9 +66,10 @@ function fromFile(path: string, from: string, readTextFile: ReadTextFile): ApiKe
   } catch (error) {
     throw new UsageError(
       `Cannot read the API key file "${path}" (${from}): ${FileRefused.reasonFor(error)}`,
-      error instanceof FileRefused
-        ? "A key file must be a regular file of at most 4 KiB that holds only the key."
-        : "Check the file's path and permissions.",
+      unreadableHint(
+        error,
+        "A key file must be a regular file of at most 4 KiB that holds only the key.",
+      ),
     );
   }
   if (text === undefined) {

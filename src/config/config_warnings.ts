@@ -13,12 +13,45 @@ export interface SetVariable {
   readonly from: string;
 }
 
-/** One warning for each `KRAKENFLEX_*` variable not in `known`, with the closest known name. */
-export function unknownVariables(set: Iterable<SetVariable>, known: ReadonlySet<string>): string[] {
+const PREFIX = "KRAKENFLEX_";
+
+/**
+ * The known variable `name` is likely a typo of: compared without the shared prefix, within a
+ * quarter of the rest's length (at least one edit), so that `KRAKENFLEX_APIKEY` finds
+ * `KRAKENFLEX_API_KEY` but `KRAKENFLEX_DRY_RUN` finds nothing.
+ */
+function closestVariable(name: string, known: ReadonlySet<string>): string | undefined {
+  const rest = name.slice(PREFIX.length);
+  const near = closestName(rest, [...known].map((variable) => variable.slice(PREFIX.length)), {
+    maxDistance: Math.max(1, Math.floor(rest.length / 4)),
+  });
+  return near === undefined ? undefined : PREFIX + near;
+}
+
+/**
+ * One warning for each `KRAKENFLEX_*` variable not in `known`: when it is named after one of
+ * `flagsOnly` (flags that no variable sets, e.g. `dry-run` for `KRAKENFLEX_DRY_RUN`), that the flag
+ * must be passed; otherwise the closest known name, when one is close.
+ */
+export function unknownVariables(
+  set: Iterable<SetVariable>,
+  known: ReadonlySet<string>,
+  flagsOnly: Iterable<string> = [],
+): string[] {
+  const byVariable = new Map(
+    [...flagsOnly].map((flag) => [PREFIX + flag.toUpperCase().replaceAll("-", "_"), flag]),
+  );
   const warnings: string[] = [];
   for (const { name, from } of set) {
-    if (!name.startsWith("KRAKENFLEX_") || known.has(name)) continue;
-    const near = closestName(name, known);
+    if (!name.startsWith(PREFIX) || known.has(name)) continue;
+    const flag = byVariable.get(name);
+    if (flag !== undefined) {
+      warnings.push(
+        `${name} (${from}) is not read: --${flag} has no environment variable; pass the flag`,
+      );
+      continue;
+    }
+    const near = closestVariable(name, known);
     warnings.push(
       `${name} (${from}) is not a setting outage-sync reads, so it is ignored` +
         (near === undefined ? "" : `; did you mean ${near}?`),

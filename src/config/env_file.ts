@@ -14,6 +14,19 @@ import { FileRefused, UsageError } from "../errors.ts";
  */
 export type ReadTextFile = (path: string, maxBytes: number) => string | undefined;
 
+/**
+ * The next step after a file could not be read: `shape` (what the file must be) when it was
+ * refused for what it is, permissions when it could not be opened or read at all.
+ */
+export function unreadableHint(error: unknown, shape: string): string {
+  const denied = error instanceof FileRefused && error.reason.startsWith("cannot be read")
+    ? true
+    : !(error instanceof FileRefused);
+  return denied
+    ? "Check the file's path and permissions: this user must be able to read it."
+    : shape;
+}
+
 /** The largest `.env` file read: far above any real one, far below what could exhaust memory. */
 export const ENV_FILE_MAX_BYTES = 1024 * 1024;
 
@@ -40,9 +53,7 @@ export function readEnvFile(path: string | undefined, readTextFile: ReadTextFile
   } catch (error) {
     throw new UsageError(
       `Cannot read the env file "${file}": ${FileRefused.reasonFor(error)}`,
-      error instanceof FileRefused
-        ? "The env file must be a regular file of at most 1 MiB."
-        : "Check the file's path and permissions.",
+      unreadableHint(error, "The env file must be a regular file of at most 1 MiB."),
     );
   }
   if (text === undefined) {

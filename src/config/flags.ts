@@ -17,6 +17,11 @@ interface CommonSpec {
   readonly env?: string;
   /** The help line. */
   readonly help: string;
+  /**
+   * For a setting with no flag: what to say to someone who gives it as one (`--api-key`), in
+   * place of "Unknown option". Never echoes the value given.
+   */
+  readonly notAFlag?: string;
 }
 
 /** A switch: given or not. */
@@ -87,15 +92,23 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The known name closest to `name`, when one is close enough to be a likely typo. */
-export function closestName(name: string, known: Iterable<string>): string | undefined {
+/**
+ * The known name closest to `name`, when one is close enough to be a likely typo: within
+ * `maxDistance` edits (default: two, or a third of the name's length when that is more).
+ */
+export function closestName(
+  name: string,
+  known: Iterable<string>,
+  options: { readonly maxDistance?: number } = {},
+): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
     const distance = editDistance(name, candidate);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  return best !== undefined && bestDistance <= Math.max(2, name.length / 3) ? best : undefined;
+  const most = options.maxDistance ?? Math.max(2, name.length / 3);
+  return best !== undefined && bestDistance <= most ? best : undefined;
 }
 
 /**
@@ -127,7 +140,7 @@ export function parseFlags(
     parsed = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: false })
       .values as Record<string, (string | boolean)[] | undefined>;
   } catch (error) {
-    throw flagError(error, [...byFlag.keys()], help);
+    throw flagError(error, table, help);
   }
   const values = new Map<string, readonly string[]>();
   const switches = new Set<string>();
@@ -152,17 +165,42 @@ export function parseFlags(
   return { values, switches };
 }
 
+/** The flag a setting read only from a variable would have: `KRAKENFLEX_API_KEY` → `api-key`. */
+function flagOfVariable(variable: string): string {
+  return variable.replace(/^KRAKENFLEX_/, "").toLowerCase().replaceAll("_", "-");
+}
+
+/** An unknown flag (shown without any `=value`, which may be a secret) as a usage error. */
+function unknownFlagError(flag: string, table: OptionTable, help: string): UsageError {
+  const name = flag.split("=")[0];
+  const bare = name.replace(/^-+/, "");
+  const flags = Object.values(table).flatMap((spec) => spec.flag ?? []);
+  const variableOnly = Object.values(table).filter((spec) =>
+    spec.flag === undefined && spec.env !== undefined
+  );
+  const setting = variableOnly.find((spec) =>
+    closestName(bare, [flagOfVariable(spec.env as string)]) !== undefined
+  );
+  if (setting !== undefined) {
+    return new UsageError(
+      `Option "${name}" does not exist: ${setting.env} is read from the environment or .env only`,
+      setting.notAFlag ?? `Set ${setting.env} in the environment or in .env.`,
+    );
+  }
+  const near = closestName(bare, flags);
+  return new UsageError(
+    `Unknown option "${name}"`,
+    near === undefined ? help : `Did you mean "--${near}"? ${help}`,
+  );
+}
+
 /** node:util's parse error as a one-line {@link UsageError}. */
-function flagError(error: unknown, known: readonly string[], help: string): UsageError {
+function flagError(error: unknown, table: OptionTable, help: string): UsageError {
   const text = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   const flag = /'(-[^']*)'/.exec(text)?.[1];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
-    const near = closestName(flag.replace(/^-+/, "").split("=")[0], known);
-    return new UsageError(
-      `Unknown option "${flag}"`,
-      near === undefined ? help : `Did you mean "--${near}"? ${help}`,
-    );
+    return unknownFlagError(flag, table, help);
   }
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     const value = /'([^']*)'/.exec(text)?.[1] ?? "";
@@ -223,22 +261,67 @@ function flagText(spec: OptionSpec): string {
   return spec.short === undefined ? `    ${long}` : `-${spec.short}, ${long}`;
 }
 
+/** The width help is written to: a terminal's default. */
+export const HELP_WIDTH = 80;
+
+/**
+ * `text` as lines of at most {@link HELP_WIDTH} columns, each after `column` spaces; a word too long
+ * for that (a URL) gets a line of its own, moved left as far as it must to fit.
+ */
+export function wrapHelp(text: string, column: number): string[] {
+  const room = HELP_WIDTH - column;
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > room) {
+      lines.push(" ".repeat(column) + line);
+      line = "";
+    }
+    if (line === "" && word.length > room) {
+      lines.push(" ".repeat(Math.max(0, HELP_WIDTH - word.length)) + word);
+      continue;
+    }
+    line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(" ".repeat(column) + line);
+  return lines;
+}
+
+/**
+ * An option's notes (default, variable): on one line when they fit, else a line each; a note too
+ * long for its column (a URL default) is moved left to fit.
+ */
+function noteLines(notes: readonly string[], column: number): string[] {
+  const joined = notes.join("; ");
+  if (joined === "") return [];
+  if (column + joined.length <= HELP_WIDTH) return [" ".repeat(column) + joined];
+  return notes.map((note) =>
+    " ".repeat(Math.max(0, Math.min(column, HELP_WIDTH - note.length))) + note
+  );
+}
+
 /**
  * The help lines of a table: a line per option with its flag and help, and under it, when it has
- * them, its default and environment variable. Settings with no flag list their variable.
+ * them, its default and environment variable; all within {@link HELP_WIDTH} columns. A flag too
+ * long for its column puts its help on the next line. Settings with no flag list their variable.
  */
 export function renderOptions(table: OptionTable, indent = "  "): string {
-  const width = 26;
+  const column = indent.length + 26;
   const lines: string[] = [];
   for (const spec of Object.values(table)) {
-    const head = spec.flag === undefined ? (spec.env ?? "") : flagText(spec);
-    lines.push(`${indent}${head.padEnd(width - 1)} ${spec.help}`.trimEnd());
+    const head = `${indent}${spec.flag === undefined ? (spec.env ?? "") : flagText(spec)}`;
+    const help = wrapHelp(spec.help, column);
+    if (head.length + 2 <= column) {
+      lines.push(head.padEnd(column) + help[0].trimStart(), ...help.slice(1));
+    } else {
+      lines.push(head, ...help);
+    }
     const notes: string[] = [];
     if (spec.type !== "boolean" && spec.default !== undefined) {
       notes.push(`default: ${spec.default}`);
     }
     if (spec.env !== undefined && spec.flag !== undefined) notes.push(`env: ${spec.env}`);
-    if (notes.length > 0) lines.push(`${indent}${" ".repeat(width)}${notes.join("; ")}`);
+    lines.push(...noteLines(notes, column));
   }
   return lines.join("\n") + "\n";
 }

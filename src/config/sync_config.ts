@@ -86,13 +86,17 @@ export function resolveSyncConfig(
   const flags = parseFlags(args, table, options.command);
   const envFlag = flags.values.get("env-file")?.[0]?.trim();
   const envFile = readEnvFile(envFlag, sources.readTextFile);
+  const known = new Set(Object.values(SYNC_OPTIONS).flatMap((spec) => spec.env ?? []));
+  const flagsOnly = Object.values(SYNC_OPTIONS).flatMap((spec) =>
+    spec.flag !== undefined && spec.env === undefined ? [spec.flag] : []
+  );
+  const set = [
+    ...(sources.envNames?.() ?? []).map((name) => ({ name, from: "environment" })),
+    ...[...envFile.entries.keys()].map((name) => ({ name, from: ".env" })),
+  ];
+  const early = [...envFile.warnings, ...unknownVariables(set, known, flagsOnly)];
   try {
     const settings = resolveSettings(flags, envFile.entries, sources, options);
-    const known = new Set(Object.values(SYNC_OPTIONS).flatMap((spec) => spec.env ?? []));
-    const set = [
-      ...(sources.envNames?.() ?? []).map((name) => ({ name, from: "environment" })),
-      ...[...envFile.entries.keys()].map((name) => ({ name, from: ".env" })),
-    ];
     const files = [
       ...(envFile.path === undefined ? [] : [{ path: envFile.path, what: "The env file" }]),
       ...(settings.apiKeyFile === undefined
@@ -100,15 +104,22 @@ export function resolveSyncConfig(
         : [{ path: settings.apiKeyFile, what: "The API key file" }]),
     ];
     const warnings = [
-      ...envFile.warnings,
-      ...unknownVariables(set, known),
+      ...early,
+      ...(settings.force && settings.stateDir === undefined
+        ? [
+          "--force does nothing without a state directory (--state-dir, KRAKENFLEX_STATE_DIR): " +
+          "without one, every run posts every site",
+        ]
+        : []),
       ...(sources.fileMode === undefined ? [] : looseModes(files, sources.fileMode)),
     ];
     return { ...settings, warnings };
   } catch (error) {
-    // A value cut at "#" in .env is the likeliest cause of what went wrong: say so with the error.
-    if (error instanceof UsageError && envFile.warnings.length > 0) {
-      throw new UsageError(error.message, `${envFile.warnings.join("; ")}.`);
+    // A value cut at "#" in .env, or a misspelt variable, is the likeliest cause of what went
+    // wrong: say so with the error, before its own hint.
+    if (error instanceof UsageError && early.length > 0) {
+      const hint = error.hint === undefined ? "" : ` ${error.hint}`;
+      throw new UsageError(error.message, `${early.join("; ")}.${hint}`);
     }
     throw error;
   }

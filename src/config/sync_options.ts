@@ -61,6 +61,8 @@ export const SYNC_OPTIONS = {
     valueName: "KEY",
     default: undefined,
     help: "the API key (never on the command line)",
+    notAFlag: "The key is never taken on the command line, where other users can read it: set " +
+      `${KEY_VARIABLE} in the environment or in .env, or put it in a file named by --api-key-file.`,
     parse: text,
   }),
   apiKeyFile: valueOption({
@@ -129,9 +131,9 @@ export const SYNC_OPTIONS = {
     type: "string",
     flag: "max-response-mb",
     env: "KRAKENFLEX_MAX_RESPONSE_MB",
-    valueName: "MB",
+    valueName: "MIB",
     default: "512",
-    help: "refuse larger response bodies",
+    help: "refuse response bodies larger than this many MiB (1 MiB = 1,048,576 bytes)",
     parse: numberParser({ integer: false, min: 0.001, max: 4096 }),
   }),
   metricsFile: valueOption({

@@ -45,7 +45,10 @@ export async function readCapped(
     new ApiError(
       "too-large",
       endpoint,
-      `${endpoint}: the response body is larger than the ${limit} byte cap; it was not read ` +
+      // In MiB, as --max-response-mb counts (×1,048,576), so that the figure is the flag's.
+      `${endpoint}: the response body is larger than the ${
+        Number((limit / 2 ** 20).toFixed(3))
+      } MiB cap (${limit} bytes); it was not read ` +
         "(raise --max-response-mb if the API's data has really grown that large)",
       { status: response.status },
     );

@@ -87,6 +87,9 @@ export function describeNetworkFailure(error: unknown, url: URL): NetworkFailure
   }
   if (/Connection refused/i.test(text)) return { what: `connection refused by ${hostPort}` };
   if (/Connection reset/i.test(text)) return { what: `connection reset by ${hostPort}` };
+  if (/connection closed before message completed|IncompleteMessage/i.test(text)) {
+    return { what: `connection closed by ${hostPort} before an answer arrived` };
+  }
   if (/unreachable/i.test(text)) return { what: `${hostPort} is unreachable` };
   const inner = text.split(" <- ").at(-1) ?? text;
   return {

@@ -264,7 +264,7 @@ Deno.test("mock server: safe to leave running", async (t) => {
   await using server = await startMockServer({ apiKey: KEY, maxBodyBytes: 4096 });
   const headers = { "x-api-key": KEY, "content-type": "application/json" };
 
-  await t.step("a Host other than loopback and the port: 421, for the log too", async () => {
+  await t.step("a Host that is not a loopback name: 421, for the log too", async () => {
     for (const path of ["/outages", "/__mock/requests"]) {
       const answer = await raw(
         server.port,
@@ -281,6 +281,19 @@ Deno.test("mock server: safe to leave running", async (t) => {
         `x-api-key: ${KEY}\r\nConnection: close\r\n\r\n`,
     );
     assert.match(absolute, /^HTTP\/1\.1 421 /, "the absolute form's host is the Host");
+  });
+
+  await t.step("a loopback name with another port (a port forwarder's): answered", async () => {
+    // `docker -p 8080:PORT`, `kubectl port-forward` and `ssh -L` send their own side's port.
+    for (const host of ["127.0.0.1:8080", "localhost:3000", "[::1]:1", "localhost"]) {
+      for (const path of ["/outages", "/__mock/requests"]) {
+        const answer = await raw(
+          server.port,
+          `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nx-api-key: ${KEY}\r\nConnection: close\r\n\r\n`,
+        );
+        assert.match(answer, /^HTTP\/1\.1 200 /, `${host} ${path}`);
+      }
+    }
   });
 
   await t.step("a big POST without the key: 403, its body discarded, not logged", async () => {

@@ -54,11 +54,6 @@ export interface MockApiOptions {
   readonly gatewayTimeoutMs?: number;
   /** Serve the API only under {@link API_PREFIX}, as the real API does (default: the root too). */
   readonly strictPaths?: boolean;
-  /**
-   * The port the emulator listens on: a request's `Host` must name it with a loopback name. The
-   * server sets it; without it (no socket) any port is accepted, still with a loopback name.
-   */
-  readonly listenPort?: number;
   /** Answer API paths whatever the `Host` (default false); `/__mock/*` always checks it. */
   readonly anyHost?: boolean;
   /** The largest request body read; a larger one gets 413 (default 64 MiB). */
@@ -307,7 +302,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
       const url = new URL(request.url);
       const isControl = url.pathname.startsWith("/__mock/");
       const misdirected = isControl || options.anyHost !== true
-        ? hostProblem(request.headers.get("host") ?? url.host, options.listenPort)
+        ? hostProblem(request.headers.get("host") ?? url.host)
         : undefined;
       if (isControl) {
         return misdirected === undefined
@@ -324,7 +319,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
       log.add(entry);
       if (misdirected !== undefined) {
         entry.status = 421;
-        entry.note = "the Host is not the emulator's loopback address and port";
+        entry.note = "the Host is not a loopback name";
         return jsonResponse(421, { message: misdirected });
       }
       try {

@@ -10,7 +10,7 @@ import { createMockApi, type MockApi, type MockApiOptions } from "./handler.ts";
 import { dropOf, JSON_TYPE, MESSAGES } from "./responses.ts";
 
 /** How to start the emulator's server. */
-export interface MockServerOptions extends Omit<MockApiOptions, "listenPort"> {
+export interface MockServerOptions extends MockApiOptions {
   /** The port on 127.0.0.1 (default 0: a free port the system picks). */
   readonly port?: number;
 }
@@ -44,7 +44,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const port = (server.address() as { port: number }).port;
   let api: MockApi;
   try {
-    api = createMockApi({ ...options, listenPort: port });
+    api = createMockApi(options);
   } catch (error) {
     await new Promise((resolve) => server.close(resolve));
     throw error;

@@ -140,6 +140,30 @@ const MOCK_OPTIONS = {
     help: "a scripted hang gets the gateway's 504 after SEC seconds",
     parse: numberParser({ integer: false, min: 0, max: 3600 }),
   }),
+  headerTimeout: valueOption({
+    type: "string",
+    flag: "header-timeout",
+    valueName: "SEC",
+    default: "10",
+    help: "close a connection that has not sent a request's headers within SEC seconds",
+    parse: numberParser({ integer: false, min: 0.001, max: 3600 }),
+  }),
+  bodyTimeout: valueOption({
+    type: "string",
+    flag: "body-timeout",
+    valueName: "SEC",
+    default: "5",
+    help: "close a connection whose request body sends nothing for SEC seconds",
+    parse: numberParser({ integer: false, min: 0.001, max: 3600 }),
+  }),
+  bodyMemory: valueOption({
+    type: "string",
+    flag: "body-memory",
+    valueName: "MIB",
+    default: "128",
+    help: "bodies being read may hold MIB MiB together; a body past that gets 503",
+    parse: numberParser({ integer: true, min: 1, max: 65_536 }),
+  }),
   script: valueOption({
     type: "string",
     flag: "script",
@@ -306,6 +330,9 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   const rateLimitPerMinute = settings.value(o.rateLimit);
   const gatewayTimeoutMs = settings.value(o.gatewayTimeout) * 1000;
   const logSize = settings.value(o.logSize);
+  const headerTimeoutMs = settings.value(o.headerTimeout) * 1000;
+  const bodyIdleTimeoutMs = settings.value(o.bodyTimeout) * 1000;
+  const maxHeldBodyBytes = settings.value(o.bodyMemory) * 1024 ** 2;
   const noise = settings.value(o.noise);
   const scripts = loadScripts(settings.value(o.script), settings.list(o.fault), io);
   for (const spec of [o.sites, o.devices]) {
@@ -352,6 +379,9 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
       strictPaths: settings.given(o.strictPaths),
       anyHost: settings.given(o.anyHost),
       logSize,
+      headerTimeoutMs,
+      bodyIdleTimeoutMs,
+      maxHeldBodyBytes,
       scripts,
       warn: (message) => io.stderr(`mock-api: warning: ${message}\n`),
       port,

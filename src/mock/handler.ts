@@ -10,7 +10,12 @@
 import { type Dataset, defaultDataset } from "./dataset.ts";
 import { createEndpoints, type Endpoint } from "./endpoints.ts";
 import { createFailRateGate, createRateLimitGate } from "./gates.ts";
-import { DEFAULT_MAX_BODY_BYTES, readBody } from "./request_body.ts";
+import {
+  BodyBudget,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_HELD_BODY_BYTES,
+  readBody,
+} from "./request_body.ts";
 import {
   createRequestLog,
   logBody,
@@ -58,6 +63,11 @@ export interface MockApiOptions {
   readonly anyHost?: boolean;
   /** The largest request body read; a larger one gets 413 (default 64 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * The bytes all the bodies being read at once may hold; a body that would take more gets 503
+   * (default 128 MiB).
+   */
+  readonly maxHeldBodyBytes?: number;
   /** How many requests the log keeps, dropping the oldest (default 1000). */
   readonly logSize?: number;
   /** Scripts queued at the start, and again by every reset (`--script`, `--fault`). */
@@ -121,6 +131,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
   checkRange("latency", latencyMs, false);
   checkRange("gateway timeout", gatewayTimeoutMs, false);
   checkRange("body cap", maxBodyBytes, true);
+  const budget = new BodyBudget(options.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   const rateLimitGate = createRateLimitGate(options.rateLimitPerMinute, now);
   const noiseSeed = options.noiseSeed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   const endpoints = createEndpoints(options.dataset ?? defaultDataset(), noiseSeed);
@@ -146,7 +157,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
 
   /** Reads a POST's body into the log: what the endpoint checks, or why it cannot be read. */
   async function readPosted(request: Request, entry: RequestLogEntry) {
-    const read = await readBody(request, maxBodyBytes);
+    const read = await readBody(request, maxBodyBytes, budget);
     if (read.kind !== "read") return read;
     const text = decoder.decode(read.bytes);
     let parsed: { value: unknown } | undefined;
@@ -194,6 +205,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
       const read = await readPosted(request, entry);
       if (read.kind === "gone") return abandoned(entry, "while sending its body");
       if (read.kind === "too-large") entry.note = `${read.note}: not read`;
+      if (read.kind === "busy") entry.note = read.note;
     }
     if (scripted.kind === "hang-forever") {
       await pause("hang", request);
@@ -251,6 +263,12 @@ export function createMockApi(options: MockApiOptions): MockApi {
         entry.status = 413;
         entry.note = read.note;
         return messageResponse(413);
+      }
+      if (read.kind === "busy") {
+        entry.status = 503;
+        entry.note = read.note;
+        // Not the API's (it has no such limit): the gateway's own words for a busy backend.
+        return jsonResponse(503, { message: "Service Unavailable" }, { "retry-after": "1" });
       }
       posted = { body: read.body, isJson: read.parsed !== undefined };
     }

@@ -180,6 +180,82 @@ Deno.test("mock-api: usage errors", async (t) => {
     );
   });
 
+  await t.step(
+    "hostile scripts → exit 2 naming the entry, quoting at most 200 characters",
+    async () => {
+      const steps = JSON.stringify({ "GET /outages": new Array(130_000).fill(500) });
+      const many = await runMain(["mock-api", "--api-key", KEY, "--script", "f.json"], {}, {
+        files: { "f.json": steps },
+      });
+      assert.equal(many.code, 2, many.stderr);
+      assert.equal(
+        many.stderr.split("\n")[0],
+        'outage-sync: Cannot use the "--script" file: f.json: "GET /outages": 130000 step(s) make ' +
+          "130000 in the file, over the limit of 100000",
+      );
+      const overLimit = await runMain([
+        "mock-api",
+        "--api-key",
+        KEY,
+        "--fault",
+        `GET /outages=${new Array(60_000).fill("500").join(",")}`,
+        "--fault",
+        `GET /outages=${new Array(60_000).fill("500").join(",")}`,
+      ]);
+      assertUsage(
+        overLimit,
+        "Cannot queue 120000 scripted steps: the limit is 100000",
+        "Use repeat (*N) for a step that answers many requests.",
+      );
+      // Before, this one listened (and its delay fired after ~1 ms): a run that listens fails here.
+      await using lateRun = startMain([
+        "mock-api",
+        "--api-key",
+        KEY,
+        "--port",
+        "0",
+        "--fault",
+        `GET /outages=500@${2 ** 31}`,
+      ]);
+      const listened = await lateRun.firstLine.then(() => true, () => false);
+      assert.ok(!listened, "refused before listening");
+      const late = { code: await lateRun.code, stderr: lateRun.stderr() };
+      assert.equal(late.code, 2, late.stderr);
+      assert.match(
+        late.stderr,
+        /step 1 "500@2147483648": "delayMs" must be a number from 0 to 3600000 \(an hour\), got 2147483648/,
+      );
+      const huge = "x".repeat(400_000);
+      for (
+        const text of [
+          `{"GET /outages": [{"kind": "status", "status": 500, "body": {}, "${huge}": 1}]}`,
+          `{"GET /outages": [{"kind": "${huge}"}]}`,
+          `{"GET /outages": ["${huge}"]}`,
+          `{"GET /${huge}": [500]}`,
+          `{"GET /outages": [{"kind": "status", "status": "${huge}"}]}`,
+        ]
+      ) {
+        const bad = await runMain(["mock-api", "--api-key", KEY, "--script", "f.json"], {}, {
+          files: { "f.json": text },
+        });
+        assert.equal(bad.code, 2);
+        const line = bad.stderr.split("\n")[0];
+        assert.ok(line.length < 800, `${line.length} characters: ${line.slice(0, 300)}`);
+        assert.match(line, /^outage-sync: Cannot use the "--script" file: f\.json: /);
+        assert.match(line, /x{190}… \(\d+ characters\)/);
+      }
+      const fault = await runMain([
+        "mock-api",
+        "--api-key",
+        KEY,
+        "--fault",
+        `GET /outages=${huge}`,
+      ]);
+      assert.equal(fault.code, 2);
+      assert.ok(fault.stderr.length < 1500, `${fault.stderr.length} characters`);
+    },
+  );
+
   await t.step("a port in use → exit 1", async () => {
     await using other = await startMockServer({ apiKey: "x" });
     const result = await runMain(["mock-api", "--port", String(other.port), "--api-key", KEY]);

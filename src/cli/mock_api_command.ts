@@ -24,7 +24,7 @@ import {
   parseDataset,
 } from "../mock/dataset.ts";
 import { parseFault, parseScriptFile, ScriptError } from "../mock/script_file.ts";
-import type { ScriptEntry } from "../mock/scripts.ts";
+import { MAX_STEPS, type ScriptEntry } from "../mock/scripts.ts";
 import { type MockServer, startMockServer } from "../mock/server.ts";
 import { syntheticDataset } from "../mock/synthetic.ts";
 import { ExitCode } from "../outcome.ts";
@@ -235,7 +235,19 @@ const SCRIPT_FILE_MAX_BYTES = 16 * 1024 ** 2;
 
 /** The scripts of a `--script` file, then those of each `--fault`, in that order. */
 function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo): ScriptEntry[] {
-  if (file === undefined) return faults;
+  const scripts = file === undefined ? faults : [...readScriptFile(file, io), ...faults];
+  const steps = scripts.reduce((sum, entry) => sum + entry.steps.length, 0);
+  if (steps > MAX_STEPS) {
+    throw new UsageError(
+      `Cannot queue ${steps} scripted steps: the limit is ${MAX_STEPS}`,
+      "Use repeat (*N) for a step that answers many requests.",
+    );
+  }
+  return scripts;
+}
+
+/** The scripts of a `--script` file. */
+function readScriptFile(file: string, io: CliIo): ScriptEntry[] {
   let text: string | undefined;
   try {
     text = io.readTextFile(file, SCRIPT_FILE_MAX_BYTES);
@@ -249,7 +261,7 @@ function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo)
     throw new UsageError(`Cannot read "--script" file "${file}": no such file`);
   }
   try {
-    return [...parseScriptFile(text, file), ...faults];
+    return parseScriptFile(text, file);
   } catch (error) {
     if (error instanceof ScriptError) {
       throw new UsageError(`Cannot use the "--script" file: ${error.message}`, FAULT_HINT);

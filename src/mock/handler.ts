@@ -108,9 +108,15 @@ export const DEFAULT_GATEWAY_TIMEOUT_MS = 29_000;
 
 const decoder = new TextDecoder();
 
-function checkRange(name: string, value: number, integer: boolean): void {
+/** setTimeout's longest wait; it fires at once for a longer one. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+
+function checkRange(name: string, value: number, integer: boolean, max: number): void {
   if (!((integer ? Number.isSafeInteger(value) : Number.isFinite(value)) && value >= 0)) {
     throw new RangeError(`Invalid ${name}: expected a number >= 0, got "${value}"`);
+  }
+  if (value > max) {
+    throw new RangeError(`Invalid ${name}: expected at most ${max}, got "${value}"`);
   }
 }
 
@@ -128,9 +134,9 @@ export function createMockApi(options: MockApiOptions): MockApi {
   } = options;
   if (apiKey === "") throw new TypeError("Invalid API key: expected a non-empty string");
   const failRateGate = createFailRateGate(failRate, seed);
-  checkRange("latency", latencyMs, false);
-  checkRange("gateway timeout", gatewayTimeoutMs, false);
-  checkRange("body cap", maxBodyBytes, true);
+  checkRange("latency", latencyMs, false, MAX_WAIT_MS);
+  checkRange("gateway timeout", gatewayTimeoutMs, false, MAX_WAIT_MS);
+  checkRange("body cap", maxBodyBytes, true, Number.MAX_SAFE_INTEGER);
   const budget = new BodyBudget(options.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   const rateLimitGate = createRateLimitGate(options.rateLimitPerMinute, now);
   const noiseSeed = options.noiseSeed ?? crypto.getRandomValues(new Uint32Array(1))[0];

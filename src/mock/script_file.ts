@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkStep, KINDS, parseTarget, type ScriptEntry } from "./scripts.ts";
+import { checkStep, KINDS, MAX_STEPS, parseTarget, quoted, type ScriptEntry } from "./scripts.ts";
 
 /** A script that cannot be used; the message names the file or flag and the entry. */
 export class ScriptError extends Error {
@@ -38,8 +38,9 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
   try {
     root = JSON.parse(text);
   } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
     throw new ScriptError(
-      `${fileName}: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      `${fileName}: not valid JSON (${reason.length > 200 ? `${reason.slice(0, 200)}…` : reason})`,
     );
   }
   if (!isRecord(root)) {
@@ -47,8 +48,9 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
       `${fileName}: expected an object of routes, e.g. {"GET /outages": [503, "ok"]}`,
     );
   }
+  let total = 0;
   return Object.entries(root).map(([target, value]) => {
-    const where = `${fileName}: ${JSON.stringify(target)}`;
+    const where = `${fileName}: ${quoted(target)}`;
     checked(`${fileName}: `, () => parseTarget(target));
     let steps: unknown;
     let sticky: unknown = false;
@@ -56,7 +58,9 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
     else if (isRecord(value)) {
       for (const key of Object.keys(value)) {
         if (key !== "steps" && key !== "sticky") {
-          throw new ScriptError(`${where}: unknown key "${key}" (expected "steps" and "sticky")`);
+          throw new ScriptError(
+            `${where}: unknown key ${quoted(key)} (expected "steps" and "sticky")`,
+          );
         }
       }
       ({ steps, sticky = false } = value);
@@ -68,7 +72,14 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
     }
     if (typeof sticky !== "boolean") {
       throw new ScriptError(
-        `${where}.sticky: expected true or false, got ${JSON.stringify(sticky)}`,
+        `${where}.sticky: expected true or false, got ${quoted(sticky)}`,
+      );
+    }
+    total += steps.length;
+    if (total > MAX_STEPS) {
+      throw new ScriptError(
+        `${where}: ${steps.length} step(s) make ${total} in the file, over the limit of ` +
+          `${MAX_STEPS}`,
       );
     }
     steps.forEach((step, i) => checked("", () => checkStep(step, `${where}[${i}]`)));
@@ -89,7 +100,7 @@ const SHORT_KINDS: readonly string[] = [
  * `sticky` (the step before it then answers every later request).
  */
 export function parseFault(text: string): ScriptEntry {
-  const prefix = `Cannot parse "--fault" ${JSON.stringify(text)}: `;
+  const prefix = `Cannot parse "--fault" ${quoted(text)}: `;
   const equals = text.lastIndexOf("=");
   if (equals < 0) {
     throw new ScriptError(`${prefix}expected ROUTE=STEPS, e.g. "GET /outages=503,503,ok"`);
@@ -97,13 +108,16 @@ export function parseFault(text: string): ScriptEntry {
   const target = text.slice(0, equals).trim();
   checked(prefix, () => parseTarget(target));
   const words = text.slice(equals + 1).split(",").map((word) => word.trim());
+  if (words.length > MAX_STEPS) {
+    throw new ScriptError(`${prefix}${words.length} steps, over the limit of ${MAX_STEPS}`);
+  }
   const sticky = words.at(-1) === "sticky";
   if (sticky) words.pop();
   if (words.length === 0 || words.includes("")) {
     throw new ScriptError(`${prefix}expected steps separated by commas after "="`);
   }
   const steps = words.map((word, i) => {
-    const where = `step ${i + 1} ${JSON.stringify(word)}`;
+    const where = `step ${i + 1} ${quoted(word)}`;
     const match = /^([a-z-]+|\d+)(?:@(\d+))?(?:\*(\d+))?$/.exec(word);
     if (match === null || (!/^\d+$/.test(match[1]) && !SHORT_KINDS.includes(match[1]))) {
       throw new ScriptError(

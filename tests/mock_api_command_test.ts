@@ -159,9 +159,11 @@ Deno.test("mock-api: usage errors", async (t) => {
       result,
       'Cannot parse "--fault" "POST /site-outages/*=500,explode": step 2 "explode": expected a ' +
         "status (200-599) or one of ok, normal, reset, close, hang, hang-forever, truncate, " +
-        "malformed, then @MS (a delay) and *N (a repeat) if wanted",
-      "A step is a status or ok, reset, close, hang, hang-forever, truncate, malformed, with @MS " +
-        "and *N if wanted; end with sticky to keep the last. See docs/emulator.md.",
+        "malformed, then [NAME=VALUE;...] (headers, after a status), @MS (a delay) and *N (a " +
+        "repeat) if wanted",
+      "A step is a status (headers after it as [NAME=VALUE;...]) or ok, reset, close, hang, " +
+        "hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to keep " +
+        "the last. See docs/emulator.md.",
     );
   });
 
@@ -346,6 +348,40 @@ Deno.test("mock-api: serving", async (t) => {
       /serving 2000 outages, 2 site\(s\) \(synthetic-site-1, synthetic-site-2\)/,
     );
   });
+
+  await t.step(
+    "--header-timeout and --body-timeout reach the server; bad values are usage errors",
+    async () => {
+      await using run = startMain(
+        ["mock-api", "--port", "0", "--header-timeout", "0.2", "--body-timeout", "0.2"],
+        { KRAKENFLEX_API_KEY: KEY },
+      );
+      const port = Number(new URL(await run.firstLine).port);
+      const encoder = new TextEncoder();
+      for (
+        const sent of [
+          "POST /site-outages/s HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+          "POST /site-outages/s HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 100\r\n" +
+          `x-api-key: ${KEY}\r\n\r\n[`,
+        ]
+      ) {
+        using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        await conn.write(encoder.encode(sent));
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        // Bounded only so that a server that never closes fails here instead of hanging.
+        const guard = new Promise<"open">((resolve) => timer = setTimeout(resolve, 10_000, "open"));
+        const read = await Promise.race([conn.read(new Uint8Array(1024)).catch(() => null), guard]);
+        clearTimeout(timer);
+        assert.equal(read, null, "closed by the emulator, without an answer");
+      }
+      assertUsage(
+        await runMain(["mock-api", "--api-key", KEY, "--body-timeout", "0"]),
+        'Cannot parse "--body-timeout": expected a number from 0.001 to 3600, got "0"',
+      );
+      const tight = await runMain(["mock-api", "--api-key", KEY, "--body-memory", "0"]);
+      assert.equal(tight.code, 2);
+    },
+  );
 
   await t.step("--data serves the file", async () => {
     const data = JSON.stringify({

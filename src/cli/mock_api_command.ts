@@ -176,7 +176,7 @@ const MOCK_OPTIONS = {
     flag: "fault",
     valueName: "ROUTE=STEPS",
     default: undefined,
-    help: "queue steps for one route, e.g. 'POST /site-outages/*=500,500,ok' (repeatable)",
+    help: "queue steps for one route, e.g. 'GET /outages=429[Retry-After=2],ok' (repeatable)",
     parse: (value) => {
       try {
         return parseFault(value);
@@ -205,8 +205,9 @@ const MOCK_OPTIONS = {
   help: booleanOption({ flag: "help", short: "h", help: "show this help" }),
 };
 
-const FAULT_HINT = "A step is a status or ok, reset, close, hang, hang-forever, truncate, " +
-  "malformed, with @MS and *N if wanted; end with sticky to keep the last. See docs/emulator.md.";
+const FAULT_HINT = "A step is a status (headers after it as [NAME=VALUE;...]) or ok, reset, " +
+  "close, hang, hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to " +
+  "keep the last. See docs/emulator.md.";
 
 const MOCK_API_HELP = `Usage: outage-sync mock-api [options]
 

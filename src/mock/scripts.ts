@@ -309,20 +309,8 @@ export function checkStep(item: unknown, where: string): { step: Scripted; left:
         fail(`status must be an integer from 200 to 599, got ${quoted(step.status)}`);
       }
       if (step.headers !== undefined) {
-        const headers = step.headers as unknown;
-        if (
-          typeof headers !== "object" || headers === null || Array.isArray(headers) ||
-          Object.values(headers).some((value) => typeof value !== "string")
-        ) {
-          fail(`"headers" must be an object of strings`);
-        }
-        try {
-          new Headers(step.headers);
-        } catch (error) {
-          fail(
-            `"headers" cannot be sent: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
+        const problem = headersProblem(step.headers as unknown);
+        if (problem !== undefined) fail(problem);
       }
       break;
     case "redirect":
@@ -350,6 +338,38 @@ export function checkStep(item: unknown, where: string): { step: Scripted; left:
       break;
   }
   return { step, left: (repeat as number | undefined) ?? 1 };
+}
+
+/** A header name: an RFC 9110 token. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A control character, which no header value from a script may hold (CR and LF above all). */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+/** The headers that frame the body, which the server sets itself. */
+const FRAMING = new Set(["content-length", "transfer-encoding"]);
+
+/** What is wrong with a step's `headers`, or `undefined`: names are tokens, values plain text. */
+function headersProblem(headers: unknown): string | undefined {
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+    return `"headers" must be an object of strings, got ${quoted(headers)}`;
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) {
+      return `header name ${quoted(name)} is not a token (letters, digits and !#$%&'*+-.^_\`|~)`;
+    }
+    if (FRAMING.has(name.toLowerCase())) {
+      return `header ${quoted(name)} cannot be scripted: the emulator frames the body itself`;
+    }
+    if (typeof value !== "string") {
+      return `header ${quoted(name)} must be a string, got ${quoted(value)}`;
+    }
+    if (CONTROL.test(value)) {
+      return `header ${quoted(name)} has a control character (CR, LF, ...) in its value ${
+        quoted(value)
+      }`;
+    }
+  }
+  return undefined;
 }
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);

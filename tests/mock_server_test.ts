@@ -471,3 +471,10 @@ Deno.test("mock server: the bodies being read share one budget", async () => {
   assert.equal(refused.headers.get("retry-after"), "1");
   holder.close();
 });
+
+Deno.test("mock server: a timeout out of range is refused before it listens", async () => {
+  for (const bad of [0, -1, Number.NaN, 2 ** 31]) {
+    await assert.rejects(startMockServer({ apiKey: KEY, headerTimeoutMs: bad }), RangeError);
+    await assert.rejects(startMockServer({ apiKey: KEY, bodyIdleTimeoutMs: bad }), RangeError);
+  }
+});

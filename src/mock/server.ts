@@ -35,6 +35,16 @@ const KEEP_ALIVE_MS = 5_000;
 /** setTimeout's longest wait; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Throws a `RangeError` unless `ms` is a wait `setTimeout` keeps (with the keep-alive added). */
+function checkTimeout(name: string, ms: number): void {
+  const max = MAX_TIMER_MS - KEEP_ALIVE_MS;
+  if (!(Number.isFinite(ms) && ms > 0 && ms <= max)) {
+    throw new RangeError(
+      `Invalid ${name}: expected milliseconds above 0, at most ${max}, got "${ms}"`,
+    );
+  }
+}
+
 /** A running emulator. */
 export interface MockServer {
   /** The base URL, `http://127.0.0.1:PORT`, without a trailing slash. */
@@ -56,19 +66,8 @@ export interface MockServer {
 export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
   const headerTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
   const bodyIdleMs = options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
-  for (
-    const [name, ms] of [["header timeout", headerTimeoutMs], ["body idle timeout", bodyIdleMs]]
-  ) {
-    if (
-      !(Number.isFinite(ms) && (ms as number) > 0 && (ms as number) <= MAX_TIMER_MS - KEEP_ALIVE_MS)
-    ) {
-      throw new RangeError(
-        `Invalid ${name}: expected milliseconds from 1 to ${
-          MAX_TIMER_MS - KEEP_ALIVE_MS
-        }, got "${ms}"`,
-      );
-    }
-  }
+  checkTimeout("header timeout", headerTimeoutMs);
+  checkTimeout("body idle timeout", bodyIdleMs);
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: Error & { code?: string }) => {

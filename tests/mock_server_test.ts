@@ -370,9 +370,10 @@ async function closedByServer(conn: Deno.Conn, guardMs: number): Promise<string 
 Deno.test("mock server: bodies that never finish", async (t) => {
   await using server = await startMockServer({
     apiKey: KEY,
-    headerTimeoutMs: 200,
-    bodyIdleTimeoutMs: 200,
-    gatewayTimeoutMs: 600,
+    // Long enough that a loaded machine's 60 ms sleeps stay well inside it.
+    headerTimeoutMs: 400,
+    bodyIdleTimeoutMs: 400,
+    gatewayTimeoutMs: 900,
   });
   const encoder = new TextEncoder();
   const post = (length: number) =>
@@ -386,7 +387,7 @@ Deno.test("mock server: bodies that never finish", async (t) => {
       await conn.write(encoder.encode(`POST /site-outages/x HTTP/1.1\r\nHost: 127.0.0.1\r\n`));
       const started = performance.now();
       assert.equal(await closedByServer(conn, 10_000), "", "closed without an answer");
-      assert.ok(performance.now() - started >= 150, "not before the header timeout");
+      assert.ok(performance.now() - started >= 350, "not before the header timeout");
       conn.close();
     },
   );
@@ -440,7 +441,7 @@ Deno.test("mock server: bodies that never finish", async (t) => {
       await conn.write(encoder.encode(`${post(2)}[]`));
       const n = await conn.read(buffer);
       assert.match(new TextDecoder().decode(buffer.subarray(0, n ?? 0)), /^HTTP\/1\.1 400 /);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     conn.close();
   });

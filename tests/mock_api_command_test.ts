@@ -160,9 +160,11 @@ Deno.test("mock-api: usage errors", async (t) => {
       result,
       'Cannot parse "--fault" "POST /site-outages/*=500,explode": step 2 "explode": expected a ' +
         "status (200-599) or one of ok, normal, reset, close, hang, hang-forever, truncate, " +
-        "malformed, then @MS (a delay) and *N (a repeat) if wanted",
-      "A step is a status or ok, reset, close, hang, hang-forever, truncate, malformed, with @MS " +
-        "and *N if wanted; end with sticky to keep the last. See docs/emulator.md.",
+        "malformed, then [NAME=VALUE;...] (headers, after a status), @MS (a delay) and *N (a " +
+        "repeat) if wanted",
+      "A step is a status (headers after it as [NAME=VALUE;...]) or ok, reset, close, hang, " +
+        "hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to keep " +
+        "the last. See docs/emulator.md.",
     );
   });
 
@@ -180,6 +182,82 @@ Deno.test("mock-api: usage errors", async (t) => {
       'Cannot read "--script" file "none.json": no such file',
     );
   });
+
+  await t.step(
+    "hostile scripts → exit 2 naming the entry, quoting at most 200 characters",
+    async () => {
+      const steps = JSON.stringify({ "GET /outages": new Array(130_000).fill(500) });
+      const many = await runMain(["mock-api", "--api-key", KEY, "--script", "f.json"], {}, {
+        files: { "f.json": steps },
+      });
+      assert.equal(many.code, 2, many.stderr);
+      assert.equal(
+        many.stderr.split("\n")[0],
+        'outage-sync: Cannot use the "--script" file: f.json: "GET /outages": 130000 step(s) make ' +
+          "130000 in the file, over the limit of 100000",
+      );
+      const overLimit = await runMain([
+        "mock-api",
+        "--api-key",
+        KEY,
+        "--fault",
+        `GET /outages=${new Array(60_000).fill("500").join(",")}`,
+        "--fault",
+        `GET /outages=${new Array(60_000).fill("500").join(",")}`,
+      ]);
+      assertUsage(
+        overLimit,
+        "Cannot queue 120000 scripted steps: the limit is 100000",
+        "Use repeat (*N) for a step that answers many requests.",
+      );
+      // Before, this one listened (and its delay fired after ~1 ms): a run that listens fails here.
+      await using lateRun = startMain([
+        "mock-api",
+        "--api-key",
+        KEY,
+        "--port",
+        "0",
+        "--fault",
+        `GET /outages=500@${2 ** 31}`,
+      ]);
+      const listened = await lateRun.firstLine.then(() => true, () => false);
+      assert.ok(!listened, "refused before listening");
+      const late = { code: await lateRun.code, stderr: lateRun.stderr() };
+      assert.equal(late.code, 2, late.stderr);
+      assert.match(
+        late.stderr,
+        /step 1 "500@2147483648": "delayMs" must be a number from 0 to 3600000 \(an hour\), got 2147483648/,
+      );
+      const huge = "x".repeat(400_000);
+      for (
+        const text of [
+          `{"GET /outages": [{"kind": "status", "status": 500, "body": {}, "${huge}": 1}]}`,
+          `{"GET /outages": [{"kind": "${huge}"}]}`,
+          `{"GET /outages": ["${huge}"]}`,
+          `{"GET /${huge}": [500]}`,
+          `{"GET /outages": [{"kind": "status", "status": "${huge}"}]}`,
+        ]
+      ) {
+        const bad = await runMain(["mock-api", "--api-key", KEY, "--script", "f.json"], {}, {
+          files: { "f.json": text },
+        });
+        assert.equal(bad.code, 2);
+        const line = bad.stderr.split("\n")[0];
+        assert.ok(line.length < 800, `${line.length} characters: ${line.slice(0, 300)}`);
+        assert.match(line, /^outage-sync: Cannot use the "--script" file: f\.json: /);
+        assert.match(line, /x{190}… \(\d+ characters\)/);
+      }
+      const fault = await runMain([
+        "mock-api",
+        "--api-key",
+        KEY,
+        "--fault",
+        `GET /outages=${huge}`,
+      ]);
+      assert.equal(fault.code, 2);
+      assert.ok(fault.stderr.length < 1500, `${fault.stderr.length} characters`);
+    },
+  );
 
   await t.step("a port in use → exit 1", async () => {
     await using other = await startMockServer({ apiKey: "x" });
@@ -271,6 +349,40 @@ Deno.test("mock-api: serving", async (t) => {
       /serving 2000 outages, 2 site\(s\) \(synthetic-site-1, synthetic-site-2\)/,
     );
   });
+
+  await t.step(
+    "--header-timeout and --body-timeout reach the server; bad values are usage errors",
+    async () => {
+      await using run = startMain(
+        ["mock-api", "--port", "0", "--header-timeout", "0.2", "--body-timeout", "0.2"],
+        { KRAKENFLEX_API_KEY: KEY },
+      );
+      const port = Number(new URL(await run.firstLine).port);
+      const encoder = new TextEncoder();
+      for (
+        const sent of [
+          "POST /site-outages/s HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+          "POST /site-outages/s HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 100\r\n" +
+          `x-api-key: ${KEY}\r\n\r\n[`,
+        ]
+      ) {
+        using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        await conn.write(encoder.encode(sent));
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        // Bounded only so that a server that never closes fails here instead of hanging.
+        const guard = new Promise<"open">((resolve) => timer = setTimeout(resolve, 10_000, "open"));
+        const read = await Promise.race([conn.read(new Uint8Array(1024)).catch(() => null), guard]);
+        clearTimeout(timer);
+        assert.equal(read, null, "closed by the emulator, without an answer");
+      }
+      assertUsage(
+        await runMain(["mock-api", "--api-key", KEY, "--body-timeout", "0"]),
+        'Cannot parse "--body-timeout": expected a number from 0.001 to 3600, got "0"',
+      );
+      const tight = await runMain(["mock-api", "--api-key", KEY, "--body-memory", "0"]);
+      assert.equal(tight.code, 2);
+    },
+  );
 
   await t.step("--data serves the file", async () => {
     const data = JSON.stringify({

@@ -45,15 +45,15 @@ function commandOf(text: string): { env: Record<string, string>; args: string[] 
 }
 
 // Blocks without a language are example output.
-const [faultBlock, fileBlock, scriptBlock, ...rest] = sectionBlocks(
+const [faultBlock, headerBlock, fileBlock, scriptBlock, ...rest] = sectionBlocks(
   "### Scripts from the command line",
 ).filter(([info]) => info !== "");
 
-Deno.test("docs: the section has the three examples", () => {
+Deno.test("docs: the section has the four examples", () => {
   const sh = "sh not run: a server left running; tests/mock_docs_test.ts runs it";
   assert.deepEqual(
-    [faultBlock[0], fileBlock[0], scriptBlock[0], rest.length],
-    [sh, "json", sh, 0],
+    [faultBlock[0], headerBlock[0], fileBlock[0], scriptBlock[0], rest.length],
+    [sh, sh, "json", sh, 0],
   );
 });
 
@@ -92,6 +92,20 @@ Deno.test("docs: the --fault example does what its comment says", async () => {
   assert.deepEqual([hung.status, hung.json], [504, { message: "Endpoint request timed out" }]);
   assert.ok(hung.ms >= 290, `${hung.ms} ms`);
   assert.equal(answer(await outages()).status, 200);
+});
+
+Deno.test("docs: the --fault example with a header does what its comment says", async () => {
+  const { env, args } = commandOf(headerBlock[1]);
+  assert.ok(args.includes("GET /outages=429[Retry-After=2]*2,ok"));
+  await using run = startMain(args, env);
+  const base = await run.firstLine;
+  for (let i = 0; i < 2; i++) {
+    const limited = answer(await strict(`${base}/outages`, withKey));
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get("retry-after"), "2");
+    assert.deepEqual(limited.json, { message: "You've exceeded your limit for your API key." });
+  }
+  assert.equal(answer(await strict(`${base}/outages`, withKey)).status, 200);
 });
 
 Deno.test("docs: the --script example does what its comment says", async () => {

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readBody } from "../src/mock/request_body.ts";
+import { BodyBudget, readBody } from "../src/mock/request_body.ts";
 import {
   api,
   assertMessage,
@@ -117,5 +117,45 @@ Deno.test("mock request bodies", async (t) => {
     });
     const request = new Request(ORIGIN, { method: "POST", body, duplex: "half" } as RequestInit);
     assert.deepEqual(await readBody(request, 100), { kind: "gone" });
+  });
+});
+
+Deno.test("mock request bodies: one growing buffer under a shared budget", async (t) => {
+  await t.step("100,000 one-byte chunks: read whole, the budget given back", async () => {
+    const budget = new BodyBudget(256 * 1024);
+    const { request, pulled } = countedPost(100_000, 1, { "x-api-key": KEY });
+    const read = await readBody(request, 1 << 20, budget);
+    assert.equal(pulled(), 100_000);
+    assert.ok(read.kind === "read");
+    assert.equal(read.bytes.length, 100_000);
+    assert.ok(read.bytes.every((byte) => byte === 0x20));
+    assert.equal(budget.left, budget.max);
+  });
+
+  await t.step("a body the budget has no room for: busy, read no further", async () => {
+    const budget = new BodyBudget(64 * 1024);
+    assert.ok(budget.take(60 * 1024), "another body holds most of it");
+    const { request, pulled } = countedPost(1000, 1024, { "x-api-key": KEY });
+    const read = await readBody(request, 1 << 20, budget);
+    assert.equal(read.kind, "busy");
+    assert.ok(pulled() < 1000);
+    assert.equal(budget.left, 4 * 1024, "what the refused body took is given back");
+  });
+
+  await t.step("through the handler: 503 {message} with Retry-After, logged", async () => {
+    const mock = api({ maxHeldBodyBytes: 8 * 1024 });
+    const { request } = countedPost(100, 1024, { "x-api-key": KEY });
+    const response = await mock.handle(request);
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("retry-after"), "1");
+    assert.deepEqual(await response.json(), { message: "Service Unavailable" });
+    assert.equal(lastEntry(mock).status, 503);
+    assert.match(lastEntry(mock).note ?? "", /would hold over 8192 bytes/);
+  });
+
+  await t.step("a budget that is not a whole number >= 1 is refused", () => {
+    for (const max of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => new BodyBudget(max), RangeError);
+    }
   });
 });

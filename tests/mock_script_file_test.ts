@@ -110,6 +110,67 @@ Deno.test("mock script files: --fault", async (t) => {
     }
   });
 
+  await t.step("a status with headers: [NAME=VALUE;NAME=VALUE]", () => {
+    assert.deepEqual(parseFault("GET /outages=429[Retry-After=2]@100*2,ok"), {
+      target: "GET /outages",
+      steps: [
+        { kind: "status", status: 429, headers: { "Retry-After": "2" }, delayMs: 100, repeat: 2 },
+        { kind: "ok" },
+      ],
+      sticky: false,
+    });
+    // A value may hold "=", "," and spaces (an HTTP date does); the route's "=" is the last outside [].
+    assert.deepEqual(
+      parseFault("GET /site-info/a=b=503[Retry-After=Wed, 21 Oct 2026 07:28:00 GMT; X-A=b=c]"),
+      {
+        target: "GET /site-info/a=b",
+        steps: [{
+          kind: "status",
+          status: 503,
+          headers: { "Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT", "X-A": "b=c" },
+        }],
+        sticky: false,
+      },
+    );
+  });
+
+  await t.step("bad headers are refused, naming the flag's text and the step", () => {
+    const cases: [string, string][] = [
+      [
+        "GET /outages=429[Retry After=2]",
+        'step 1 "429[Retry After=2]": header name "Retry After" is not a token',
+      ],
+      [
+        "GET /outages=429[Retry-After]",
+        'step 1 "429[Retry-After]": expected headers as [NAME=VALUE;NAME=VALUE], got "Retry-After"',
+      ],
+      ["GET /outages=429[=2]", 'expected headers as [NAME=VALUE;NAME=VALUE], got "=2"'],
+      ["GET /outages=429[a=1;]", 'expected headers as [NAME=VALUE;NAME=VALUE], got ""'],
+      [
+        "GET /outages=429[X=a\rSet-Cookie: s=1]",
+        'header "X" has a control character (CR, LF, ...) in its value "a\\rSet-Cookie: s=1"',
+      ],
+      ["GET /outages=429[X=a\nb]", 'header "X" has a control character'],
+      ["GET /outages=429[X=a\u0000b]", 'header "X" has a control character'],
+      ["GET /outages=429[Content-Length=9]", 'header "Content-Length" cannot be scripted'],
+      [
+        "GET /outages=reset[X=1]",
+        'step 1 "reset[X=1]": only a status takes headers, e.g. "429[Retry-After=2]"',
+      ],
+      ["GET /outages=429[X=1", 'step 1 "429[X=1": expected a status (200-599)'],
+    ];
+    for (const [text, message] of cases) {
+      const prefix = `Cannot parse "--fault" ${JSON.stringify(text)}: `;
+      assert.throws(
+        () => parseFault(text),
+        (error: Error) =>
+          error instanceof ScriptError && error.message.startsWith(prefix) &&
+          error.message.includes(message),
+        text,
+      );
+    }
+  });
+
   await t.step("what it reads plays as written", async () => {
     const mock = api({ scripts: [parseFault("GET /outages=503*2,ok,500,sticky")] });
     const statuses: number[] = [];

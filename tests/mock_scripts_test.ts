@@ -220,6 +220,33 @@ Deno.test("mock scripts: scripted responses", async (t) => {
     assert.equal(lastEntry(mock).status, null);
   });
 
+  await t.step("a long script is queued one step at a time; over the limit, refused", () => {
+    const mock = api();
+    // A spread of 100,000 steps into push() overflowed the stack (130,000 on the command line).
+    mock.script("GET /outages", new Array(100_000).fill(503));
+    assert.throws(
+      () => mock.script("GET /outages", [503]),
+      (error: Error) =>
+        error instanceof TypeError &&
+        error.message === 'Invalid script for "GET /outages": 1 step(s) would make 100001 ' +
+            "queued, over the limit of 100000",
+    );
+    assert.throws(() => mock.script("GET /site-info/*", new Array(130_000).fill(503)), TypeError);
+  });
+
+  await t.step("a delay past setTimeout's range is refused, not fired at once", () => {
+    const mock = api();
+    for (const delayMs of [2 ** 31, 2 ** 31 - 1, 3_600_001]) {
+      assert.throws(
+        () => mock.script("GET /outages", [{ kind: "status", status: 503, delayMs }]),
+        /"delayMs" must be a number from 0 to 3600000/,
+      );
+    }
+    mock.script("GET /outages", [{ kind: "status", status: 503, delayMs: 3_600_000 }]);
+    assert.throws(() => api({ latencyMs: 2 ** 31 }), /Invalid latency: expected at most/);
+    assert.throws(() => api({ gatewayTimeoutMs: 2 ** 31 }), /Invalid gateway timeout/);
+  });
+
   await t.step("bad scripts are refused with a message naming the entry", () => {
     const mock = api();
     assert.throws(() => mock.script("GET /outages", [99]), /\[0\]: status must be an integer/);
@@ -229,7 +256,7 @@ Deno.test("mock scripts: scripted responses", async (t) => {
     );
     assert.throws(
       () => mock.script("GET /outages", [{ kind: "normal", delayMs: -5 }]),
-      /"delayMs" must be a number >= 0/,
+      /"delayMs" must be a number from 0 to 3600000 \(an hour\), got -5/,
     );
     assert.throws(
       // @ts-expect-error: an unknown route, as a JavaScript caller could pass
@@ -373,7 +400,23 @@ Deno.test("mock scripts: the gateway's timeout, repeats, sticky steps and sites"
       ["GET /outages", { kind: "status", status: 500, delay: 5 }, /unknown key "delay" for kind/],
       ["GET /outages", { kind: "hang", delayMs: 5 }, /unknown key "delayMs" for kind "hang"/],
       ["GET /outages", { kind: "normal", repeat: 0 }, /"repeat" must be an integer from 1/],
-      ["GET /outages", { kind: "status", status: 200, headers: { a: 1 } }, /"headers" must be/],
+      ["GET /outages", { kind: "status", status: 200, headers: { a: 1 } }, /header "a" must be a/],
+      ["GET /outages", { kind: "status", status: 200, headers: [] }, /"headers" must be an obj/],
+      [
+        "GET /outages",
+        { kind: "status", status: 429, headers: { "retry-after": "2\r\nset-cookie: a=b" } },
+        /header "retry-after" has a control character \(CR, LF, \.\.\.\) in its value/,
+      ],
+      [
+        "GET /outages",
+        { kind: "status", status: 429, headers: { "retry after": "2" } },
+        /header name "retry after" is not a token/,
+      ],
+      [
+        "GET /outages",
+        { kind: "status", status: 200, headers: { "Content-Length": "2" } },
+        /header "Content-Length" cannot be scripted: the emulator frames the body itself/,
+      ],
       ["GET /outages", { kind: "truncate", body: 5 }, /"body" must be a string/],
       ["GET /outages", null, /expected a status, a kind or an object, got null/],
       ["GET /outages/x", 500, /Invalid route "GET \/outages\/x"/],

@@ -264,7 +264,7 @@ Deno.test("mock server: safe to leave running", async (t) => {
   await using server = await startMockServer({ apiKey: KEY, maxBodyBytes: 4096 });
   const headers = { "x-api-key": KEY, "content-type": "application/json" };
 
-  await t.step("a Host other than loopback and the port: 421, for the log too", async () => {
+  await t.step("a Host that is not a loopback name: 421, for the log too", async () => {
     for (const path of ["/outages", "/__mock/requests"]) {
       const answer = await raw(
         server.port,
@@ -281,6 +281,19 @@ Deno.test("mock server: safe to leave running", async (t) => {
         `x-api-key: ${KEY}\r\nConnection: close\r\n\r\n`,
     );
     assert.match(absolute, /^HTTP\/1\.1 421 /, "the absolute form's host is the Host");
+  });
+
+  await t.step("a loopback name with another port (a port forwarder's): answered", async () => {
+    // `docker -p 8080:PORT`, `kubectl port-forward` and `ssh -L` send their own side's port.
+    for (const host of ["127.0.0.1:8080", "localhost:3000", "[::1]:1", "localhost"]) {
+      for (const path of ["/outages", "/__mock/requests"]) {
+        const answer = await raw(
+          server.port,
+          `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nx-api-key: ${KEY}\r\nConnection: close\r\n\r\n`,
+        );
+        assert.match(answer, /^HTTP\/1\.1 200 /, `${host} ${path}`);
+      }
+    }
   });
 
   await t.step("a big POST without the key: 403, its body discarded, not logged", async () => {
@@ -321,4 +334,148 @@ Deno.test("mock server: safe to leave running", async (t) => {
       413,
     ]);
   });
+});
+
+/**
+ * Reads from `conn` until the server closes it (or resets it); whether it did within `guardMs`, a
+ * bound only there so that a server that never closes fails the test instead of hanging it.
+ */
+async function closedByServer(conn: Deno.Conn, guardMs: number): Promise<string | "open"> {
+  const chunks: string[] = [];
+  const decoder = new TextDecoder();
+  const reading = (async () => {
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+        chunks.push(decoder.decode(buffer.subarray(0, n)));
+      }
+    } catch {
+      // A reset is a close too.
+    }
+    return chunks.join("");
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const guard = new Promise<"open">((resolve) =>
+    timer = setTimeout(() => resolve("open"), guardMs)
+  );
+  const result = await Promise.race([reading, guard]);
+  clearTimeout(timer);
+  if (result === "open") {
+    conn.close();
+    await reading;
+  }
+  return result;
+}
+
+Deno.test("mock server: bodies that never finish", async (t) => {
+  await using server = await startMockServer({
+    apiKey: KEY,
+    // Long enough that a loaded machine's 60 ms sleeps stay well inside it.
+    headerTimeoutMs: 400,
+    bodyIdleTimeoutMs: 400,
+    gatewayTimeoutMs: 900,
+  });
+  const encoder = new TextEncoder();
+  const post = (length: number) =>
+    `POST /site-outages/norwich-pear-tree HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+    `x-api-key: ${KEY}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
+
+  await t.step(
+    "headers that never end: the connection closed after the header timeout",
+    async () => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await conn.write(encoder.encode(`POST /site-outages/x HTTP/1.1\r\nHost: 127.0.0.1\r\n`));
+      const started = performance.now();
+      assert.equal(await closedByServer(conn, 10_000), "", "closed without an answer");
+      assert.ok(performance.now() - started >= 350, "not before the header timeout");
+      conn.close();
+    },
+  );
+
+  await t.step("a body that stops: closed after the idle timeout, logged as gone", async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(encoder.encode(`${post(60 * 1024 * 1024)}[{"id":`));
+    assert.equal(await closedByServer(conn, 10_000), "", "closed without an answer");
+    conn.close();
+    const entry = server.api.requests().at(-1);
+    assert.equal(entry?.status, null);
+    assert.equal(entry?.note, "the client went away while sending its body");
+  });
+
+  await t.step("a body without the key: 403, and the connection closed at once", async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(encoder.encode(post(1_000_000).replace(`x-api-key: ${KEY}\r\n`, "") + "[1,"));
+    const answer = await closedByServer(conn, 10_000);
+    assert.match(answer, /^HTTP\/1\.1 403 /, "answered, then closed");
+    conn.close();
+  });
+
+  await t.step("a body that keeps coming, slower than at once: read whole", async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const body = "[]";
+    await conn.write(encoder.encode(post(body.length + 8)));
+    for (const part of ["[", " ", " ", " ", " ", " ", " ", " ", " ", "]"]) {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await conn.write(encoder.encode(part));
+    }
+    const buffer = new Uint8Array(4096);
+    const n = await conn.read(buffer);
+    assert.match(new TextDecoder().decode(buffer.subarray(0, n ?? 0)), /^HTTP\/1\.1 400 /);
+    conn.close();
+  });
+
+  await t.step("a hang after a whole body is the gateway's 504, not an idle close", async () => {
+    server.api.script("POST /site-outages", ["hang"]);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(encoder.encode(`${post(2)}[]`));
+    const buffer = new Uint8Array(4096);
+    const n = await conn.read(buffer);
+    assert.match(new TextDecoder().decode(buffer.subarray(0, n ?? 0)), /^HTTP\/1\.1 504 /);
+    conn.close();
+  });
+
+  await t.step("a keep-alive connection still answers its second request", async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const buffer = new Uint8Array(64 * 1024);
+    for (let i = 0; i < 2; i++) {
+      await conn.write(encoder.encode(`${post(2)}[]`));
+      const n = await conn.read(buffer);
+      assert.match(new TextDecoder().decode(buffer.subarray(0, n ?? 0)), /^HTTP\/1\.1 400 /);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    conn.close();
+  });
+});
+
+Deno.test("mock server: the bodies being read share one budget", async () => {
+  await using server = await startMockServer({ apiKey: KEY, maxHeldBodyBytes: 64 * 1024 });
+  const encoder = new TextEncoder();
+  const head = (length: number) =>
+    `POST /site-outages/norwich-pear-tree HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${KEY}\r\n` +
+    `content-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
+  // One unfinished body holds 40 KB or more of the 64 KiB budget: no room for 30 KB more.
+  using holder = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await holder.write(encoder.encode(head(1_000_000) + " ".repeat(40_000)));
+  let refused: Response | undefined;
+  for (let i = 0; i < 100 && refused === undefined; i++) {
+    const response = await fetch(`${server.url}/site-outages/norwich-pear-tree`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "content-type": "application/json" },
+      body: " ".repeat(30_000),
+    });
+    if (response.status === 503) refused = response;
+    else await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(refused !== undefined, "a second body got 503 while the first held the budget");
+  assert.deepEqual(await refused.json(), { message: "Service Unavailable" });
+  assert.equal(refused.headers.get("retry-after"), "1");
+  holder.close();
+});
+
+Deno.test("mock server: a timeout out of range is refused before it listens", async () => {
+  for (const bad of [0, -1, Number.NaN, 2 ** 31]) {
+    await assert.rejects(startMockServer({ apiKey: KEY, headerTimeoutMs: bad }), RangeError);
+    await assert.rejects(startMockServer({ apiKey: KEY, bodyIdleTimeoutMs: bad }), RangeError);
+  }
 });

@@ -25,7 +25,7 @@ import {
   parseDataset,
 } from "../mock/dataset.ts";
 import { parseFault, parseScriptFile, ScriptError } from "../mock/script_file.ts";
-import type { ScriptEntry } from "../mock/scripts.ts";
+import { MAX_STEPS, type ScriptEntry } from "../mock/scripts.ts";
 import { type MockServer, startMockServer } from "../mock/server.ts";
 import { syntheticDataset } from "../mock/synthetic.ts";
 import { ExitCode } from "../outcome.ts";
@@ -141,6 +141,30 @@ const MOCK_OPTIONS = {
     help: "a scripted hang gets the gateway's 504 after SEC seconds",
     parse: numberParser({ integer: false, min: 0, max: 3600 }),
   }),
+  headerTimeout: valueOption({
+    type: "string",
+    flag: "header-timeout",
+    valueName: "SEC",
+    default: "10",
+    help: "close a connection that has not sent a request's headers within SEC seconds",
+    parse: numberParser({ integer: false, min: 0.001, max: 3600 }),
+  }),
+  bodyTimeout: valueOption({
+    type: "string",
+    flag: "body-timeout",
+    valueName: "SEC",
+    default: "5",
+    help: "close a connection whose request body sends nothing for SEC seconds",
+    parse: numberParser({ integer: false, min: 0.001, max: 3600 }),
+  }),
+  bodyMemory: valueOption({
+    type: "string",
+    flag: "body-memory",
+    valueName: "MIB",
+    default: "128",
+    help: "bodies being read may hold MIB MiB together; a body past that gets 503",
+    parse: numberParser({ integer: true, min: 1, max: 65_536 }),
+  }),
   script: valueOption({
     type: "string",
     flag: "script",
@@ -153,7 +177,7 @@ const MOCK_OPTIONS = {
     flag: "fault",
     valueName: "ROUTE=STEPS",
     default: undefined,
-    help: "queue steps for one route, e.g. 'POST /site-outages/*=500,500,ok' (repeatable)",
+    help: "queue steps for one route, e.g. 'GET /outages=429[Retry-After=2],ok' (repeatable)",
     parse: (value) => {
       try {
         return parseFault(value);
@@ -182,8 +206,9 @@ const MOCK_OPTIONS = {
   help: booleanOption({ flag: "help", short: "h", help: "show this help" }),
 };
 
-const FAULT_HINT = "A step is a status or ok, reset, close, hang, hang-forever, truncate, " +
-  "malformed, with @MS and *N if wanted; end with sticky to keep the last. See docs/emulator.md.";
+const FAULT_HINT = "A step is a status (headers after it as [NAME=VALUE;...]) or ok, reset, " +
+  "close, hang, hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to " +
+  "keep the last. See docs/emulator.md.";
 
 const SCRIPT_HINT = "A --script file is a JSON object from route to a list of steps, or to " +
   '{"steps": [...], "sticky": true}; a step is a status, a kind, or an object. See ' +
@@ -220,7 +245,19 @@ const SCRIPT_FILE_MAX_BYTES = 16 * 1024 ** 2;
 
 /** The scripts of a `--script` file, then those of each `--fault`, in that order. */
 function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo): ScriptEntry[] {
-  if (file === undefined) return faults;
+  const scripts = file === undefined ? faults : [...readScriptFile(file, io), ...faults];
+  const steps = scripts.reduce((sum, entry) => sum + entry.steps.length, 0);
+  if (steps > MAX_STEPS) {
+    throw new UsageError(
+      `Cannot queue ${steps} scripted steps: the limit is ${MAX_STEPS}`,
+      "Use repeat (*N) for a step that answers many requests.",
+    );
+  }
+  return scripts;
+}
+
+/** The scripts of a `--script` file. */
+function readScriptFile(file: string, io: CliIo): ScriptEntry[] {
   let text: string | undefined;
   try {
     text = io.readTextFile(file, SCRIPT_FILE_MAX_BYTES);
@@ -234,7 +271,7 @@ function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo)
     throw new UsageError(`Cannot read "--script" file "${file}": no such file`);
   }
   try {
-    return [...parseScriptFile(text, file), ...faults];
+    return parseScriptFile(text, file);
   } catch (error) {
     if (error instanceof ScriptError) {
       throw new UsageError(`Cannot use the "--script" file: ${error.message}`, SCRIPT_HINT);
@@ -315,6 +352,9 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   const rateLimitPerMinute = settings.value(o.rateLimit);
   const gatewayTimeoutMs = settings.value(o.gatewayTimeout) * 1000;
   const logSize = settings.value(o.logSize);
+  const headerTimeoutMs = settings.value(o.headerTimeout) * 1000;
+  const bodyIdleTimeoutMs = settings.value(o.bodyTimeout) * 1000;
+  const maxHeldBodyBytes = settings.value(o.bodyMemory) * 1024 ** 2;
   const noise = settings.value(o.noise);
   const scripts = loadScripts(settings.value(o.script), settings.list(o.fault), io);
   for (const spec of [o.sites, o.devices]) {
@@ -368,6 +408,9 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
       strictPaths: settings.given(o.strictPaths),
       anyHost: settings.given(o.anyHost),
       logSize,
+      headerTimeoutMs,
+      bodyIdleTimeoutMs,
+      maxHeldBodyBytes,
       scripts,
       warn: (message) => io.stderr(`mock-api: warning: ${message}\n`),
       port,

@@ -10,7 +10,12 @@
 import { type Dataset, defaultDataset } from "./dataset.ts";
 import { createEndpoints, type Endpoint } from "./endpoints.ts";
 import { createFailRateGate, createRateLimitGate } from "./gates.ts";
-import { DEFAULT_MAX_BODY_BYTES, readBody } from "./request_body.ts";
+import {
+  BodyBudget,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_HELD_BODY_BYTES,
+  readBody,
+} from "./request_body.ts";
 import {
   createRequestLog,
   logBody,
@@ -54,15 +59,15 @@ export interface MockApiOptions {
   readonly gatewayTimeoutMs?: number;
   /** Serve the API only under {@link API_PREFIX}, as the real API does (default: the root too). */
   readonly strictPaths?: boolean;
-  /**
-   * The port the emulator listens on: a request's `Host` must name it with a loopback name. The
-   * server sets it; without it (no socket) any port is accepted, still with a loopback name.
-   */
-  readonly listenPort?: number;
   /** Answer API paths whatever the `Host` (default false); `/__mock/*` always checks it. */
   readonly anyHost?: boolean;
   /** The largest request body read; a larger one gets 413 (default 64 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * The bytes all the bodies being read at once may hold; a body that would take more gets 503
+   * (default 128 MiB).
+   */
+  readonly maxHeldBodyBytes?: number;
   /** How many requests the log keeps, dropping the oldest (default 1000). */
   readonly logSize?: number;
   /** Scripts queued at the start, and again by every reset (`--script`, `--fault`). */
@@ -103,9 +108,15 @@ export const DEFAULT_GATEWAY_TIMEOUT_MS = 29_000;
 
 const decoder = new TextDecoder();
 
-function checkRange(name: string, value: number, integer: boolean): void {
+/** setTimeout's longest wait; it fires at once for a longer one. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+
+function checkRange(name: string, value: number, integer: boolean, max: number): void {
   if (!((integer ? Number.isSafeInteger(value) : Number.isFinite(value)) && value >= 0)) {
     throw new RangeError(`Invalid ${name}: expected a number >= 0, got "${value}"`);
+  }
+  if (value > max) {
+    throw new RangeError(`Invalid ${name}: expected at most ${max}, got "${value}"`);
   }
 }
 
@@ -123,9 +134,10 @@ export function createMockApi(options: MockApiOptions): MockApi {
   } = options;
   if (apiKey === "") throw new TypeError("Invalid API key: expected a non-empty string");
   const failRateGate = createFailRateGate(failRate, seed);
-  checkRange("latency", latencyMs, false);
-  checkRange("gateway timeout", gatewayTimeoutMs, false);
-  checkRange("body cap", maxBodyBytes, true);
+  checkRange("latency", latencyMs, false, MAX_WAIT_MS);
+  checkRange("gateway timeout", gatewayTimeoutMs, false, MAX_WAIT_MS);
+  checkRange("body cap", maxBodyBytes, true, Number.MAX_SAFE_INTEGER);
+  const budget = new BodyBudget(options.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   const rateLimitGate = createRateLimitGate(options.rateLimitPerMinute, now);
   const noiseSeed = options.noiseSeed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   const endpoints = createEndpoints(options.dataset ?? defaultDataset(), noiseSeed);
@@ -151,7 +163,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
 
   /** Reads a POST's body into the log: what the endpoint checks, or why it cannot be read. */
   async function readPosted(request: Request, entry: RequestLogEntry) {
-    const read = await readBody(request, maxBodyBytes);
+    const read = await readBody(request, maxBodyBytes, budget);
     if (read.kind !== "read") return read;
     const text = decoder.decode(read.bytes);
     let parsed: { value: unknown } | undefined;
@@ -199,6 +211,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
       const read = await readPosted(request, entry);
       if (read.kind === "gone") return abandoned(entry, "while sending its body");
       if (read.kind === "too-large") entry.note = `${read.note}: not read`;
+      if (read.kind === "busy") entry.note = read.note;
     }
     if (scripted.kind === "hang-forever") {
       await pause("hang", request);
@@ -257,6 +270,12 @@ export function createMockApi(options: MockApiOptions): MockApi {
         entry.note = read.note;
         return messageResponse(413);
       }
+      if (read.kind === "busy") {
+        entry.status = 503;
+        entry.note = read.note;
+        // Not the API's (it has no such limit): the gateway's own words for a busy backend.
+        return jsonResponse(503, { message: "Service Unavailable" }, { "retry-after": "1" });
+      }
       posted = { body: read.body, isJson: read.parsed !== undefined };
     }
     const limited = rateLimitGate.refuse();
@@ -307,7 +326,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
       const url = new URL(request.url);
       const isControl = url.pathname.startsWith("/__mock/");
       const misdirected = isControl || options.anyHost !== true
-        ? hostProblem(request.headers.get("host") ?? url.host, options.listenPort)
+        ? hostProblem(request.headers.get("host") ?? url.host)
         : undefined;
       if (isControl) {
         return misdirected === undefined
@@ -324,7 +343,7 @@ export function createMockApi(options: MockApiOptions): MockApi {
       log.add(entry);
       if (misdirected !== undefined) {
         entry.status = 421;
-        entry.note = "the Host is not the emulator's loopback address and port";
+        entry.note = "the Host is not a loopback name";
         return jsonResponse(421, { message: misdirected });
       }
       try {

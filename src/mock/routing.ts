@@ -1,6 +1,6 @@
 /**
  * What a request names, before anything else is looked at: whether its `Host` is one the emulator
- * answers (a loopback name and the port it listens on), and which endpoint its method and path
+ * answers (a loopback name, with any port), and which endpoint its method and path
  * name, at the root or under the API's prefix.
  * @module
  */
@@ -47,22 +47,19 @@ export function resolveTarget(method: string, pathname: string): Target {
   return { route, siteId, atRoot };
 }
 
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(?::(\d{1,5}))?$/i;
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
 
 /**
  * Why the emulator must not answer a request with this `Host`, or `undefined` when it names the
- * loopback address — `127.0.0.1`, `localhost` or `[::1]` — and `port` (any port when `port` is
- * `undefined`: a handler without a socket). A missing port means 80, as in a URL. This is what
- * keeps a web page from reading the emulator through DNS rebinding: the browser sends the page's
- * own host name.
+ * loopback address — `127.0.0.1`, `localhost` or `[::1]` — with any port or none. The name is what
+ * keeps a web page from reading the emulator through DNS rebinding (the browser sends the page's
+ * own host name); the port is not checked, so that a client reaching the emulator through a port
+ * mapping or a forwarder (`docker -p 8080:3000`, `kubectl port-forward`, `ssh -L`), which sends
+ * its own side's port, is answered.
  */
-export function hostProblem(host: string | null, port: number | undefined): string | undefined {
+export function hostProblem(host: string | null): string | undefined {
+  if (host !== null && LOOPBACK_HOST.test(host)) return undefined;
   const shown = host === null ? "none" : JSON.stringify(host.slice(0, 100));
-  const match = host === null ? null : LOOPBACK_HOST.exec(host);
-  const named = match === null ? undefined : Number(match[2] ?? 80);
-  if (named !== undefined && (port === undefined || named === port)) return undefined;
-  const where = port === undefined ? "" : `:${port}`;
-  return `Misdirected request: this emulator answers only Host 127.0.0.1${where}, ` +
-    `localhost${where} or [::1]${where} (got ${shown}); mock-api --any-host answers any Host on ` +
-    `the API's paths`;
+  return "Misdirected request: this emulator answers only Host 127.0.0.1, localhost or [::1], " +
+    `with any port (got ${shown}); mock-api --any-host answers any Host on the API's paths`;
 }

@@ -9,6 +9,7 @@ import type { LogFormat, LogLevel } from "../logger.ts";
 import type { RunMode } from "../outcome.ts";
 import type { Secret } from "../secret.ts";
 import type { Since } from "../timestamp.ts";
+import { pushGroupUrl } from "../metrics_push.ts";
 import { readApiKey } from "./api_key.ts";
 import { looseModes, unknownVariables } from "./config_warnings.ts";
 import { readEnvFile, type ReadTextFile } from "./env_file.ts";
@@ -44,6 +45,8 @@ export interface SyncConfig {
   /** Whether the environment asks for no colour (`NO_COLOR`, any value). */
   readonly noColor: boolean;
   readonly metricsFile: string | undefined;
+  /** The Pushgateway group the metrics are pushed to (`URL/metrics/job/outage-sync[/instance/…]`). */
+  readonly metricsPush: URL | undefined;
   /** Where each site's last accepted payload is kept; `undefined`: no state, no change detection. */
   readonly stateDir: string | undefined;
   /** Re-post an unchanged payload once its last POST is this old (0: always post). */
@@ -167,6 +170,10 @@ function resolveSettings(
   const level = settings.value(o.logLevel);
   const logLevel = settings.given(o.quiet) ? "error" : settings.given(o.verbose) ? "debug" : level;
   const metricsFile = settings.value(o.metricsFile);
+  const metricsPush = pushGroup(
+    settings.value(o.metricsPushUrl),
+    settings.value(o.metricsPushInstance),
+  );
   const flagKeyFile = flags.values.get("api-key-file")?.[0]?.trim();
   const apiKey = readApiKey(flagKeyFile, lookup, sources.readTextFile);
 
@@ -190,10 +197,21 @@ function resolveSettings(
     logLevel,
     noColor: settings.value(o.noColor) !== undefined,
     metricsFile,
+    metricsPush,
     stateDir: settings.value(o.stateDir) ?? systemdStateDirectory(sources),
     repostAfterMs: settings.value(o.repostAfter),
     force: settings.given(o.force),
   };
+}
+
+/** The Pushgateway group to push to; an instance without a URL would be silently ignored. */
+function pushGroup(url: URL | undefined, instance: string | undefined): URL | undefined {
+  if (url !== undefined) return pushGroupUrl(url, instance);
+  if (instance === undefined) return undefined;
+  throw new UsageError(
+    `Cannot use "--metrics-push-instance" (KRAKENFLEX_METRICS_PUSH_INSTANCE) without a Pushgateway`,
+    "Give --metrics-push-url (KRAKENFLEX_METRICS_PUSH_URL) too, or leave the instance out.",
+  );
 }
 
 /** systemd's `$STATE_DIRECTORY` (set by `StateDirectory=`): its first path, when set. */

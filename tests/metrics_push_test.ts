@@ -172,6 +172,25 @@ Deno.test("check and dry runs push nothing; a malformed push URL is exit 2 befor
   assert.equal(api.api.requests().length, before, "nothing requested");
 });
 
+Deno.test("a usage error still pushes exit 2, when the Pushgateway can be found", async () => {
+  await using gateway = startScriptedServer(() => new Response("", { status: 200 }));
+  const noKey = await runMain(["--metrics-push-url", gateway.url, "--metrics-push-instance", "w1"]);
+  assert.equal(noKey.code, 2, noKey.stderr);
+  const fromEnv = await runMain(["--bogus"], { KRAKENFLEX_METRICS_PUSH_URL: gateway.url });
+  assert.equal(fromEnv.code, 2, fromEnv.stderr);
+  assert.deepEqual(
+    gateway.requests.map((r) => `${r.method} ${r.path}`),
+    ["POST /metrics/job/outage-sync/instance/w1", "POST /metrics/job/outage-sync"],
+  );
+  for (const request of gateway.requests) {
+    assert.match(request.body, /^outage_sync_run_exit_code 2$/m);
+    assert.doesNotMatch(request.body, /outage_sync_last_success_timestamp_seconds/);
+  }
+  // A dry run's usage error pushes nothing, as it writes no file.
+  await runMain(["--dry-run", "--metrics-push-url", gateway.url]);
+  assert.equal(gateway.requests.length, 2);
+});
+
 Deno.test("a failed push: exit 4 after a good sync, the report names the URL and the status", async () => {
   await using api = await startMockServer({ apiKey: KEY, port: 0 });
   await using gateway = startScriptedServer(() =>

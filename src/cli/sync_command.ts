@@ -4,7 +4,12 @@
  * @module
  */
 
-import { findMetricsFile, resolveSyncConfig, type SyncConfig } from "../config/sync_config.ts";
+import {
+  findMetricsFile,
+  findMetricsPush,
+  resolveSyncConfig,
+  type SyncConfig,
+} from "../config/sync_config.ts";
 import {
   describeError,
   errorMessage,
@@ -27,7 +32,7 @@ import { realClock, type RetryClock } from "../retry_policy.ts";
 import { runSync } from "../sync.ts";
 import { EXIT_CODES_HELP, syncOptionsHelp } from "./help.ts";
 import { renderOptions } from "../config/flags.ts";
-import { CHECK_OPTIONS } from "../config/sync_options.ts";
+import { CHECK_OPTIONS, SYNC_OPTIONS } from "../config/sync_options.ts";
 import type { CliIo, Command } from "./io.ts";
 import { type OpenState, openStateDir } from "./state_store.ts";
 
@@ -395,16 +400,22 @@ ${renderOptions(CHECK_OPTIONS)}
 ${EXIT_CODES_HELP}`;
 
 /**
- * After a usage error, the metrics of a run that never started (exit 2), when the metrics path can
- * be found: a first deploy with a bad key must still show on the stale-success alert.
+ * After a usage error, the metrics of a run that never started (exit 2), to the file and the
+ * Pushgateway that can be found: a first deploy with a bad key must still show on the alerts.
  */
 async function writeUsageMetrics(args: readonly string[], io: CliIo): Promise<void> {
   const path = findMetricsFile(args, io);
-  if (path === undefined) return;
+  const push = findMetricsPush(args, io);
   const logger = createLogger({ level: "error", format: "text", write: io.stderr });
   const clock = io.clock ?? realClock;
   const facts = { attempts: 0, retries: 0, exitCode: ExitCode.usage, endedAt: clock.now() };
-  await writeMetrics(path, undefined, facts, io, logger);
+  if (path !== undefined) await writeMetrics(path, undefined, facts, io, logger);
+  if (push === undefined) return;
+  // The configuration did not resolve: the timeout and deadline are their defaults.
+  const timeoutMs = Number(SYNC_OPTIONS.timeout.default) * 1000;
+  const text = renderMetrics(undefined, { ...facts, previousLastSuccess: undefined });
+  const context = { logger, clock, deadline: clock.now() + timeoutMs, timeoutMs };
+  await pushRunMetrics(push, text, ExitCode.usage, io, context);
 }
 
 function syncLike(command: "sync" | "check", help: string): Command {

@@ -9,7 +9,7 @@ import type { LogFormat, LogLevel } from "../logger.ts";
 import type { RunMode } from "../outcome.ts";
 import type { Secret } from "../secret.ts";
 import type { Since } from "../timestamp.ts";
-import { pushGroupUrl } from "../metrics_push.ts";
+import { parsePushInstance, parsePushUrl, pushGroupUrl } from "../metrics_push.ts";
 import { readApiKey } from "./api_key.ts";
 import { looseModes, unknownVariables } from "./config_warnings.ts";
 import { readEnvFile, type ReadTextFile } from "./env_file.ts";
@@ -231,25 +231,52 @@ function looseFlag(args: readonly string[], flag: string): string | undefined {
 }
 
 /**
- * The metrics path of a command line that did not resolve (a usage error), found as far as it
- * can be: the flag, else the environment, else `.env`. `undefined` when none names one.
+ * A setting of a command line that did not resolve (a usage error), found as far as it can be:
+ * the flag, else the environment, else `.env`. `undefined` when none names one.
  */
+function findSetting(
+  args: readonly string[],
+  sources: ConfigSources,
+  spec: { readonly flag?: string; readonly env?: string },
+): string | undefined {
+  const fromFlag = looseFlag(args, spec.flag as string);
+  if (fromFlag !== undefined) return fromFlag === "" ? undefined : fromFlag;
+  const fromEnv = sources.env(spec.env as string)?.trim();
+  if (fromEnv !== undefined) return fromEnv === "" ? undefined : fromEnv;
+  try {
+    const fromFile = readEnvFile(looseFlag(args, "env-file"), sources.readTextFile).entries.get(
+      spec.env as string,
+    );
+    return fromFile === "" ? undefined : fromFile;
+  } catch {
+    return undefined; // The env file is what failed: nothing from there.
+  }
+}
+
+/** The metrics path of a command line that did not resolve (a usage error), if one is named. */
 export function findMetricsFile(
   args: readonly string[],
   sources: ConfigSources,
 ): string | undefined {
-  const flag = SYNC_OPTIONS.metricsFile.flag as string;
-  const env = SYNC_OPTIONS.metricsFile.env as string;
-  const fromFlag = looseFlag(args, flag);
-  if (fromFlag !== undefined) return fromFlag === "" ? undefined : fromFlag;
-  const fromEnv = sources.env(env)?.trim();
-  if (fromEnv !== undefined) return fromEnv === "" ? undefined : fromEnv;
+  return findSetting(args, sources, SYNC_OPTIONS.metricsFile);
+}
+
+/**
+ * The Pushgateway group of a command line that did not resolve (a usage error), when its URL (and
+ * instance, if any) can be found and are valid; `undefined` otherwise.
+ */
+export function findMetricsPush(
+  args: readonly string[],
+  sources: ConfigSources,
+): URL | undefined {
+  const url = findSetting(args, sources, SYNC_OPTIONS.metricsPushUrl);
+  const instance = findSetting(args, sources, SYNC_OPTIONS.metricsPushInstance);
   try {
-    const fromFile = readEnvFile(looseFlag(args, "env-file"), sources.readTextFile).entries.get(
-      env,
+    return url === undefined ? undefined : pushGroup(
+      parsePushUrl(url, "the Pushgateway URL"),
+      instance === undefined ? undefined : parsePushInstance(instance, "the instance"),
     );
-    return fromFile === "" ? undefined : fromFile;
   } catch {
-    return undefined; // The env file is what failed: no path from there.
+    return undefined; // A malformed URL or instance may be the usage error itself.
   }
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
 import type { FileWriter } from "../src/atomic_file.ts";
+import { resolveSyncConfig } from "../src/config/sync_config.ts";
 import { pushMetrics } from "../src/http/pushgateway.ts";
 import {
   parsePushInstance,
@@ -304,4 +306,40 @@ Deno.test({
     );
     for (const { text } of [first, second, third]) assert.ok(!text.includes(KEY));
   },
+});
+
+Deno.test("deploy/kubernetes/cronjob.yaml: one run at a time, a read-only root, the key from a Secret, a configuration that resolves", () => {
+  const manifest = parseYaml(
+    Deno.readTextFileSync(new URL("../deploy/kubernetes/cronjob.yaml", import.meta.url)),
+  );
+  assert.equal(manifest.kind, "CronJob");
+  assert.equal(manifest.spec.concurrencyPolicy, "Forbid");
+  const pod = manifest.spec.jobTemplate.spec.template.spec;
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  const [container] = pod.containers;
+  assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+  const env: Record<string, string> = Object.fromEntries(
+    container.env.map((e: { name: string; value: string }) => [e.name, e.value]),
+  );
+  assert.equal(env.KRAKENFLEX_API_KEY, undefined, "the key is a file from the Secret, not a value");
+  const keyDir = env.KRAKENFLEX_API_KEY_FILE.replace(/\/[^/]+$/, "");
+  const mount = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === keyDir);
+  const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
+  assert.ok(volume.secret.secretName, "the key file's directory is a Secret volume");
+  // What the container runs resolves: known variables only, the key file read, the push group.
+  const args = container.args[0] === "sync" ? container.args.slice(1) : container.args;
+  const files: Record<string, string> = { [env.KRAKENFLEX_API_KEY_FILE]: `${KEY}\n` };
+  const config = resolveSyncConfig(args, {
+    env: (name) => env[name],
+    envNames: () => Object.keys(env),
+    readTextFile: (path) => files[path],
+  });
+  assert.equal(config.mode, "sync");
+  assert.deepEqual(config.warnings, []);
+  assert.equal(config.apiKeyFile, env.KRAKENFLEX_API_KEY_FILE);
+  assert.equal(
+    config.metricsPush?.href,
+    `${env.KRAKENFLEX_METRICS_PUSH_URL}/metrics/job/outage-sync/instance/${env.KRAKENFLEX_METRICS_PUSH_INSTANCE}`,
+  );
+  assert.ok(config.deadlineMs / 1000 < manifest.spec.jobTemplate.spec.activeDeadlineSeconds);
 });

@@ -225,6 +225,18 @@ Deno.test("a failed push: exit 4 after a good sync, the report names the URL and
   assert.equal(gateway.requests.at(-1)?.method, "POST");
 });
 
+Deno.test("a run that used up its deadline pushes nothing, and says so", async () => {
+  await using api = await startMockServer({ apiKey: KEY, port: 0, latencyMs: 50 });
+  await using gateway = startScriptedServer(() => new Response("", { status: 200 }));
+  const result = await runMain(
+    ["--base-url", api.url, "--deadline", "0.02", "--metrics-push-url", gateway.url],
+    { KRAKENFLEX_API_KEY: KEY },
+  );
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stdout, /cannot push to ".*": the run's deadline \(--deadline\) passed/);
+  assert.equal(gateway.requests.length, 0);
+});
+
 Deno.test("a push nobody answers: exit 4 within the timeout; a refused connection: exit 4", async () => {
   await using api = await startMockServer({ apiKey: KEY, port: 0 });
   // Accepts connections and never answers.

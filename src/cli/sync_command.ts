@@ -4,7 +4,12 @@
  * @module
  */
 
-import { findMetricsFile, resolveSyncConfig, type SyncConfig } from "../config/sync_config.ts";
+import {
+  findMetricsFile,
+  findMetricsPush,
+  resolveSyncConfig,
+  type SyncConfig,
+} from "../config/sync_config.ts";
 import {
   describeError,
   errorMessage,
@@ -16,7 +21,9 @@ import {
 import type { BodyProgress } from "../http/body.ts";
 import { createConnections, createHttpApi, type RequestStats } from "../http/client.ts";
 import { createLogger, type Logger } from "../logger.ts";
-import { checkMetricsPath, writeMetricsFile } from "../metrics.ts";
+import { pushMetrics } from "../http/pushgateway.ts";
+import { checkMetricsPath, renderMetrics, writeMetricsFile } from "../metrics.ts";
+import { pushBody, pushBudgetMs } from "../metrics_push.ts";
 import { ExitCode, exitCodeFor } from "../outcome.ts";
 import { Pacer } from "../pacer.ts";
 import { createRedactor } from "../redact.ts";
@@ -25,7 +32,7 @@ import { realClock, type RetryClock } from "../retry_policy.ts";
 import { runSync } from "../sync.ts";
 import { EXIT_CODES_HELP, syncOptionsHelp } from "./help.ts";
 import { renderOptions } from "../config/flags.ts";
-import { CHECK_OPTIONS } from "../config/sync_options.ts";
+import { CHECK_OPTIONS, SYNC_OPTIONS } from "../config/sync_options.ts";
 import type { CliIo, Command } from "./io.ts";
 import { type OpenState, openStateDir } from "./state_store.ts";
 
@@ -109,6 +116,60 @@ async function writeMetrics(
     });
     return `cannot write "${path}": ${problem.reason}`;
   }
+}
+
+/**
+ * Pushes the metrics to the Pushgateway, within the per-attempt timeout and the run's deadline; a
+ * failure is logged and returned in words, naming the group's URL (`undefined`: pushed).
+ */
+async function pushRunMetrics(
+  url: URL,
+  text: string,
+  exitCode: number,
+  io: CliIo,
+  context: RunContext & { readonly timeoutMs: number },
+): Promise<string | undefined> {
+  const problem = await pushMetrics({
+    url,
+    body: pushBody(text, exitCode),
+    budgetMs: pushBudgetMs(context.timeoutMs, context.clock.now(), context.deadline),
+    version: io.version,
+    fetch: io.fetch,
+  });
+  if (problem === undefined) {
+    context.logger.debug("metrics pushed", { url: url.href });
+    return undefined;
+  }
+  context.logger.error("cannot push the metrics", { url: url.href, error: problem });
+  return `cannot push to "${url.href}": ${problem}`;
+}
+
+/**
+ * Writes a sync's metrics to the file and pushes them to the Pushgateway, each when configured;
+ * what failed, in words (`undefined`: all done). Only a sync records metrics: monitoring reads
+ * what the syncs did, never a check or a dry run.
+ */
+async function recordMetrics(
+  config: SyncConfig,
+  report: RunReport | undefined,
+  facts: { attempts: number; retries: number; exitCode: number; endedAt: number },
+  io: CliIo,
+  context: RunContext,
+): Promise<string | undefined> {
+  if (config.mode !== "sync") return undefined;
+  const problems: string[] = [];
+  if (config.metricsFile !== undefined) {
+    const problem = await writeMetrics(config.metricsFile, report, facts, io, context.logger);
+    if (problem !== undefined) problems.push(problem);
+  }
+  if (config.metricsPush !== undefined) {
+    // The gateway keeps its own last success: this run's text starts from none.
+    const text = renderMetrics(report, { ...facts, previousLastSuccess: undefined });
+    const pushing = { ...context, timeoutMs: config.timeoutMs };
+    const problem = await pushRunMetrics(config.metricsPush, text, facts.exitCode, io, pushing);
+    if (problem !== undefined) problems.push(problem);
+  }
+  return problems.length === 0 ? undefined : problems.join("; ");
 }
 
 /**
@@ -207,14 +268,14 @@ async function prepareRun(
   try {
     return await openState(config, io, context);
   } catch (error) {
-    if (error instanceof UsageError && config.metricsFile !== undefined && config.mode === "sync") {
+    if (error instanceof UsageError) {
       const facts = {
         attempts: 0,
         retries: 0,
         exitCode: ExitCode.usage,
         endedAt: context.clock.now(),
       };
-      await writeMetrics(config.metricsFile, undefined, facts, io, context.logger);
+      await recordMetrics(config, undefined, facts, io, context);
     }
     throw error;
   }
@@ -248,14 +309,11 @@ export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<
     ms: report.durationMs,
     code,
   });
-  // Only a sync writes metrics: monitoring reads what the syncs did, never a check or a dry run.
-  if (config.metricsFile !== undefined && config.mode === "sync") {
-    const facts = { ...stats, exitCode: code, endedAt: clock.now() };
-    const problem = await writeMetrics(config.metricsFile, report, facts, io, logger);
-    if (problem !== undefined) {
-      report = { ...report, ok: false, metricsError: problem };
-      if (code === ExitCode.ok) code = ExitCode.metrics;
-    }
+  const facts = { ...stats, exitCode: code, endedAt: clock.now() };
+  const problem = await recordMetrics(config, report, facts, io, context);
+  if (problem !== undefined) {
+    report = { ...report, ok: false, metricsError: problem };
+    if (code === ExitCode.ok) code = ExitCode.metrics;
   }
   const rendering = { redact, skipInvalid: config.skipInvalid };
   io.stdout(
@@ -345,16 +403,22 @@ ${renderOptions(CHECK_OPTIONS)}
 ${EXIT_CODES_HELP}`;
 
 /**
- * After a usage error, the metrics of a run that never started (exit 2), when the metrics path can
- * be found: a first deploy with a bad key must still show on the stale-success alert.
+ * After a usage error, the metrics of a run that never started (exit 2), to the file and the
+ * Pushgateway that can be found: a first deploy with a bad key must still show on the alerts.
  */
 async function writeUsageMetrics(args: readonly string[], io: CliIo): Promise<void> {
   const path = findMetricsFile(args, io);
-  if (path === undefined) return;
+  const push = findMetricsPush(args, io);
   const logger = createLogger({ level: "error", format: "text", write: io.stderr });
   const clock = io.clock ?? realClock;
   const facts = { attempts: 0, retries: 0, exitCode: ExitCode.usage, endedAt: clock.now() };
-  await writeMetrics(path, undefined, facts, io, logger);
+  if (path !== undefined) await writeMetrics(path, undefined, facts, io, logger);
+  if (push === undefined) return;
+  // The configuration did not resolve: the timeout and deadline are their defaults.
+  const timeoutMs = Number(SYNC_OPTIONS.timeout.default) * 1000;
+  const text = renderMetrics(undefined, { ...facts, previousLastSuccess: undefined });
+  const context = { logger, clock, deadline: clock.now() + timeoutMs, timeoutMs };
+  await pushRunMetrics(push, text, ExitCode.usage, io, context);
 }
 
 function syncLike(command: "sync" | "check", help: string): Command {

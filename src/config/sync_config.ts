@@ -9,6 +9,7 @@ import type { LogFormat, LogLevel } from "../logger.ts";
 import type { RunMode } from "../outcome.ts";
 import type { Secret } from "../secret.ts";
 import type { Since } from "../timestamp.ts";
+import { parsePushInstance, parsePushUrl, pushGroupUrl } from "../metrics_push.ts";
 import { readApiKey } from "./api_key.ts";
 import { looseModes, unknownVariables } from "./config_warnings.ts";
 import { readEnvFile, type ReadTextFile } from "./env_file.ts";
@@ -44,6 +45,8 @@ export interface SyncConfig {
   /** Whether the environment asks for no colour (`NO_COLOR`, any value). */
   readonly noColor: boolean;
   readonly metricsFile: string | undefined;
+  /** The Pushgateway group the metrics are pushed to (`URL/metrics/job/outage-sync[/instance/…]`). */
+  readonly metricsPush: URL | undefined;
   /** Where each site's last accepted payload is kept; `undefined`: no state, no change detection. */
   readonly stateDir: string | undefined;
   /** Re-post an unchanged payload once its last POST is this old (0: always post). */
@@ -178,6 +181,10 @@ function resolveSettings(
   const level = settings.value(o.logLevel);
   const logLevel = settings.given(o.quiet) ? "error" : settings.given(o.verbose) ? "debug" : level;
   const metricsFile = settings.value(o.metricsFile);
+  const metricsPush = pushGroup(
+    settings.value(o.metricsPushUrl),
+    settings.value(o.metricsPushInstance),
+  );
   const flagKeyFile = flags.values.get("api-key-file")?.[0]?.trim();
   const apiKey = readApiKey(flagKeyFile, lookup, sources.readTextFile);
 
@@ -201,10 +208,21 @@ function resolveSettings(
     logLevel,
     noColor: settings.value(o.noColor) !== undefined,
     metricsFile,
+    metricsPush,
     stateDir: settings.value(o.stateDir) ?? systemdStateDirectory(sources),
     repostAfterMs: settings.value(o.repostAfter),
     force: settings.given(o.force),
   };
+}
+
+/** The Pushgateway group to push to; an instance without a URL would be silently ignored. */
+function pushGroup(url: URL | undefined, instance: string | undefined): URL | undefined {
+  if (url !== undefined) return pushGroupUrl(url, instance);
+  if (instance === undefined) return undefined;
+  throw new UsageError(
+    `Cannot use "--metrics-push-instance" (KRAKENFLEX_METRICS_PUSH_INSTANCE) without a Pushgateway`,
+    "Give --metrics-push-url (KRAKENFLEX_METRICS_PUSH_URL) too, or leave the instance out.",
+  );
 }
 
 /** systemd's `$STATE_DIRECTORY` (set by `StateDirectory=`): its first path, when set. */
@@ -224,25 +242,52 @@ function looseFlag(args: readonly string[], flag: string): string | undefined {
 }
 
 /**
- * The metrics path of a command line that did not resolve (a usage error), found as far as it
- * can be: the flag, else the environment, else `.env`. `undefined` when none names one.
+ * A setting of a command line that did not resolve (a usage error), found as far as it can be:
+ * the flag, else the environment, else `.env`. `undefined` when none names one.
  */
+function findSetting(
+  args: readonly string[],
+  sources: ConfigSources,
+  spec: { readonly flag?: string; readonly env?: string },
+): string | undefined {
+  const fromFlag = looseFlag(args, spec.flag as string);
+  if (fromFlag !== undefined) return fromFlag === "" ? undefined : fromFlag;
+  const fromEnv = sources.env(spec.env as string)?.trim();
+  if (fromEnv !== undefined) return fromEnv === "" ? undefined : fromEnv;
+  try {
+    const fromFile = readEnvFile(looseFlag(args, "env-file"), sources.readTextFile).entries.get(
+      spec.env as string,
+    );
+    return fromFile === "" ? undefined : fromFile;
+  } catch {
+    return undefined; // The env file is what failed: nothing from there.
+  }
+}
+
+/** The metrics path of a command line that did not resolve (a usage error), if one is named. */
 export function findMetricsFile(
   args: readonly string[],
   sources: ConfigSources,
 ): string | undefined {
-  const flag = SYNC_OPTIONS.metricsFile.flag as string;
-  const env = SYNC_OPTIONS.metricsFile.env as string;
-  const fromFlag = looseFlag(args, flag);
-  if (fromFlag !== undefined) return fromFlag === "" ? undefined : fromFlag;
-  const fromEnv = sources.env(env)?.trim();
-  if (fromEnv !== undefined) return fromEnv === "" ? undefined : fromEnv;
+  return findSetting(args, sources, SYNC_OPTIONS.metricsFile);
+}
+
+/**
+ * The Pushgateway group of a command line that did not resolve (a usage error), when its URL (and
+ * instance, if any) can be found and are valid; `undefined` otherwise.
+ */
+export function findMetricsPush(
+  args: readonly string[],
+  sources: ConfigSources,
+): URL | undefined {
+  const url = findSetting(args, sources, SYNC_OPTIONS.metricsPushUrl);
+  const instance = findSetting(args, sources, SYNC_OPTIONS.metricsPushInstance);
   try {
-    const fromFile = readEnvFile(looseFlag(args, "env-file"), sources.readTextFile).entries.get(
-      env,
+    return url === undefined ? undefined : pushGroup(
+      parsePushUrl(url, "the Pushgateway URL"),
+      instance === undefined ? undefined : parsePushInstance(instance, "the instance"),
     );
-    return fromFile === "" ? undefined : fromFile;
   } catch {
-    return undefined; // The env file is what failed: no path from there.
+    return undefined; // A malformed URL or instance may be the usage error itself.
   }
 }

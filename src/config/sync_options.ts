@@ -6,6 +6,7 @@
  */
 
 import { LOG_FORMATS, LOG_LEVELS } from "../logger.ts";
+import { parsePushInstance, parsePushUrl } from "../metrics_push.ts";
 import { KEY_FILE_VARIABLE, KEY_VARIABLE } from "./api_key.ts";
 import { booleanOption, choiceParser, listOption, numberParser, valueOption } from "./flags.ts";
 import {
@@ -144,6 +145,24 @@ export const SYNC_OPTIONS = {
     default: undefined,
     help: "write Prometheus text-format metrics there",
     parse: parsePath,
+  }),
+  metricsPushUrl: valueOption({
+    type: "string",
+    flag: "metrics-push-url",
+    env: "KRAKENFLEX_METRICS_PUSH_URL",
+    valueName: "URL",
+    default: undefined,
+    help: "push the same metrics to this Prometheus Pushgateway (the key is never sent there)",
+    parse: parsePushUrl,
+  }),
+  metricsPushInstance: valueOption({
+    type: "string",
+    flag: "metrics-push-instance",
+    env: "KRAKENFLEX_METRICS_PUSH_INSTANCE",
+    valueName: "NAME",
+    default: undefined,
+    help: "with --metrics-push-url, group the pushed metrics under instance=NAME",
+    parse: parsePushInstance,
   }),
   logFormat: valueOption({
     type: "string",

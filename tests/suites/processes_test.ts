@@ -6,4 +6,5 @@
 
 import "../artifact_test.ts";
 import "../main_test.ts";
+import "../metrics_push_test.ts";
 import "../state_process_test.ts";

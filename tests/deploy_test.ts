@@ -304,6 +304,7 @@ Deno.test({
       "--allow-net=127.0.0.1",
       "--allow-env",
       "--allow-read",
+      "--allow-sys=uid",
       `--allow-write=${dir.path}`,
     ];
     // A sync that posts, with a state directory (so the last-change series is there too), then

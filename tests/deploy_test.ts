@@ -254,7 +254,7 @@ Deno.test({
       cwd: RULES_DIR,
     });
     assert.equal(check.code, 0, check.output);
-    assert.match(check.output, /SUCCESS: 4 rules found/);
+    assert.match(check.output, /SUCCESS: 5 rules found/);
     const test = await mustPromtool(["test", "rules", "outage-sync.rules.test.yml"], {
       cwd: RULES_DIR,
     });

@@ -207,7 +207,7 @@ Deno.test("every shipped alert reads only metrics the program writes", async () 
   );
   const { groups } = parse(file) as { groups: { rules: { alert: string; expr: string }[] }[] };
   const alerts = groups.flatMap((group) => group.rules);
-  assert.equal(alerts.length, 4);
+  assert.equal(alerts.length, 5);
   assert.ok(
     alerts.some((rule) => rule.expr.includes("outage_sync_site_last_change_timestamp_seconds")),
   );

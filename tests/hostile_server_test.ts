@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { realExpected, realOutages, realSiteInfo } from "./helpers.ts";
 import { hostileTable, postedWords } from "./hostile_table.ts";
+import { runCli } from "./cli_process.ts";
 import { runMain } from "./in_process.ts";
 import { type RawAction, type RawRequest, startRawServer } from "./raw_http_server.ts";
 import { json, type SeenRequest, startScriptedServer } from "./scripted_server.ts";
@@ -312,6 +313,49 @@ Deno.test("delivery bound: a GET /outages cut off mid-headers, or unanswered, re
       test: "delivery bound: a GET /outages cut off mid-headers, or unanswered",
     });
   }
+});
+
+Deno.test("loopback: origin-form request lines; HTTP_PROXY, HTTPS_PROXY and ALL_PROXY never reached", async () => {
+  // A subprocess: the runtime reads the proxy variables of its environment when a client is made.
+  await using proxy = startRawServer(() => ({ kind: "close" }));
+  await using server = startRawServer((request) =>
+    request.method === "POST" ? { kind: "answer", status: 200, body: encoder.encode("{}") } : {
+      kind: "answer",
+      status: 200,
+      body: request.path.endsWith("/outages") ? outagesBytes : siteInfoBytes,
+    }
+  );
+  const env: Record<string, string> = { KRAKENFLEX_API_KEY: KEY };
+  for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]) {
+    env[name] = env[name.toLowerCase()] = proxy.url;
+  }
+  const result = await runCli(["sync", "--base-url", `${server.url}/v1`, "--max-attempts", "3"], {
+    env,
+  });
+  assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+  assert.deepEqual(proxy.requests, [], "the proxy was sent a request (and the key)");
+  assert.deepEqual(server.requests.map((r) => `${r.method} ${r.target}`).sort(), [
+    `GET /v1/outages`,
+    `GET /v1/site-info/${SITE}`,
+    `POST /v1/site-outages/${SITE}`,
+  ]);
+  // Each request on its own connection, once: the delivery bound is as it was.
+  assert.equal(new Set(server.requests.map((r) => r.connection)).size, 3);
+  assert.deepEqual(
+    JSON.parse(server.requests.find((r) => r.method === "POST")!.body),
+    realExpected,
+  );
+  table.record({
+    input:
+      "`--base-url http://127.0.0.1:…/v1` with `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` set; " +
+      "a server that routes on the path alone",
+    outcome: "synced directly, origin-form request lines (`GET /v1/outages HTTP/1.1`); the proxy " +
+      "saw no connection",
+    exit: result.code,
+    posted: postedWords(server.count("POST", "/")),
+    test:
+      "loopback: origin-form request lines; HTTP_PROXY, HTTPS_PROXY and ALL_PROXY never reached",
+  });
 });
 
 Deno.test("UTF-8 only: an invalid byte fails that fetch, naming its offset; not retried, nothing posted", async () => {

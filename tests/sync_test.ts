@@ -152,6 +152,8 @@ Deno.test("a GET /outages failure shared by retrying sites says its own attempt 
   assert.ok(siteInfo >= 3 * sites.length);
   assert.equal(report.error?.message, expected);
   assert.deepEqual(report.sites.map((s) => s.error?.message), sites.map(() => expected));
+  assert.equal(exitCodeFor(report), 1);
+  assert.equal(server.requests.filter((r) => r.method === "POST").length, 0);
 });
 
 Deno.test("a failing site-info fails only that site (exit 3)", async () => {

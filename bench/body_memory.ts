@@ -7,7 +7,7 @@
  * - `one-byte-480K`: about 480 KB of valid outages as chunked framing, one byte per chunk;
  * - `gzip-bomb-cap100`: 1.4 MB of gzip that inflates to about 1.4 GB, `--max-response-mb 100`;
  * - `gzip-bomb-default`: the same under the default cap (512 MiB);
- * - `gzip-valid-40M`: 40 MB of valid outages, gzipped and chunked, under the default cap.
+ * - `gzip-valid-10M`: 10 MB of valid outages, gzipped and chunked, under the default cap.
  *
  * The program runs as a subprocess; its peak RSS is GNU time's `%M` or the last `VmHWM` polled
  * from `/proc/PID/status` (`bench/harness.ts`).
@@ -117,11 +117,11 @@ if (wanted("gzip-bomb-cap100") || wanted("gzip-bomb-default")) {
     bodies.push({ name: "gzip-bomb-default", headers, wire: bomb, what, args: [], site });
   }
 }
-if (wanted("gzip-valid-40M")) {
-  const large = outagesOfSize(40_000_000);
+if (wanted("gzip-valid-10M")) {
+  const large = outagesOfSize(10_000_000);
   const compressed = await gzip([large.json]);
   bodies.push({
-    name: "gzip-valid-40M",
+    name: "gzip-valid-10M",
     headers: "content-encoding: gzip\r\ntransfer-encoding: chunked\r\n",
     wire: chunked(compressed, 16 * 1024),
     what: `${compressed.length} bytes of gzip inflating to ${large.json.length} bytes of outages`,

@@ -164,7 +164,7 @@ export async function withRetries<T>(
     } catch (error) {
       if (!(error instanceof ApiError) || error.endpoint !== endpoint) throw error;
       const note = finalNote(error, n, options);
-      if (note !== undefined) throw note === "" && n === 1 ? error : afterAttempts(error, n, note);
+      if (note !== undefined) throw note === "" ? error : afterAttempts(error, n, note);
       // `Retry-After: 0` (or a date already past) says nothing about how long to wait: the computed
       // backoff applies, so a server answering it on every attempt cannot cause a retry storm.
       const asked = parseRetryAfter(error.retryAfter, clock.now());

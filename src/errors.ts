@@ -35,17 +35,22 @@ export type ApiErrorKind =
   | "deadline" // the run's deadline leaves no time for this request or its next attempt
   | "aborted"; // the run was interrupted (SIGINT/SIGTERM)
 
-/** A request that failed; `status` is set for answers, `message` carries the API's own message. */
+/**
+ * A request that failed; `status` is set for answers, `message` carries the API's own message.
+ * Immutable once made: one error may be shared by many requests (every site waits on the one
+ * `GET /outages`), so the retry policy makes a new one to say how many attempts it took.
+ */
 export class ApiError extends Error {
   override name = "ApiError";
+  declare readonly message: string;
   /** What went wrong. */
   readonly kind: ApiErrorKind;
   /** The request, as `METHOD /path`. */
   readonly endpoint: string;
   /** The HTTP status, when an answer arrived. */
   readonly status: number | undefined;
-  /** How many attempts were made, once the retry policy has given up. */
-  attempts = 1;
+  /** How many attempts this request made, once the retry policy has given up. */
+  readonly attempts: number;
   /** Seconds the server asked to wait (`Retry-After`), when it did. */
   readonly retryAfter: string | undefined;
   /**
@@ -58,9 +63,16 @@ export class ApiError extends Error {
     kind: ApiErrorKind,
     endpoint: string,
     message: string,
-    options: { status?: number; retryAfter?: string; cause?: unknown; attemptLimit?: number } = {},
+    options: {
+      status?: number;
+      retryAfter?: string;
+      cause?: unknown;
+      attemptLimit?: number;
+      attempts?: number;
+    } = {},
   ) {
     super(message, { cause: options.cause });
+    this.attempts = options.attempts ?? 1;
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = options.status;

@@ -115,38 +115,56 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 }
 
 /**
+ * `error` as the outcome of `attempts` attempts, `note` added to its message: a new error, since
+ * the one thrown may be shared (errors are never changed once made).
+ */
+function afterAttempts(error: ApiError, attempts: number, note: string): ApiError {
+  return new ApiError(error.kind, error.endpoint, `${error.message}${note}`, {
+    status: error.status,
+    retryAfter: error.retryAfter,
+    cause: error.cause,
+    attemptLimit: error.attemptLimit,
+    attempts,
+  });
+}
+
+/**
+ * Why no further attempt is made after attempt `n` failed with `error`, as the note its message
+ * ends with ("" when none is added), or `undefined` when another attempt may be made.
+ */
+function finalNote(error: ApiError, n: number, options: RetryOptions): string | undefined {
+  const plural = n === 1 ? "attempt" : "attempts";
+  if (!isRetryable(error) || options.signal?.aborted) return n > 1 ? ` (after ${n} ${plural})` : "";
+  if (error.attemptLimit !== undefined && n >= error.attemptLimit && n < options.maxAttempts) {
+    return n === 1
+      ? " (not retried: it cannot succeed on another attempt)"
+      : ` (gave up after ${n} ${plural}: it is unlikely to succeed on another)`;
+  }
+  if (n >= options.maxAttempts) {
+    return n === 1 ? " (not retried: --max-attempts is 1)" : ` (gave up after ${n} ${plural})`;
+  }
+  return undefined;
+}
+
+/**
  * Runs `attempt` until it succeeds, fails with an error that is not retried, runs out of attempts,
- * or would have to wait past the deadline. The error thrown at the end is the last attempt's
- * {@link ApiError}, its message extended with the attempts made (and the deadline when that ended it).
+ * or would have to wait past the deadline. The error thrown at the end is a copy of the last
+ * attempt's {@link ApiError}, its message extended with the attempts made (and the deadline when
+ * that ended it). An error of another request (the shared `GET /outages` failure that aborted this
+ * one, say) is passed on as it is.
  */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
-  const { clock, maxAttempts, endpoint, signal } = options;
+  const { clock, endpoint, signal } = options;
   for (let n = 1;; n++) {
     try {
       return await attempt(n);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      error.attempts = n;
-      const plural = n === 1 ? "attempt" : "attempts";
-      if (!isRetryable(error) || signal?.aborted) {
-        if (n > 1) error.message += ` (after ${n} ${plural})`;
-        throw error;
-      }
-      if (error.attemptLimit !== undefined && n >= error.attemptLimit && n < maxAttempts) {
-        error.message += n === 1
-          ? " (not retried: it cannot succeed on another attempt)"
-          : ` (gave up after ${n} ${plural}: it is unlikely to succeed on another)`;
-        throw error;
-      }
-      if (n >= maxAttempts) {
-        error.message += n === 1
-          ? " (not retried: --max-attempts is 1)"
-          : ` (gave up after ${n} ${plural})`;
-        throw error;
-      }
+      if (!(error instanceof ApiError) || error.endpoint !== endpoint) throw error;
+      const note = finalNote(error, n, options);
+      if (note !== undefined) throw note === "" ? error : afterAttempts(error, n, note);
       // `Retry-After: 0` (or a date already past) says nothing about how long to wait: the computed
       // backoff applies, so a server answering it on every attempt cannot cause a retry storm.
       const asked = parseRetryAfter(error.retryAfter, clock.now());
@@ -155,14 +173,15 @@ export async function withRetries<T>(
         MIN_DELAY_MS,
         serverWait ?? backoffDelay(n, clock.random(), options),
       );
-      const remaining = options.deadline - clock.now();
-      if (delayMs > remaining) {
+      if (delayMs > options.deadline - clock.now()) {
         const wait = (delayMs / 1000).toFixed(1);
-        error.message += ` (after ${n} ${plural}; not retried: waiting ${wait} s` +
-          `${
-            serverWait === undefined ? "" : " as Retry-After asks"
-          } would pass the run's deadline)`;
-        throw error;
+        const asks = serverWait === undefined ? "" : " as Retry-After asks";
+        throw afterAttempts(
+          error,
+          n,
+          ` (after ${n} ${n === 1 ? "attempt" : "attempts"}; not retried: waiting ${wait} s` +
+            `${asks} would pass the run's deadline)`,
+        );
       }
       options.onRetry?.({
         endpoint,

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { realExpected, realOutages, realSiteInfo } from "./helpers.ts";
 import { hostileTable, postedWords } from "./hostile_table.ts";
+import { runCli } from "./cli_process.ts";
 import { runMain } from "./in_process.ts";
 import { type RawAction, type RawRequest, startRawServer } from "./raw_http_server.ts";
 import { json, type SeenRequest, startScriptedServer } from "./scripted_server.ts";
@@ -354,6 +355,135 @@ Deno.test("delivery bound: a GET /outages cut off mid-headers, or unanswered, re
       test: "delivery bound: a GET /outages cut off mid-headers, or unanswered",
     });
   }
+});
+
+/** A 200 answer's head, then `body` as sent; the connection closed after it. */
+function rawAnswer(headers: string, body: Uint8Array): RawAction {
+  const head = encoder.encode(
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${headers}connection: close\r\n\r\n`,
+  );
+  const bytes = new Uint8Array(head.length + body.length);
+  bytes.set(head);
+  bytes.set(body, head.length);
+  return { kind: "raw", bytes };
+}
+
+/** `bytes` as chunked framing of one byte per chunk: `1\r\nX\r\n` each, then the last chunk. */
+function oneByteChunked(bytes: Uint8Array): RawAction {
+  const framed = new Uint8Array(bytes.length * 6 + 5);
+  bytes.forEach((byte, i) => framed.set([0x31, 13, 10, byte, 13, 10], i * 6));
+  framed.set(encoder.encode("0\r\n\r\n"), bytes.length * 6);
+  return rawAnswer("transfer-encoding: chunked\r\n", framed);
+}
+
+async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+Deno.test("GET /outages in one-byte chunks: read whole and synced, the same payload posted", async () => {
+  await using server = startRawServer((request) =>
+    request.method === "POST"
+      ? { kind: "answer", status: 200, body: encoder.encode("{}") }
+      : request.path.startsWith("/outages")
+      ? oneByteChunked(outagesBytes)
+      : realGet(request)
+  );
+  const result = await sync(server.url);
+  assert.equal(result.code, 0, result.stdout);
+  const posts = server.requests.filter((r) => r.method === "POST");
+  assert.deepEqual(posts.map((p) => JSON.parse(p.body)), [realExpected]);
+  table.record({
+    input: `\`GET /outages\` (${outagesBytes.length} bytes) sent as one-byte chunks, ` +
+      "no `Content-Length`",
+    outcome: "synced; each chunk copied as it comes: memory follows the body (docs/benchmarks.md)",
+    exit: result.code,
+    posted: postedWords(posts.length),
+    test: "GET /outages in one-byte chunks",
+  });
+});
+
+Deno.test('a gzip bomb: the cap counts decoded bytes, exit 1 "over the cap", nothing posted', async () => {
+  // 20 MB of spaces inside a JSON array: about 20 KB gzipped, far under the 1 MB cap as sent.
+  const inflated = new Uint8Array(20 << 20).fill(0x20);
+  inflated[0] = 0x5b;
+  inflated[inflated.length - 1] = 0x5d;
+  const bomb = await gzip(inflated);
+  const small = await gzip(outagesBytes);
+  assert.ok(bomb.length < 1 << 20);
+  for (const [name, body] of [["bomb", bomb], ["real", small]] as const) {
+    await using server = startRawServer((request) =>
+      request.method === "POST"
+        ? { kind: "answer", status: 200, body: encoder.encode("{}") }
+        : request.path.startsWith("/outages")
+        ? rawAnswer(`content-encoding: gzip\r\ncontent-length: ${body.length}\r\n`, body)
+        : realGet(request)
+    );
+    const result = await sync(server.url, "--max-response-mb", "1");
+    const posts = server.requests.filter((r) => r.method === "POST");
+    if (name === "real") {
+      // The same framing with a body that decodes within the cap is read as any other.
+      assert.equal(result.code, 0, result.stdout);
+      assert.deepEqual(posts.map((p) => JSON.parse(p.body)), [realExpected]);
+      continue;
+    }
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(posts.length, 0);
+    assert.equal(server.count("GET", "/outages"), 1, "too-large is not retried");
+    assert.match(
+      siteLine(result.stdout),
+      /GET \/outages: the response body is over the 1 MiB cap \(1048576 bytes\) once decoded \(it came compressed\); it was read no further/,
+    );
+    table.record({
+      input: `\`GET /outages\`: ${bomb.length} bytes of gzip that inflate to 20 MB; ` +
+        "`--max-response-mb 1`",
+      outcome:
+        'fails "over the 1 MiB cap (1048576 bytes) once decoded"; reading stops at the cap; not retried',
+      exit: result.code,
+      posted: postedWords(posts.length),
+      test: "a gzip bomb: the cap counts decoded bytes",
+    });
+  }
+});
+
+Deno.test("loopback: origin-form request lines; HTTP_PROXY, HTTPS_PROXY and ALL_PROXY never reached", async () => {
+  // A subprocess: the runtime reads the proxy variables of its environment when a client is made.
+  await using proxy = startRawServer(() => ({ kind: "close" }));
+  await using server = startRawServer((request) =>
+    request.method === "POST" ? { kind: "answer", status: 200, body: encoder.encode("{}") } : {
+      kind: "answer",
+      status: 200,
+      body: request.path.endsWith("/outages") ? outagesBytes : siteInfoBytes,
+    }
+  );
+  const env: Record<string, string> = { KRAKENFLEX_API_KEY: KEY };
+  for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]) {
+    env[name] = env[name.toLowerCase()] = proxy.url;
+  }
+  const result = await runCli(["sync", "--base-url", `${server.url}/v1`, "--max-attempts", "3"], {
+    env,
+  });
+  assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+  assert.deepEqual(proxy.requests, [], "the proxy was sent a request (and the key)");
+  assert.deepEqual(server.requests.map((r) => `${r.method} ${r.target}`).sort(), [
+    `GET /v1/outages`,
+    `GET /v1/site-info/${SITE}`,
+    `POST /v1/site-outages/${SITE}`,
+  ]);
+  // Each request on its own connection, once: the delivery bound is as it was.
+  assert.equal(new Set(server.requests.map((r) => r.connection)).size, 3);
+  assert.deepEqual(
+    JSON.parse(server.requests.find((r) => r.method === "POST")!.body),
+    realExpected,
+  );
+  table.record({
+    input: "`--base-url http://127.0.0.1:…/v1`, `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` set",
+    outcome:
+      "synced directly: origin-form request lines (`GET /v1/outages`); the proxy saw nothing",
+    exit: result.code,
+    posted: postedWords(server.count("POST", "/")),
+    test: "loopback: origin-form request lines",
+  });
 });
 
 Deno.test("UTF-8 only: an invalid byte fails that fetch, naming its offset; not retried, nothing posted", async () => {

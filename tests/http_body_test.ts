@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
 import { createRedactor } from "../src/redact.ts";
-import { declaredCharset, decodeUtf8, invalidUtf8Offset } from "../src/http/body.ts";
+import {
+  ByteCollector,
+  declaredCharset,
+  decodeUtf8,
+  invalidUtf8Offset,
+  readCapped,
+} from "../src/http/body.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -77,4 +83,79 @@ Deno.test("decodeUtf8: a UTF-8 charset in any letter case is accepted; another i
     () => decodeUtf8(encode("[]"), "ISO-8859-1", "GET /outages"),
     /declares charset "ISO-8859-1"/,
   );
+});
+
+/**
+ * A body sent as `bytes.length` chunks of one byte, each a view onto a 64 KiB buffer of its own, as
+ * the runtime hands them over; each buffer is overwritten once the next chunk is asked for (as a
+ * reused buffer would be), so a reader that kept the views instead of copying reads garbage.
+ */
+function oneByteChunks(bytes: Uint8Array): { response: Response; buffers: () => number } {
+  let next = 0;
+  let previous: Uint8Array | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      previous?.fill(0x3f);
+      if (next === bytes.length) return controller.close();
+      const buffer = new Uint8Array(64 * 1024);
+      buffer[100] = bytes[next++];
+      previous = buffer.subarray(100, 101);
+      controller.enqueue(previous);
+    },
+  }, { highWaterMark: 0 });
+  return { response: new Response(body), buffers: () => next };
+}
+
+Deno.test("readCapped: one-byte chunks are copied as they come; no chunk is kept", async () => {
+  const text = JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ id: `${i}` })));
+  const bytes = encode(text);
+  for (const sample of [bytes.subarray(0, 1), bytes]) {
+    const { response, buffers } = oneByteChunks(sample);
+    const read = await readCapped(response, 1 << 20, "GET /outages");
+    assert.equal(buffers(), sample.length);
+    assert.deepEqual(read, sample, "the bytes as sent, not the views' later contents");
+    // What the returned bytes hold on to: under twice their length (or the first 16 KiB buffer),
+    // never a 64 KiB buffer per chunk.
+    assert.ok(
+      read.buffer.byteLength <= Math.max(2 * sample.length, 16 * 1024),
+      `${read.buffer.byteLength} bytes held for ${sample.length}`,
+    );
+  }
+});
+
+Deno.test("ByteCollector: memory held stays proportional to the bytes held, whatever the chunks", () => {
+  const collector = new ByteCollector(1 << 30);
+  let expected = 0;
+  for (let i = 0; i < 200_000; i++) {
+    const chunk = new Uint8Array(64 * 1024).subarray(7, 8);
+    chunk[0] = i & 0xff;
+    collector.push(chunk);
+    expected += 1;
+    assert.ok(collector.held <= Math.max(2 * collector.size, 16 * 1024));
+  }
+  assert.equal(collector.size, expected);
+  const bytes = collector.bytes();
+  assert.equal(bytes.length, 200_000);
+  assert.equal(bytes[199_999], 199_999 & 0xff);
+  // Its growth stops at the limit: a 1000-byte limit never allocates more.
+  const capped = new ByteCollector(1000);
+  for (let i = 0; i < 10; i++) capped.push(new Uint8Array(100));
+  assert.equal(capped.held, 1000);
+  // A known length is the one buffer.
+  const known = new ByteCollector(1 << 30, 300);
+  for (let i = 0; i < 3; i++) known.push(new Uint8Array(100));
+  assert.equal(known.held, 300);
+});
+
+Deno.test("readCapped: the cap counts the bytes read, one-byte chunks included: over it, refused", async () => {
+  const { response } = oneByteChunks(encode("x".repeat(2000)));
+  await assert.rejects(readCapped(response, 1000, "GET /outages"), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.kind, "too-large");
+    assert.match(
+      error.message,
+      /^GET \/outages: the response body is over the 0\.001 MiB cap \(1000 bytes\); /,
+    );
+    return true;
+  });
 });

@@ -6,11 +6,12 @@
 import assert from "node:assert/strict";
 import { parseBaseUrl } from "../src/config/values.ts";
 import { ApiError } from "../src/errors.ts";
-import { createHttpApi, type HttpApiOptions } from "../src/http/client.ts";
+import { createConnections, createHttpApi, type HttpApiOptions } from "../src/http/client.ts";
 import type { OutageApi } from "../src/outage_api.ts";
 import { realClock, type RetryClock } from "../src/retry_policy.ts";
 import { Secret } from "../src/secret.ts";
 import { memoryLogger, realExpected, realOutages } from "./helpers.ts";
+import { startRawServer } from "./raw_http_server.ts";
 import { json, startScriptedServer } from "./scripted_server.ts";
 
 const KEY = "sentinel-key-9f8e7d";
@@ -187,7 +188,10 @@ Deno.test("bodies over the cap are refused, declared or streamed", async (t) => 
     await using server = startScriptedServer(() => new Response(big));
     const error = await rejected(apiFor(server, { maxResponseBytes: 1000 }).getOutages());
     assert.equal(error.kind, "too-large");
-    assert.match(error.message, /larger than the 0\.001 MiB cap \(1000 bytes\)/);
+    assert.match(
+      error.message,
+      /\(Content-Length \d+\) is over the 0\.001 MiB cap \(1000 bytes\); it was not read/,
+    );
   });
   await t.step("compressed: a Content-Length within the cap, a body beyond it", async () => {
     const gzipped = new Uint8Array(
@@ -202,6 +206,10 @@ Deno.test("bodies over the cap are refused, declared or streamed", async (t) => 
     );
     const error = await rejected(apiFor(server, { maxResponseBytes: 10_000 }).getOutages());
     assert.equal(error.kind, "too-large");
+    assert.match(
+      error.message,
+      /is over the 0\.01 MiB cap \(10000 bytes\) once decoded \(it came compressed\)/,
+    );
   });
   await t.step("chunked, without Content-Length", async () => {
     await using server = startScriptedServer(() =>
@@ -341,4 +349,23 @@ Deno.test("retried statuses are retried up to --max-attempts; other 4xx are not"
     assert.equal(error.attempts, 3);
     assert.match(error.message, /answered 500: down \(gave up after 3 attempts\)/);
   });
+});
+
+Deno.test("a loopback base URL is asked directly, in origin form: GET /v1/outages", async () => {
+  // Servers that route on the path alone (Python's http.server, say) answer 404 to the absolute
+  // form meant for proxies (`GET http://127.0.0.1:PORT/v1/outages`).
+  const body = new TextEncoder().encode(JSON.stringify(realOutages));
+  await using server = startRawServer(() => ({ kind: "answer", status: 200, body }));
+  const noProxy = Deno.env.get("NO_PROXY");
+  using client = createConnections(parseBaseUrl(`${server.url}/v1`, "test"));
+  assert.equal(Deno.env.get("NO_PROXY"), noProxy, "NO_PROXY is as it was");
+  const api = apiFor(server, { client, maxAttempts: 3 }, "/v1");
+  assert.deepEqual((await api.getOutages()).outages, realOutages);
+  assert.deepEqual((await api.getOutages()).outages, realOutages);
+  assert.deepEqual(server.requests.map((r) => `${r.method} ${r.target}`), [
+    "GET /v1/outages",
+    "GET /v1/outages",
+  ]);
+  // One connection per request, as before: the delivery bound.
+  assert.deepEqual(server.requests.map((r) => r.connection), [1, 2]);
 });

@@ -13,6 +13,8 @@ const encoder = new TextEncoder();
 export interface RawRequest {
   method: string;
   path: string;
+  /** The request line's target as sent: `/v1/outages` (origin form) or `http://…` (absolute). */
+  target: string;
   body: string;
   /** The connection it came on, numbered from 1 in the order they were accepted. */
   connection: number;
@@ -22,7 +24,9 @@ export interface RawRequest {
 export type RawAction =
   | { kind: "answer"; status: number; body: Uint8Array }
   /** Writes `partial` (if any), then closes the connection without a complete answer. */
-  | { kind: "close"; partial?: string };
+  | { kind: "close"; partial?: string }
+  /** Writes `bytes` (a whole answer, framed by the test: chunked, gzip…), then closes. */
+  | { kind: "raw"; bytes: Uint8Array };
 
 /** A running raw server. */
 export interface RawServer extends AsyncDisposable {
@@ -78,9 +82,7 @@ export function startRawServer(handler: (request: RawRequest) => RawAction): Raw
         while ((end = headEnd(buffer)) < 0) if (!await readMore()) return;
         const head = decoder.decode(buffer.subarray(0, end)).split("\r\n");
         const [method, target] = head[0].split(" ");
-        // The program reaches a loopback base URL through a direct "proxy" connection, so its
-        // request target is in absolute form (`GET http://127.0.0.1:PORT/outages`): RFC 9112
-        // §3.2.2 has servers accept it.
+        // RFC 9112 §3.2.2 has servers accept the absolute form too (what a proxy is sent).
         const path = target.startsWith("/") ? target : new URL(target).pathname;
         const length = Number(
           head.find((h) => /^content-length:/i.test(h))?.split(":")[1] ?? 0,
@@ -88,13 +90,14 @@ export function startRawServer(handler: (request: RawRequest) => RawAction): Raw
         while (buffer.length < end + 4 + length) if (!await readMore()) return;
         const body = decoder.decode(buffer.subarray(end + 4, end + 4 + length));
         buffer = buffer.slice(end + 4 + length);
-        const request = { method, path, body, connection };
+        const request = { method, path, target, body, connection };
         requests.push(request);
         const action = handler(request);
         if (action.kind === "close") {
           if (action.partial !== undefined) await writeAll(encoder.encode(action.partial));
           return;
         }
+        if (action.kind === "raw") return await writeAll(action.bytes);
         await writeAll(encoder.encode(
           `HTTP/1.1 ${action.status} OK\r\ncontent-type: application/json; charset=utf-8\r\n` +
             `content-length: ${action.body.length}\r\nconnection: keep-alive\r\n\r\n`,

@@ -81,6 +81,13 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new assert.AssertionError({ message: "expected a rejection" });
 }
 
+/** The ApiError a promise rejects with. */
+async function apiRejection(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await rejection(promise);
+  assert.ok(error instanceof ApiError, `expected an ApiError, got ${error}`);
+  return error;
+}
+
 Deno.test("backoffDelay", async (t) => {
   await t.step("the ceiling doubles from 250 ms up to 8 s; jitter in [0, ceiling)", () => {
     const ceilings = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000, 8000, 8000];
@@ -259,12 +266,35 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock();
     const last = statusError(404);
     const { attempt, calls } = scripted([statusError(500), last]);
-    const thrown = await rejection(withRetries(attempt, options(fake.clock)));
-    assert.equal(thrown, last);
-    assert.equal(last.attempts, 2);
-    assert.equal(last.message, `${ENDPOINT}: the API answered 404 (after 2 attempts)`);
+    const thrown = await apiRejection(withRetries(attempt, options(fake.clock)));
+    assert.equal(thrown.attempts, 2);
+    assert.equal(thrown.message, `${ENDPOINT}: the API answered 404 (after 2 attempts)`);
+    assert.equal(thrown.status, 404);
+    // The attempt's own error is left as it was made: it may be shared.
+    assert.equal(last.message, `${ENDPOINT}: the API answered 404`);
+    assert.equal(last.attempts, 1);
     assert.deepEqual(calls, [1, 2]);
   });
+
+  await t.step(
+    "another request's error (the abort reason of a shared failure) is passed on as it is",
+    async () => {
+      const fake = fakeClock();
+      const shared = new ApiError("status", "GET /outages", "GET /outages: the API answered 400", {
+        status: 400,
+      });
+      const endpoint = "GET /site-info/a";
+      const own = new ApiError("status", endpoint, `${endpoint}: the API answered 500`, {
+        status: 500,
+      });
+      const { attempt, calls } = scripted([own, own, shared]);
+      const thrown = await rejection(withRetries(attempt, options(fake.clock, { endpoint })));
+      assert.equal(thrown, shared);
+      assert.equal(shared.message, "GET /outages: the API answered 400");
+      assert.equal(shared.attempts, 1);
+      assert.deepEqual(calls, [1, 2, 3]);
+    },
+  );
 
   await t.step("an error that is not an ApiError is rethrown at once", async () => {
     const fake = fakeClock();
@@ -310,12 +340,12 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock([0.5]);
     const errors = [statusError(500), statusError(500), statusError(502), statusError(500)];
     const { attempt, calls } = scripted(errors);
-    const thrown = await rejection(
+    const thrown = await apiRejection(
       withRetries(attempt, options(fake.clock, { maxAttempts: 3 })),
     );
-    assert.equal(thrown, errors[2]);
-    assert.equal(errors[2].attempts, 3);
-    assert.equal(errors[2].message, `${ENDPOINT}: the API answered 502 (gave up after 3 attempts)`);
+    assert.equal(thrown.attempts, 3);
+    assert.equal(thrown.status, 502);
+    assert.equal(thrown.message, `${ENDPOINT}: the API answered 502 (gave up after 3 attempts)`);
     assert.deepEqual(calls, [1, 2, 3]);
     assert.deepEqual(fake.sleeps, [125, 250]);
   });
@@ -338,8 +368,10 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock();
     const error = statusError(503);
     const { attempt, calls } = scripted([error]);
-    await rejection(withRetries(attempt, options(fake.clock, { maxAttempts: 1 })));
-    assert.match(error.message, /\(not retried: --max-attempts is 1\)$/);
+    const thrown = await apiRejection(
+      withRetries(attempt, options(fake.clock, { maxAttempts: 1 })),
+    );
+    assert.match(thrown.message, /\(not retried: --max-attempts is 1\)$/);
     assert.deepEqual(calls, [1]);
     assert.deepEqual(fake.sleeps, []);
   });
@@ -348,13 +380,13 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock();
     const error = statusError(429, "5");
     const { attempt, calls } = scripted([error]);
-    const thrown = await rejection(
+    const thrown = await apiRejection(
       withRetries(attempt, options(fake.clock, { deadline: START + 4999 })),
     );
-    assert.equal(thrown, error);
-    assert.match(error.message, /deadline/);
-    assert.match(error.message, /5\.0 s/);
-    assert.match(error.message, /Retry-After/);
+    assert.equal(thrown.retryAfter, "5");
+    assert.match(thrown.message, /deadline/);
+    assert.match(thrown.message, /5\.0 s/);
+    assert.match(thrown.message, /Retry-After/);
     assert.deepEqual(calls, [1]);
     assert.deepEqual(fake.sleeps, []);
   });
@@ -364,12 +396,11 @@ Deno.test("withRetries", async (t) => {
     const errors = [statusError(500), statusError(500)];
     const { attempt, calls } = scripted(errors);
     // 125 ms fits in the 400 ms left, the next 499 ms does not.
-    const thrown = await rejection(
+    const thrown = await apiRejection(
       withRetries(attempt, options(fake.clock, { deadline: START + 400 })),
     );
-    assert.equal(thrown, errors[1]);
-    assert.match(errors[1].message, /after 2 attempts.*deadline/);
-    assert.ok(!errors[1].message.includes("Retry-After"));
+    assert.match(thrown.message, /after 2 attempts.*deadline/);
+    assert.ok(!thrown.message.includes("Retry-After"));
     assert.deepEqual(calls, [1, 2]);
     assert.deepEqual(fake.sleeps, [125]);
   });
@@ -386,8 +417,10 @@ Deno.test("withRetries", async (t) => {
     const fake = fakeClock([0]);
     const error = statusError(500);
     const { attempt } = scripted([error]);
-    await rejection(withRetries(attempt, options(fake.clock, { deadline: START - 1 })));
-    assert.match(error.message, /deadline/);
+    const thrown = await apiRejection(
+      withRetries(attempt, options(fake.clock, { deadline: START - 1 })),
+    );
+    assert.match(thrown.message, /deadline/);
     assert.deepEqual(fake.sleeps, []);
   });
 

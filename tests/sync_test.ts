@@ -1,13 +1,18 @@
 /** The sync against a hand-written stub of the API: what is fetched, posted and reported. */
 
 import assert from "node:assert/strict";
+import { parseBaseUrl } from "../src/config/values.ts";
 import { ApiError } from "../src/errors.ts";
+import { createHttpApi } from "../src/http/client.ts";
 import { exitCodeFor as exitCodeForStatuses } from "../src/outcome.ts";
 import type { RunReport } from "../src/report.ts";
 import { INVALID_SAMPLES as MAX_INVALID_LOGGED } from "../src/outage_feed.ts";
 import { runSync, type SyncOptions } from "../src/sync.ts";
+import { realClock } from "../src/retry_policy.ts";
+import { Secret } from "../src/secret.ts";
 import { parseSince } from "../src/timestamp.ts";
 import { memoryLogger, realExpected, realOutages, realSiteInfo, stubApi } from "./helpers.ts";
+import { json, startScriptedServer } from "./scripted_server.ts";
 
 const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
   sites: ["norwich-pear-tree"],
@@ -108,6 +113,47 @@ Deno.test("a failing GET /outages fails every site with the same cause and posts
   );
   assert.equal(report.ok, false);
   assert.equal(exitCodeFor(report), 1);
+});
+
+Deno.test("a GET /outages failure shared by retrying sites says its own attempt count, once", async () => {
+  // Every site's site-info answers 500 and is retried; GET /outages answers 503, then (once the
+  // sites are well into their retries) 400. The sites that were retrying when it failed must not
+  // add their own attempt counts to the one error they share.
+  const sites = ["a", "b", "c", "d"];
+  let outages = 0;
+  let siteInfo = 0;
+  const { promise: retrying, resolve } = Promise.withResolvers<void>();
+  await using server = startScriptedServer(async (_, seen) => {
+    if (seen.path === "/outages") {
+      if (++outages === 1) return json({ message: "busy" }, 503);
+      await retrying;
+      return json({ message: "bad request" }, 400);
+    }
+    if (++siteInfo === 3 * sites.length) resolve();
+    return json({ message: "down" }, 500);
+  });
+  const api = createHttpApi({
+    baseUrl: parseBaseUrl(server.url, "test"),
+    apiKey: new Secret("sentinel-key-5c4b3a"),
+    timeoutMs: 5000,
+    maxResponseBytes: 1 << 20,
+    maxAttempts: 1000,
+    deadline: Date.now() + 60_000,
+    clock: { ...realClock, sleep: () => Promise.resolve(), random: () => 0.5 },
+    logger: memoryLogger(),
+    version: "test",
+  });
+  const report = await runSync(options({ sites, concurrency: 4 }), {
+    api,
+    logger: memoryLogger(),
+  });
+  const expected = "GET /outages: the API answered 400: bad request (after 2 attempts)";
+  assert.equal(outages, 2);
+  assert.ok(siteInfo >= 3 * sites.length);
+  assert.equal(report.error?.message, expected);
+  assert.deepEqual(report.sites.map((s) => s.error?.message), sites.map(() => expected));
+  assert.equal(exitCodeFor(report), 1);
+  assert.equal(server.requests.filter((r) => r.method === "POST").length, 0);
 });
 
 Deno.test("a failing site-info fails only that site (exit 3)", async () => {

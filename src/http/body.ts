@@ -28,10 +28,132 @@ export const PROGRESS_EVERY_MS = 1000;
 /** Bodies declared smaller than this are read in one piece: they never take long enough to show. */
 const READ_WHOLE_BELOW = 1 << 20;
 
+/** The first buffer a body of unknown length is collected in. */
+const FIRST_BUFFER = 16 * 1024;
+
+/**
+ * A body's bytes, collected chunk by chunk into one buffer that doubles as it fills (never past
+ * `limit`). Every chunk is copied: the runtime hands over each chunk as a view onto a buffer of its
+ * own (64 KiB, however few bytes it holds), so keeping the chunks themselves would hold up to 64 KiB
+ * per byte of a body sent one byte at a time. The memory held stays under twice the bytes held
+ * (or {@link FIRST_BUFFER}).
+ */
+export class ByteCollector {
+  #buffer: Uint8Array;
+  #size = 0;
+  readonly #limit: number;
+
+  /** A collector for at most `limit` bytes; `expected`, when known, is the first buffer's size. */
+  constructor(limit: number, expected?: number) {
+    this.#limit = limit;
+    this.#buffer = new Uint8Array(Math.min(limit, expected ?? FIRST_BUFFER));
+  }
+
+  /** The bytes collected so far. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The bytes of memory the collector holds (its buffer), whatever the chunks it was given. */
+  get held(): number {
+    return this.#buffer.buffer.byteLength;
+  }
+
+  /** Copies `chunk` in; the caller has checked that the total stays within the limit. */
+  push(chunk: Uint8Array): void {
+    const needed = this.#size + chunk.byteLength;
+    if (needed > this.#buffer.length) {
+      const grown = new Uint8Array(
+        Math.min(this.#limit, Math.max(needed, this.#buffer.length * 2)),
+      );
+      grown.set(this.#buffer.subarray(0, this.#size));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, this.#size);
+    this.#size = needed;
+  }
+
+  /** The bytes collected, as a view onto the collector's buffer. */
+  bytes(): Uint8Array {
+    return this.#buffer.subarray(0, this.#size);
+  }
+}
+
+/**
+ * A body's chunks, each valid until the next is read. The runtime's own bodies are byte streams,
+ * read into one reused 64 KiB buffer (a BYOB reader): the default reader allocates a 64 KiB buffer
+ * for every chunk, which a body sent one byte per chunk turns into 64 KiB of garbage per byte
+ * (three times as slow, docs/benchmarks.md). Any other stream is read by the default reader.
+ */
+class ChunkReader {
+  readonly #byob: ReadableStreamBYOBReader | undefined;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #scratch = new Uint8Array(64 * 1024);
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    try {
+      this.#byob = body.getReader({ mode: "byob" });
+    } catch {
+      this.#reader = body.getReader(); // Not a byte stream.
+    }
+  }
+
+  /** The next chunk, or `undefined` at the end of the body. */
+  async read(): Promise<Uint8Array | undefined> {
+    if (this.#byob !== undefined) {
+      const { done, value } = await this.#byob.read(this.#scratch);
+      // The scratch buffer was transferred to the stream and comes back in `value`.
+      if (value !== undefined) this.#scratch = new Uint8Array(value.buffer);
+      return done ? undefined : value;
+    }
+    const { done, value } = await this.#reader!.read();
+    return done ? undefined : value;
+  }
+
+  cancel(): Promise<void> {
+    return (this.#byob ?? this.#reader!).cancel();
+  }
+
+  release(): void {
+    (this.#byob ?? this.#reader!).releaseLock();
+  }
+}
+
+/** The error for a body over the cap: declared so (`declared`), or found so while reading. */
+function overTheCap(
+  response: Response,
+  limit: number,
+  endpoint: string,
+  declared?: number,
+): ApiError {
+  const encoding = response.headers.get("content-encoding");
+  // In MiB, as --max-response-mb counts (×1,048,576), so that the figure is the flag's.
+  const cap = `${Number((limit / 2 ** 20).toFixed(3))} MiB cap (${limit} bytes)`;
+  const what = declared !== undefined
+    ? `(Content-Length ${declared}) is over the ${cap}; it was not read`
+    : `is over the ${cap}${
+      isIdentity(encoding) ? "" : " once decoded (it came compressed)"
+    }; it was read no further`;
+  return new ApiError(
+    "too-large",
+    endpoint,
+    `${endpoint}: the response body ${what} ` +
+      "(raise --max-response-mb if the API's data has really grown that large)",
+    { status: response.status },
+  );
+}
+
+/** Whether a `Content-Encoding` value leaves the body as it is. */
+function isIdentity(encoding: string | null): boolean {
+  return encoding === null || encoding.trim().toLowerCase() === "identity";
+}
+
 /**
  * Reads a body's bytes, refusing it unread when its declared length passes `limit` bytes, or as
- * soon as it does while streaming. A body that takes more than {@link PROGRESS_EVERY_MS} reports
- * its progress to `onProgress` about once a second, and once more when it is done.
+ * soon as it does while streaming. The cap counts the bytes as decoded: a compressed body is
+ * refused once what it inflates to passes `limit`. A body that takes more than
+ * {@link PROGRESS_EVERY_MS} reports its progress to `onProgress` about once a second, and once
+ * more when it is done.
  */
 export async function readCapped(
   response: Response,
@@ -41,79 +163,48 @@ export async function readCapped(
   now: () => number = Date.now,
 ): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
-  const tooLarge = () =>
-    new ApiError(
-      "too-large",
-      endpoint,
-      // In MiB, as --max-response-mb counts (×1,048,576), so that the figure is the flag's.
-      `${endpoint}: the response body is larger than the ${
-        Number((limit / 2 ** 20).toFixed(3))
-      } MiB cap (${limit} bytes); it was not read ` +
-        "(raise --max-response-mb if the API's data has really grown that large)",
-      { status: response.status },
-    );
   if (declared > limit) {
     await response.body?.cancel();
-    throw tooLarge();
+    throw overTheCap(response, limit, endpoint, declared);
   }
   if (response.body === null) return new Uint8Array(0);
-  const encoding = response.headers.get("content-encoding");
-  const identity = encoding === null || encoding.trim().toLowerCase() === "identity";
+  const identity = isIdentity(response.headers.get("content-encoding"));
   if (declared < READ_WHOLE_BELOW && identity) {
     // A small body of known length (fetch never reads past Content-Length): in one piece.
     return new Uint8Array(await response.arrayBuffer());
   }
-  // A declared length, of the body as it is, is the size of the buffer: the chunks are copied
-  // in as they come, with no chunk list to join (a compressed body's length says nothing of what
-  // it inflates to, so it is collected in chunks).
-  const whole = declared <= limit && identity ? new Uint8Array(declared) : undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  // A declared length, of the body as it is, is the size of the buffer (a compressed body's length
+  // says nothing of what it inflates to).
+  const total = identity && declared >= 0 ? declared : undefined;
+  const collected = new ByteCollector(total ?? limit, total);
   const started = now();
   let shown = started + PROGRESS_EVERY_MS;
   let reported = false;
-  const reader = response.body.getReader();
+  const reader = new ChunkReader(response.body);
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (
-        size + value.byteLength > limit ||
-        (whole !== undefined && size + value.byteLength > whole.length)
-      ) {
+      const value = await reader.read();
+      if (value === undefined) break;
+      if (collected.size + value.byteLength > (total ?? limit)) {
         await reader.cancel();
-        throw tooLarge();
+        throw overTheCap(response, limit, endpoint);
       }
-      if (whole !== undefined) whole.set(value, size);
-      else chunks.push(value);
-      size += value.byteLength;
+      collected.push(value);
       if (onProgress !== undefined && now() >= shown) {
-        onProgress({
-          endpoint,
-          bytes: size,
-          total: whole?.length,
-          ms: now() - started,
-          done: false,
-        });
+        const ms = now() - started;
+        onProgress({ endpoint, bytes: collected.size, total, ms, done: false });
         shown = now() + PROGRESS_EVERY_MS;
         reported = true;
       }
     }
   } finally {
-    reader.releaseLock();
+    reader.release();
   }
   if (reported) {
-    onProgress?.({ endpoint, bytes: size, total: whole?.length, ms: now() - started, done: true });
+    const ms = now() - started;
+    onProgress?.({ endpoint, bytes: collected.size, total, ms, done: true });
   }
-  if (whole !== undefined) return size === whole.length ? whole : whole.subarray(0, size);
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return collected.bytes();
 }
 
 /**

@@ -61,20 +61,33 @@ export const SITE_INFO_MAX_VALUES = 4_000_000;
  * The connections for a run against `baseUrl`. No connection is reused: on a reused keep-alive
  * connection that the server closes without answering, the runtime's HTTP client silently sends
  * the request again, so a request could reach the wire more often than `--max-attempts` says.
- * A loopback base URL is reached directly, never through `HTTP_PROXY`: the key must not go to a
- * proxy in clear text. An `https` base URL may go through `HTTPS_PROXY` (a tunnel).
+ * A loopback base URL is reached directly, never through `HTTP_PROXY`/`HTTPS_PROXY`: the key must
+ * not go to a proxy (in clear text, for plain http), and a proxy's loopback is not this machine.
+ * Another base URL may go through the proxy the environment names (`HTTPS_PROXY` tunnels https).
  */
 export function createConnections(baseUrl: URL): Deno.HttpClient {
-  // Only plain http: the tcp transport carries no TLS, so https (loopback or not) keeps the
-  // runtime's own connections, through HTTPS_PROXY as a tunnel if one is set.
-  const loopback = isLoopback(baseUrl) && baseUrl.protocol === "http:";
-  const port = Number(baseUrl.port || (baseUrl.protocol === "https:" ? 443 : 80));
-  return Deno.createHttpClient({
-    poolMaxIdlePerHost: 0,
-    ...(loopback
-      ? { proxy: { transport: "tcp", hostname: baseUrl.hostname.replace(/^\[|\]$/g, ""), port } }
-      : {}),
-  });
+  if (!isLoopback(baseUrl)) return Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const host = baseUrl.hostname.replace(/^\[|\]$/g, "");
+  if (Deno.permissions.querySync({ name: "env", variable: "NO_PROXY" }).state !== "granted") {
+    // Without leave to set NO_PROXY, the host itself is named as the "proxy": every connection
+    // goes to it directly, at the cost of absolute-form request lines (`GET http://…/path`).
+    const port = Number(baseUrl.port || (baseUrl.protocol === "https:" ? 443 : 80));
+    return Deno.createHttpClient({
+      poolMaxIdlePerHost: 0,
+      proxy: { transport: "tcp", hostname: host, port },
+    });
+  }
+  // The runtime reads the proxy variables when a client is made, and a host in NO_PROXY is
+  // reached directly with origin-form request lines (`GET /v1/outages`), which servers that
+  // route on the path alone need. NO_PROXY is set only while the client is made.
+  const before = Deno.env.get("NO_PROXY");
+  Deno.env.set("NO_PROXY", host);
+  try {
+    return Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  } finally {
+    if (before === undefined) Deno.env.delete("NO_PROXY");
+    else Deno.env.set("NO_PROXY", before);
+  }
 }
 
 /** Request counters kept across a run. */

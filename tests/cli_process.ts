@@ -26,9 +26,17 @@ export const MAIN: string = new URL("../main.ts", import.meta.url).pathname;
 /** The permissions `deno task sync` grants, narrowed to loopback. */
 export const NARROW: readonly string[] = ["--allow-net=127.0.0.1", "--allow-env", "--allow-read"];
 
-/** Environment every subprocess gets: no colour, the `PATH`, home and Deno cache of this machine. */
+/**
+ * Environment every subprocess gets: no colour, the `PATH`, home and Deno cache of this machine,
+ * and no update check (the runtime's own, once a day, goes to dl.deno.land through any proxy that
+ * a test sets: a `CONNECT dl.deno.land:443` that is not the program's).
+ */
 export function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1", PATH: Deno.env.get("PATH") ?? "" };
+  const env: Record<string, string> = {
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    PATH: Deno.env.get("PATH") ?? "",
+  };
   for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "TZ"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;

@@ -47,7 +47,7 @@ async function makeFifo(path: string): Promise<Fifo> {
 }
 
 /** Asserts that `readTextFile(path, maxBytes)` refuses at once, for `reason`. */
-async function assertRefused(path: string, maxBytes: number, reason: string) {
+function assertRefused(path: string, maxBytes: number, reason: string) {
   let caught: unknown;
   try {
     caught = readTextFile(path, maxBytes);
@@ -75,15 +75,15 @@ Deno.test("readTextFile refuses a FIFO, a link to one, a device and a directory 
   await using dir = await tempDir();
   await using fifo = await makeFifo(`${dir.path}/fifo`);
   await Deno.symlink(fifo.path, `${dir.path}/link-to-fifo`);
-  await assertRefused(fifo.path, 4096, "is a FIFO (named pipe), not a regular file");
-  await assertRefused(
+  assertRefused(fifo.path, 4096, "is a FIFO (named pipe), not a regular file");
+  assertRefused(
     `${dir.path}/link-to-fifo`,
     4096,
     "is a symbolic link to a FIFO (named pipe), not a regular file",
   );
-  await assertRefused("/dev/zero", 4096, "is a character device, not a regular file");
-  await assertRefused("/dev/urandom", 4096, "is a character device, not a regular file");
-  await assertRefused(dir.path, 4096, "is a directory, not a regular file");
+  assertRefused("/dev/zero", 4096, "is a character device, not a regular file");
+  assertRefused("/dev/urandom", 4096, "is a character device, not a regular file");
+  assertRefused(dir.path, 4096, "is a directory, not a regular file");
   assert.ok((await Deno.lstat(fifo.path)).isFifo);
   assert.equal(await fifo.opens(), 0, "the FIFO was opened");
 });
@@ -92,21 +92,21 @@ Deno.test("readTextFile reads at most maxBytes + 1 bytes: larger files are refus
   await using dir = await tempDir();
   const path = `${dir.path}/big`;
   await Deno.writeFile(path, new Uint8Array(5 * 1024 * 1024));
-  await assertRefused(path, 4096, "is 5 MiB, more than the 4 KiB limit");
+  assertRefused(path, 4096, "is 5 MiB, more than the 4 KiB limit");
   await Deno.truncate(path, 1024 * 1024 + 1);
-  await assertRefused(path, 1024 * 1024, "is 1048577 bytes, more than the 1 MiB limit");
+  assertRefused(path, 1024 * 1024, "is 1048577 bytes, more than the 1 MiB limit");
   await Deno.truncate(path, 4097);
-  await assertRefused(path, 4096, "is 4097 bytes, more than the 4 KiB limit");
+  assertRefused(path, 4096, "is 4097 bytes, more than the 4 KiB limit");
 });
 
 Deno.test({
   name: "readTextFile bounds the read itself, whatever the stat says: a /proc file of size 0",
   ignore: !linux,
-  fn: async () => {
+  fn: () => {
     const path = "/proc/self/status";
     assert.equal(Deno.statSync(path).size, 0);
     assert.ok(readTextFile(path, 64 * 1024)!.startsWith("Name:"));
-    await assertRefused(path, 16, "is larger than the 16 bytes limit");
+    assertRefused(path, 16, "is larger than the 16 bytes limit");
   },
 });
 

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { Route, ScriptedResponse } from "../src/mock/scripts.ts";
 import { type MockServer, startMockServer } from "../src/mock/server.ts";
 import { realExpected } from "./helpers.ts";
+import { faultMatrixDoc, tableRows } from "./hostile_table.ts";
 import { runMain } from "./in_process.ts";
 import { startScriptedServer } from "./scripted_server.ts";
 
@@ -190,12 +191,23 @@ Deno.test("fault matrix: every fault × endpoint, once and on every attempt", as
     }
   }
   assert.equal(elsewhere.requests.length, 0, "a redirect was followed");
-  if (Deno.env.get("FAULT_MATRIX_TABLE")) {
-    const lines = ["| fault | endpoint | once | every attempt |", "|---|---|---|---|"];
-    for (const row of matrix) {
-      lines.push(`| ${row.fault} | ${row.route} | ${row.once} | ${row.always} |`);
-    }
-    await Deno.writeTextFile(Deno.env.get("FAULT_MATRIX_TABLE")!, lines.join("\n") + "\n");
+  // The doc's table is this run's, row for row, and so is the summary table after it.
+  const doc = faultMatrixDoc();
+  const rows = matrix.map((row) => [row.fault, row.route, row.once, row.always]);
+  assert.deepEqual(tableRows(doc, "# Fault matrix"), rows, "docs/fault-matrix.md, the matrix");
+  const outcomes = matrix.flatMap((row) => [row.once, row.always]);
+  const summary = (["survived", "failed cleanly", "lost data"] as const)
+    .map((outcome) => [outcome, String(outcomes.filter((o) => o === outcome).length)]);
+  assert.deepEqual(tableRows(doc, "# Fault matrix", 1), summary, "docs/fault-matrix.md, summary");
+});
+
+Deno.test("docs/fault-matrix.md: every Hostile inputs row names a test file, and test, that exist", () => {
+  for (const cells of tableRows(faultMatrixDoc(), "## Hostile inputs")) {
+    const [, file, name] = /^`(\w+_test\.ts)`(?:: (.+))?/.exec(cells[4] ?? "") ?? [];
+    assert.ok(file !== undefined, `no test file named in "${cells.join(" | ")}"`);
+    const source = Deno.readTextFileSync(new URL(file, import.meta.url));
+    if (name === undefined) continue;
+    assert.ok([`"`, `'`, "`"].some((quote) => source.includes(quote + name)), `${file}: ${name}`);
   }
 });
 

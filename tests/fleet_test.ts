@@ -52,7 +52,6 @@ Deno.test("GET /outages failing for good: no new site request, every site fails 
     return answer;
   });
   const sites = Array.from({ length: 200 }, (_, i) => `site-${i}`).join(",");
-  const started = performance.now();
   const result = await runMain(
     [
       "--base-url",
@@ -68,7 +67,6 @@ Deno.test("GET /outages failing for good: no new site request, every site fails 
     ],
     { KRAKENFLEX_API_KEY: KEY },
   );
-  const elapsed = performance.now() - started;
   assert.equal(result.code, 1);
   const report = JSON.parse(result.stdout);
   assert.equal(report.sites.length, 200);
@@ -77,10 +75,10 @@ Deno.test("GET /outages failing for good: no new site request, every site fails 
     assert.match(site.error.message, /^GET \/outages: the API answered 500: Internal server error/);
     assert.equal(site.error.kind, "http");
   }
-  // Only the first lanes' site-info requests went out (4 in flight, none retried after the cut).
+  // "At once" is counted, not timed: only the first lanes' site-info requests went out (4 in
+  // flight, none retried after the cut), where waiting on the fleet would send 200 or more.
   assert.ok(siteInfos <= 8, `${siteInfos} site-info requests`);
   assert.ok(maxInFlight <= 4);
-  assert.ok(elapsed < 2000, `${elapsed} ms`);
   await Promise.all(handlers); // the requests the program gave up on, answered into the void
 });
 

@@ -46,8 +46,11 @@ Deno.test("--metrics-file without write permission: exit 2 with a hint, before a
   assert.deepEqual([...Deno.readDirSync(dir.path)], []);
 });
 
+/** Half the 30 s --timeout of the hanging request below: the margin for a slow runner. */
+const SIGNAL_BOUND_MS = 15_000;
+
 for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
-  Deno.test(`${signal} during a hanging request: exit ${code} within a second, report printed, no POST`, async () => {
+  Deno.test(`${signal} during a hanging request: exit ${code} long before the timeout, report printed, no POST`, async () => {
     await using server = await startMockServer({ apiKey: KEY, port: 0 });
     server.api.script("GET /outages", ["hang"]);
     await using child = spawnCli(["sync", "--base-url", server.url, "--timeout", "30"], {
@@ -64,7 +67,9 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
     const output = await child.output();
     const elapsed = performance.now() - sent;
     assert.equal(output.code, code, output.stderr);
-    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    // Time is the behaviour here, so the bound is wide: a program that waited for the request
+    // would exit after the 30 s --timeout; the signal ends it in well under a second.
+    assert.ok(elapsed < SIGNAL_BOUND_MS, `took ${elapsed} ms`);
     assert.match(output.stdout, /^failed +norwich-pear-tree.*interrupted/m);
     assert.match(output.stdout, new RegExp(`^INTERRUPTED by ${signal}: 1 site`, "m"));
     assert.equal(server.api.requests().filter((r) => r.method === "POST").length, 0);

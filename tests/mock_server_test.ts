@@ -216,10 +216,9 @@ Deno.test("mock server: close() ends hanging requests and leaks nothing", async 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   assert.equal(server.api.requests().length, 2);
-  const start = performance.now();
   await Promise.all([server.close(), server.close()]);
-  assert.ok(performance.now() - start < 5000);
-  // The client sees the connection close before any byte.
+  // The client sees the connection close before any byte: close() did not wait for the delayed
+  // answer (a 200 after 60 s), nor for the hanging one (never).
   for (const pending of [hanging, delayed]) {
     const outcome = await pending;
     assert.ok(outcome instanceof TypeError, String(outcome));

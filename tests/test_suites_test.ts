@@ -1,20 +1,176 @@
 /**
- * `deno task test` runs the suites in `tests/suites/`, each importing a group of test files so that
- * they share one runtime: every `tests/*_test.ts` must be in exactly one suite, or it would not run.
+ * How the tests are grouped and run (docs/testing.md). Every `tests/*_test.ts` is imported by
+ * exactly one suite of `tests/suites/portable/` or `tests/suites/posix/`, so that a group of files
+ * shares one runtime. `deno test`, `deno task test` and `deno task test:portable` each run every test
+ * they should exactly once: checked by running them, as written in deno.json, over a copy of this
+ * layout whose test files are stand-ins that register one test named after their file. And a
+ * failure in a grouped run names the test file and line it came from, not only the suite.
  */
 
 import assert from "node:assert/strict";
 
-Deno.test("every test file is imported by exactly one suite of tests/suites/", async () => {
-  const tests = new URL("./", import.meta.url);
-  const files = [...Deno.readDirSync(tests)]
+const tests = new URL("./", import.meta.url);
+const root = new URL("../", import.meta.url);
+const KINDS = ["portable", "posix"] as const;
+const IMPORT = /^import "\.\.\/\.\.\/(\w+_test\.ts)";$/;
+
+/** The names of the test files in `tests/`, sorted. */
+function leafFiles(): string[] {
+  return [...Deno.readDirSync(tests)]
     .filter((entry) => entry.isFile && entry.name.endsWith("_test.ts"))
     .map((entry) => entry.name)
     .sort();
-  const imported: string[] = [];
-  for (const entry of Deno.readDirSync(new URL("suites/", tests))) {
-    const text = await Deno.readTextFile(new URL(`suites/${entry.name}`, tests));
-    imported.push(...[...text.matchAll(/^import "\.\.\/([\w]+_test\.ts)";$/gm)].map((m) => m[1]));
+}
+
+interface Suite {
+  /** `portable/pure_core.ts`, relative to `tests/suites/`. */
+  path: string;
+  text: string;
+  /** The test files it imports, each with the comment line just above its import. */
+  imports: { file: string; comment: string }[];
+}
+
+/** Every suite of `tests/suites/`, with what it imports. */
+function suites(): Suite[] {
+  const found: Suite[] = [];
+  for (const kind of KINDS) {
+    for (const entry of Deno.readDirSync(new URL(`suites/${kind}/`, tests))) {
+      const path = `${kind}/${entry.name}`;
+      const text = Deno.readTextFileSync(new URL(`suites/${path}`, tests));
+      const lines = text.split("\n");
+      const imports = lines.flatMap((line, i) => {
+        const file = IMPORT.exec(line)?.[1];
+        const comment = /^\/\/ (.+)$/.exec(lines[i - 1] ?? "")?.[1] ?? "";
+        return file === undefined ? [] : [{ file, comment }];
+      });
+      found.push({ path, text, imports });
+    }
   }
-  assert.deepEqual([...imported].sort(), files);
+  return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+const POSIX_ONLY = suites()
+  .filter((suite) => suite.path.startsWith("posix/"))
+  .flatMap((suite) => suite.imports.map((entry) => entry.file));
+
+Deno.test("every test file is imported by exactly one suite of tests/suites/", () => {
+  const imported = suites().flatMap((suite) => suite.imports.map((entry) => entry.file));
+  assert.deepEqual(imported.sort(), leafFiles());
+  const other = [...Deno.readDirSync(new URL("suites/", tests))].map((entry) => entry.name);
+  assert.deepEqual(other.sort(), [...KINDS], "tests/suites/ holds only portable/ and posix/");
+});
+
+Deno.test("every POSIX-only test file says what it needs that macOS or Windows lacks", () => {
+  const posix = suites().filter((suite) => suite.path.startsWith("posix/"));
+  assert.ok(POSIX_ONLY.length > 0);
+  for (const { path, imports } of posix) {
+    for (const { file, comment } of imports) assert.notEqual(comment, "", `${path}: ${file}`);
+  }
+});
+
+/** Runs `deno <args>` in `cwd`; its exit code and stdout and stderr together. */
+async function deno(cwd: string, args: string[]): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+}
+
+/**
+ * A copy of the layout in a temporary directory: deno.json and deno.lock, the suites as they are,
+ * and for each test file a stand-in whose one test is named `leaf <file> in <TZ>` (the
+ * environment's `TZ`, or `unset`): the `TZ` a task gives a run, whether or not the platform uses it.
+ */
+async function standInLayout(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "outage-sync-layout-" });
+  for (const file of ["deno.json", "deno.lock"]) {
+    await Deno.copyFile(new URL(file, root), `${dir}/${file}`);
+  }
+  for (const kind of KINDS) await Deno.mkdir(`${dir}/tests/suites/${kind}`, { recursive: true });
+  for (const suite of suites()) {
+    await Deno.writeTextFile(`${dir}/tests/suites/${suite.path}`, suite.text);
+  }
+  for (const file of leafFiles()) {
+    const zone = '${Deno.env.get("TZ") ?? "unset"}';
+    await Deno.writeTextFile(
+      `${dir}/tests/${file}`,
+      `Deno.test(\`leaf tests/${file} in ${zone}\`, () => {});\n`,
+    );
+  }
+  return dir;
+}
+
+/**
+ * A task of deno.json as written, each `deno test` in it told not to type-check (the stand-ins'
+ * types are not the point, and checking them would cost seconds).
+ */
+function withoutTypeCheck(task: string): string {
+  const tasks = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root))).tasks;
+  const command: string = tasks[task];
+  assert.match(command, /\bdeno test /, task);
+  return command.replaceAll(/\bdeno test /g, "deno test --no-check ");
+}
+
+/** The stand-in tests a run passed, as `tests/x_test.ts in <zone>`, sorted. */
+function ran(output: string): string[] {
+  return [...output.matchAll(/leaf (tests\/\w+_test\.ts in \S+) \.\.\. ok/g)]
+    .map((match) => match[1])
+    .sort();
+}
+
+Deno.test("deno test, deno task test and deno task test:portable run each test once", async () => {
+  const dir = await standInLayout();
+  try {
+    const zone = Deno.env.get("TZ") ?? "unset";
+    const all = leafFiles().map((file) => `tests/${file} in ${zone}`);
+    const portable = leafFiles().filter((file) => !POSIX_ONLY.includes(file))
+      .map((file) => `tests/${file} in ${zone}`);
+    const chatham = ["retry_policy_test.ts", "timestamp_test.ts"]
+      .map((file) => `tests/${file} in Pacific/Chatham`);
+
+    // The three runs at once: each starts a runtime per suite, about 0.3 s of CPU each.
+    const [plain, task, portableTask] = await Promise.all([
+      deno(dir, ["test", "-A", "--no-check"]),
+      deno(dir, ["task", "--eval", withoutTypeCheck("test")]),
+      deno(dir, ["task", "--eval", withoutTypeCheck("test:portable")]),
+    ]);
+    assert.equal(plain.code, 0, plain.output);
+    assert.deepEqual(ran(plain.output), all, "deno test");
+    assert.equal(task.code, 0, task.output);
+    assert.deepEqual(ran(task.output), [...all, ...chatham].sort(), "deno task test");
+    assert.equal(portableTask.code, 0, portableTask.output);
+    assert.deepEqual(ran(portableTask.output), portable, "deno task test:portable");
+    assert.ok(portable.length < all.length && portable.length > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failure in a grouped run names the test file and line it came from", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "outage-sync-failure-" });
+  try {
+    await Deno.mkdir(`${dir}/suites`);
+    await Deno.writeTextFile(
+      `${dir}/broken_test.ts`,
+      'Deno.test("fails on purpose", () => {\n  throw new Error("on purpose");\n});\n',
+    );
+    await Deno.writeTextFile(`${dir}/suites/group.ts`, 'import "../broken_test.ts";\n');
+    const { code, output } = await deno(dir, [
+      "test",
+      "--no-check",
+      "--parallel",
+      "suites/group.ts",
+    ]);
+    assert.equal(code, 1, output);
+    const failures = output.slice(output.indexOf(" FAILURES "));
+    assert.match(failures, /^fails on purpose => \.\/broken_test\.ts:1:6$/m, output);
+    assert.match(output, /on purpose\n[^]*at file:\/\/\S+\/broken_test\.ts:2:9/, output);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -2,8 +2,8 @@
  * The GitHub workflows: both files pass a workflow linter (`@action-validator/core`, GitHub's
  * published workflow schema), and say what they are for: CI runs `.ci/run` on every push and pull
  * request and the portable tests on macOS and Windows; a `v*` tag builds every binary, writes
- * `SHA256SUMS`, runs what it can and attaches it all to the release. Also: `deno task test:portable`
- * leaves out exactly the test files that need something POSIX-only, each for a stated reason.
+ * `SHA256SUMS`, runs what it can and attaches it all to the release. What `deno task test:portable`
+ * runs is checked by tests/test_suites_test.ts, which runs it.
  */
 
 import assert from "node:assert/strict";
@@ -40,20 +40,6 @@ const ci = parse(workflows.ci) as Workflow;
 const release = parse(workflows.release) as Workflow;
 const runs = (job: Job) => job.steps.map((step) => step.run ?? "").join("\n");
 const tasks = denoJson.tasks as Record<string, string>;
-
-/** The test files `test:portable` leaves out, and what each needs that macOS or Windows lacks. */
-const POSIX_ONLY: Record<string, string> = {
-  "tests/artifact_test.ts": "runs the bundle through its #!/usr/bin/env -S shebang; file modes",
-  "tests/atomic_file_test.ts": "FIFOs (mkfifo) and symbolic links",
-  "tests/build_script_test.ts": "scripts/build.ts names its outputs by URL pathnames (POSIX paths)",
-  "tests/docs_test.ts": "runs the docs' `sh test` blocks with bash",
-  "tests/hostile_files_test.ts": "FIFOs, /dev/zero, /dev/urandom, /proc, bash",
-  "tests/hostile_output_test.ts": "starts main.ts by the POSIX path of tests/cli_process.ts",
-  "tests/main_test.ts": "SIGINT and SIGTERM sent to the program (exit 130/143)",
-  "tests/output_failure_test.ts": "/dev/full, through bash",
-  "tests/state_dir_test.ts": "file modes (a state file is 0600)",
-  "tests/state_process_test.ts": "SIGTERM sent to the program between the POST and the state write",
-};
 
 Deno.test("the workflow linter: no errors in either workflow", () => {
   for (const [name, text] of Object.entries(workflows)) {
@@ -123,13 +109,4 @@ Deno.test("every deno task and Deno version the workflows use exists", () => {
       assert.match(read(".ci/run"), new RegExp(`deno@${version.replaceAll(".", "\\.")}`));
     }
   }
-});
-
-Deno.test("test:portable leaves out exactly the POSIX-only test files", () => {
-  const ignore = /--ignore=(\S+)/.exec(tasks["test:portable"])?.[1].split(",") ?? [];
-  assert.deepEqual(ignore.sort(), Object.keys(POSIX_ONLY).sort());
-  for (const file of ignore) {
-    assert.ok(Deno.statSync(new URL(`../${file}`, import.meta.url)).isFile, file);
-  }
-  assert.match(tasks["test:portable"], / tests\/$/, "every other test file");
 });

@@ -149,6 +149,52 @@ function isIdentity(encoding: string | null): boolean {
 }
 
 /**
+ * Tells `onProgress` how a body is coming along: once it has taken {@link PROGRESS_EVERY_MS},
+ * then about that often, and once more when it is done (only when something was shown).
+ */
+class ProgressReporter {
+  readonly #endpoint: string;
+  readonly #total: number | undefined;
+  readonly #onProgress: ((progress: BodyProgress) => void) | undefined;
+  readonly #now: () => number;
+  readonly #started: number;
+  #shown: number;
+  #reported = false;
+
+  constructor(
+    endpoint: string,
+    total: number | undefined,
+    onProgress: ((progress: BodyProgress) => void) | undefined,
+    now: () => number,
+  ) {
+    this.#endpoint = endpoint;
+    this.#total = total;
+    this.#onProgress = onProgress;
+    this.#now = now;
+    this.#started = now();
+    this.#shown = this.#started + PROGRESS_EVERY_MS;
+  }
+
+  /** After each chunk: reports `bytes` read so far, when the next report is due. */
+  update(bytes: number): void {
+    if (this.#onProgress === undefined || this.#now() < this.#shown) return;
+    this.#report(bytes, false);
+    this.#shown = this.#now() + PROGRESS_EVERY_MS;
+    this.#reported = true;
+  }
+
+  /** At the end of the body: the last report, so that a progress line that was shown completes. */
+  done(bytes: number): void {
+    if (this.#reported) this.#report(bytes, true);
+  }
+
+  #report(bytes: number, done: boolean): void {
+    const ms = this.#now() - this.#started;
+    this.#onProgress?.({ endpoint: this.#endpoint, bytes, total: this.#total, ms, done });
+  }
+}
+
+/**
  * Reads a body's bytes, refusing it unread when its declared length passes `limit` bytes, or as
  * soon as it does while streaming. The cap counts the bytes as decoded: a compressed body is
  * refused once what it inflates to passes `limit`. A body that takes more than
@@ -177,9 +223,7 @@ export async function readCapped(
   // says nothing of what it inflates to).
   const total = identity && declared >= 0 ? declared : undefined;
   const collected = new ByteCollector(total ?? limit, total);
-  const started = now();
-  let shown = started + PROGRESS_EVERY_MS;
-  let reported = false;
+  const progress = new ProgressReporter(endpoint, total, onProgress, now);
   const reader = new ChunkReader(response.body);
   try {
     for (;;) {
@@ -190,20 +234,12 @@ export async function readCapped(
         throw overTheCap(response, limit, endpoint);
       }
       collected.push(value);
-      if (onProgress !== undefined && now() >= shown) {
-        const ms = now() - started;
-        onProgress({ endpoint, bytes: collected.size, total, ms, done: false });
-        shown = now() + PROGRESS_EVERY_MS;
-        reported = true;
-      }
+      progress.update(collected.size);
     }
   } finally {
     reader.release();
   }
-  if (reported) {
-    const ms = now() - started;
-    onProgress?.({ endpoint, bytes: collected.size, total, ms, done: true });
-  }
+  progress.done(collected.size);
   return collected.bytes();
 }
 

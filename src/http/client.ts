@@ -108,216 +108,49 @@ interface Request<T> {
   readonly read: (text: string) => T;
 }
 
+/** What every request of one {@link createHttpApi} shares: its options, with defaults filled in. */
+interface Http {
+  readonly options: HttpApiOptions;
+  readonly fetch: typeof fetch;
+  readonly stats: RequestStats;
+  readonly redact: Redactor;
+}
+
+/** One attempt at a request, once its preflight has passed. */
+interface Attempt {
+  /** The request as messages name it, e.g. `GET /outages`. */
+  readonly endpoint: string;
+  readonly url: URL;
+  /** The time this attempt may take: the timeout, or less near the deadline. */
+  readonly timeoutMs: number;
+}
+
+/** A response whose body was read whole (under the cap). */
+interface Answer {
+  readonly response: Response;
+  readonly bytes: Uint8Array;
+}
+
 /** The HTTP implementation of {@link OutageApi}. */
 export function createHttpApi(options: HttpApiOptions): OutageApi {
-  const doFetch = options.fetch ?? fetch;
-  const { logger, clock } = options;
-  const stats = options.stats ?? { attempts: 0, retries: 0 };
-  const redact = options.redact ?? ((text: string) => text);
-
-  /** What an operator should check after a 403 or a site's 404. */
-  function whatToCheck(status: number, path: string): string {
-    if (status === 403) {
-      return ` (check the API key${
-        options.keySource === undefined ? "" : `, from ${options.keySource}`
-      }: wrong, revoked, or without access)`;
-    }
-    if (status === 404 && path.startsWith("site-")) {
-      return " (check the site id: --site, KRAKENFLEX_SITE or the sites file)";
-    }
-    return "";
-  }
-
-  function headersFor(request: Request<unknown>): Record<string, string> {
-    const headers: Record<string, string> = {
-      "x-api-key": options.apiKey.reveal(),
-      "accept": "application/json",
-      "user-agent": `outage-sync/${options.version}`,
-    };
-    if (request.body !== undefined) headers["content-type"] = "application/json";
-    return headers;
-  }
-
-  /** The time this attempt may take: the timeout, or less near the deadline; 0 when none is left. */
-  function attemptBudget(endpoint: string): number {
-    const remaining = options.deadline - clock.now();
-    if (remaining <= 0) {
-      throw new ApiError(
-        "deadline",
-        endpoint,
-        `${endpoint}: not attempted: the run's deadline has passed`,
-      );
-    }
-    return Math.min(options.timeoutMs, remaining);
-  }
-
-  async function attempt<T>(request: Request<T>, attemptNumber: number): Promise<T> {
-    const endpoint = `${request.method} /${request.path}`;
-    const url = new URL(request.path, options.baseUrl);
-    if (url.origin !== options.baseUrl.origin) {
-      throw new ApiError(
-        "redirect",
-        endpoint,
-        `${endpoint}: resolves outside the base URL's origin`,
-      );
-    }
-    if (options.pacer !== undefined) {
-      const hold = options.pacer.holdMs();
-      if (clock.now() + hold >= options.deadline) {
-        throw new ApiError(
-          "deadline",
-          endpoint,
-          `${endpoint}: not attempted: the API asked every request to wait ${
-            (hold / 1000).toFixed(1)
-          } s (429 Retry-After), past the run's deadline`,
-        );
-      }
-      try {
-        await options.pacer.beforeRequest(request.signal);
-      } catch (error) {
-        throw classifyFailure(error, {
-          endpoint,
-          stage: "connect",
-          interrupted: true,
-          timedOut: false,
-          timeoutMs: 0,
-          configuredTimeoutMs: options.timeoutMs,
-        });
-      }
-    }
-    const timeoutMs = attemptBudget(endpoint);
-    // `AbortSignal.timeout` rather than `setTimeout` + `AbortController`: the first use of the
-    // global `setTimeout` makes Deno load its timers module, 2–7 ms before the first request goes
-    // out (docs/benchmarks.md). Its timer is not cancelled; it cannot keep the process alive, and
-    // firing after the attempt has ended aborts nothing that is still in use.
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = request.signal === undefined
-      ? timeout
-      : AbortSignal.any([request.signal, timeout]);
-    const fail = (error: unknown, stage: "connect" | "body") =>
-      classifyFailure(error, {
-        endpoint,
-        stage,
-        interrupted: request.signal?.aborted ?? false,
-        timedOut: timeout.aborted,
-        timeoutMs,
-        configuredTimeoutMs: options.timeoutMs,
-        url,
-      });
-    const started = clock.now();
-    stats.attempts++;
-    logger.debug("request", { endpoint, attempt: attemptNumber, bytes: request.body?.length });
-    let response: Response;
-    try {
-      response = await doFetch(url, {
-        method: request.method,
-        headers: headersFor(request),
-        body: request.body,
-        redirect: "manual",
-        signal,
-        ...(options.client === undefined ? {} : { client: options.client }),
-      });
-    } catch (error) {
-      throw fail(error, "connect");
-    }
-    const { status } = response;
-    if (status >= 300 && status < 400) {
-      await response.body?.cancel();
-      throw redirectError(endpoint, status, response.headers.get("location"), url, redact);
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await readCapped(
-        response,
-        options.maxResponseBytes,
-        endpoint,
-        options.onProgress,
-        clock.now,
-      );
-    } catch (error) {
-      throw fail(error, "body");
-    }
-    logger.debug("response", { endpoint, status, bytes: bytes.length, ms: clock.now() - started });
-    if (status === 429) {
-      const asked = parseRetryAfter(response.headers.get("retry-after"), clock.now());
-      options.pacer?.rateLimited(asked ?? 1000);
-    } else if (status < 300) {
-      options.pacer?.succeeded();
-    }
-    if (status < 200 || status >= 300) {
-      throw new ApiError(
-        "status",
-        endpoint,
-        `${endpoint}: the API answered ${status}: ${
-          errorBodyMessage(new TextDecoder().decode(bytes), redact)
-        }${whatToCheck(status, request.path)}`,
-        { status, retryAfter: response.headers.get("retry-after") ?? undefined },
-      );
-    }
-    if (request.method === "POST") return undefined as T; // Success bodies ({} or empty) say nothing.
-    if (status !== 200) {
-      throw new ApiError(
-        "status",
-        endpoint,
-        `${endpoint}: the API answered ${status}; only 200 is a success for a GET, so the body ` +
-          "was not used",
-        { status },
-      );
-    }
-    const charset = declaredCharset(response.headers.get("content-type"), redact);
-    const text = decodeUtf8(bytes, charset, endpoint);
-    try {
-      return request.read(text);
-    } catch (error) {
-      if (error instanceof JsonSyntaxError) {
-        throw new ApiError(
-          "body",
-          endpoint,
-          `${endpoint}: the response is not JSON (${error.message}): ${
-            JSON.stringify(snippet(redact(text)))
-          }`,
-          { status, cause: error },
-        );
-      }
-      if (error instanceof NotAnArrayError || error instanceof JsonLimitError) {
-        throw new ValidationError(`${endpoint}: ${error.message}`);
-      }
-      throw error;
-    }
-  }
-
-  function send<T>(request: Request<T>): Promise<T> {
-    return withRetries((n) => attempt(request, n), {
-      endpoint: `${request.method} /${request.path}`,
-      maxAttempts: options.maxAttempts,
-      deadline: options.deadline,
-      clock,
-      signal: request.signal,
-      onRetry: (info) => {
-        stats.retries++;
-        logger.warn("retrying", {
-          endpoint: info.endpoint,
-          attempt: info.attempt,
-          reason: info.error.message,
-          waitMs: info.delayMs,
-          retryAfter: info.serverDelay || undefined,
-        });
-      },
-    });
-  }
-
+  const http: Http = {
+    options,
+    fetch: options.fetch ?? fetch,
+    stats: options.stats ?? { attempts: 0, retries: 0 },
+    redact: options.redact ?? ((text: string) => text),
+  };
   return {
     getOutages: (signal): Promise<OutageFeed> =>
-      send({ method: "GET", path: "outages", signal, read: parseOutageFeed }),
+      perform(http, { method: "GET", path: "outages", signal, read: parseOutageFeed }),
     getSiteInfo: (siteId, signal) =>
-      send({
+      perform(http, {
         method: "GET",
         path: sitePath("site-info", siteId),
         signal,
         read: (text) => parseJsonBounded(text, SITE_INFO_MAX_VALUES),
       }),
     postSiteOutages: async (siteId, payload: readonly EnhancedOutage[], signal) => {
-      await send({
+      await perform(http, {
         method: "POST",
         path: sitePath("site-outages", siteId),
         body: JSON.stringify(payload),
@@ -326,4 +159,260 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
       });
     },
   };
+}
+
+/** Makes a request: attempts it as often as the retry policy allows, logging each retry. */
+function perform<T>(http: Http, request: Request<T>): Promise<T> {
+  const { options, stats } = http;
+  return withRetries((n) => attempt(http, request, n), {
+    endpoint: `${request.method} /${request.path}`,
+    maxAttempts: options.maxAttempts,
+    deadline: options.deadline,
+    clock: options.clock,
+    signal: request.signal,
+    onRetry: (info) => {
+      stats.retries++;
+      options.logger.warn("retrying", {
+        endpoint: info.endpoint,
+        attempt: info.attempt,
+        reason: info.error.message,
+        waitMs: info.delayMs,
+        retryAfter: info.serverDelay || undefined,
+      });
+    },
+  });
+}
+
+/**
+ * One attempt at a request: checked before it goes out (origin, the pacer, the deadline), sent
+ * with its body read under the cap, and the answer interpreted. Throws an {@link ApiError} that
+ * the retry policy classifies, or a {@link ValidationError}.
+ */
+async function attempt<T>(http: Http, request: Request<T>, attemptNumber: number): Promise<T> {
+  const prepared = await preflight(http, request);
+  const answer = await send(http, request, prepared, attemptNumber);
+  return interpret(http, request, prepared.endpoint, answer);
+}
+
+/**
+ * Checks that the request may go out: its URL stays on the base URL's origin, the pacer lets it
+ * (after a 429), and the run's deadline leaves it time.
+ */
+async function preflight(http: Http, request: Request<unknown>): Promise<Attempt> {
+  const { options } = http;
+  const endpoint = `${request.method} /${request.path}`;
+  const url = new URL(request.path, options.baseUrl);
+  if (url.origin !== options.baseUrl.origin) {
+    throw new ApiError(
+      "redirect",
+      endpoint,
+      `${endpoint}: resolves outside the base URL's origin`,
+    );
+  }
+  if (options.pacer !== undefined) await waitForPacer(http, options.pacer, request, endpoint);
+  return { endpoint, url, timeoutMs: attemptBudget(http, endpoint) };
+}
+
+/** Waits for the pacer's leave; refuses at once a wait that would pass the run's deadline. */
+async function waitForPacer(
+  http: Http,
+  pacer: Pacer,
+  request: Request<unknown>,
+  endpoint: string,
+): Promise<void> {
+  const { options } = http;
+  const hold = pacer.holdMs();
+  if (options.clock.now() + hold >= options.deadline) {
+    throw new ApiError(
+      "deadline",
+      endpoint,
+      `${endpoint}: not attempted: the API asked every request to wait ${
+        (hold / 1000).toFixed(1)
+      } s (429 Retry-After), past the run's deadline`,
+    );
+  }
+  try {
+    await pacer.beforeRequest(request.signal);
+  } catch (error) {
+    // The wait ends early only when the run's signal aborts it: an interruption.
+    throw classifyFailure(error, {
+      endpoint,
+      stage: "connect",
+      interrupted: true,
+      timedOut: false,
+      timeoutMs: 0,
+      configuredTimeoutMs: options.timeoutMs,
+    });
+  }
+}
+
+/** The time this attempt may take: the timeout, or less near the deadline; 0 when none is left. */
+function attemptBudget(http: Http, endpoint: string): number {
+  const remaining = http.options.deadline - http.options.clock.now();
+  if (remaining <= 0) {
+    throw new ApiError(
+      "deadline",
+      endpoint,
+      `${endpoint}: not attempted: the run's deadline has passed`,
+    );
+  }
+  return Math.min(http.options.timeoutMs, remaining);
+}
+
+/**
+ * Sends the request and reads its body under the cap, all within the attempt's timeout; a
+ * redirect is refused unread. A failure on the way is described by the stage it happened in.
+ */
+async function send(
+  http: Http,
+  request: Request<unknown>,
+  prepared: Attempt,
+  attemptNumber: number,
+): Promise<Answer> {
+  const { options, stats } = http;
+  const { logger, clock } = options;
+  const { endpoint, url, timeoutMs } = prepared;
+  // `AbortSignal.timeout` rather than `setTimeout` + `AbortController`: the first use of the
+  // global `setTimeout` makes Deno load its timers module, 2–7 ms before the first request goes
+  // out (docs/benchmarks.md). Its timer is not cancelled; it cannot keep the process alive, and
+  // firing after the attempt has ended aborts nothing that is still in use.
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = request.signal === undefined
+    ? timeout
+    : AbortSignal.any([request.signal, timeout]);
+  const fail = (error: unknown, stage: "connect" | "body") =>
+    classifyFailure(error, {
+      endpoint,
+      stage,
+      interrupted: request.signal?.aborted ?? false,
+      timedOut: timeout.aborted,
+      timeoutMs,
+      configuredTimeoutMs: options.timeoutMs,
+      url,
+    });
+  const started = clock.now();
+  stats.attempts++;
+  logger.debug("request", { endpoint, attempt: attemptNumber, bytes: request.body?.length });
+  let response: Response;
+  try {
+    response = await http.fetch(url, {
+      method: request.method,
+      headers: headersFor(options, request),
+      body: request.body,
+      redirect: "manual",
+      signal,
+      ...(options.client === undefined ? {} : { client: options.client }),
+    });
+  } catch (error) {
+    throw fail(error, "connect");
+  }
+  const { status } = response;
+  if (status >= 300 && status < 400) {
+    await response.body?.cancel();
+    throw redirectError(endpoint, status, response.headers.get("location"), url, http.redact);
+  }
+  let bytes: Uint8Array;
+  try {
+    const { maxResponseBytes, onProgress } = options;
+    bytes = await readCapped(response, maxResponseBytes, endpoint, onProgress, clock.now);
+  } catch (error) {
+    throw fail(error, "body");
+  }
+  logger.debug("response", { endpoint, status, bytes: bytes.length, ms: clock.now() - started });
+  return { response, bytes };
+}
+
+/** The request's headers: the key, what it accepts, who asks, and the body's type when it has one. */
+function headersFor(options: HttpApiOptions, request: Request<unknown>): Record<string, string> {
+  const headers: Record<string, string> = {
+    "x-api-key": options.apiKey.reveal(),
+    "accept": "application/json",
+    "user-agent": `outage-sync/${options.version}`,
+  };
+  if (request.body !== undefined) headers["content-type"] = "application/json";
+  return headers;
+}
+
+/**
+ * What an answer means: the pacer told of a 429 or a success; a status other than 2xx (or than
+ * 200 for a GET) is an error; a GET's body is decoded as UTF-8 and read.
+ */
+function interpret<T>(http: Http, request: Request<T>, endpoint: string, answer: Answer): T {
+  const { options, redact } = http;
+  const { response, bytes } = answer;
+  const { status } = response;
+  if (status === 429) {
+    const asked = parseRetryAfter(response.headers.get("retry-after"), options.clock.now());
+    options.pacer?.rateLimited(asked ?? 1000);
+  } else if (status < 300) {
+    options.pacer?.succeeded();
+  }
+  if (status < 200 || status >= 300) {
+    throw new ApiError(
+      "status",
+      endpoint,
+      `${endpoint}: the API answered ${status}: ${
+        errorBodyMessage(new TextDecoder().decode(bytes), redact)
+      }${whatToCheck(options.keySource, status, request.path)}`,
+      { status, retryAfter: response.headers.get("retry-after") ?? undefined },
+    );
+  }
+  if (request.method === "POST") return undefined as T; // Success bodies ({} or empty) say nothing.
+  if (status !== 200) {
+    throw new ApiError(
+      "status",
+      endpoint,
+      `${endpoint}: the API answered ${status}; only 200 is a success for a GET, so the body ` +
+        "was not used",
+      { status },
+    );
+  }
+  const charset = declaredCharset(response.headers.get("content-type"), redact);
+  const text = decodeUtf8(bytes, charset, endpoint);
+  return readSuccess(http, request, endpoint, text, status);
+}
+
+/** What an operator should check after a 403 (the key, from `keySource`) or a site's 404. */
+function whatToCheck(keySource: string | undefined, status: number, path: string): string {
+  if (status === 403) {
+    return ` (check the API key${
+      keySource === undefined ? "" : `, from ${keySource}`
+    }: wrong, revoked, or without access)`;
+  }
+  if (status === 404 && path.startsWith("site-")) {
+    return " (check the site id: --site, KRAKENFLEX_SITE or the sites file)";
+  }
+  return "";
+}
+
+/**
+ * Reads a success body's text with the request's reader: text that is not JSON is an
+ * {@link ApiError} of kind `body`; JSON of the wrong shape or over its bounds, a
+ * {@link ValidationError}.
+ */
+function readSuccess<T>(
+  http: Http,
+  request: Request<T>,
+  endpoint: string,
+  text: string,
+  status: number,
+): T {
+  try {
+    return request.read(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) {
+      throw new ApiError(
+        "body",
+        endpoint,
+        `${endpoint}: the response is not JSON (${error.message}): ${
+          JSON.stringify(snippet(http.redact(text)))
+        }`,
+        { status, cause: error },
+      );
+    }
+    if (error instanceof NotAnArrayError || error instanceof JsonLimitError) {
+      throw new ValidationError(`${endpoint}: ${error.message}`);
+    }
+    throw error;
+  }
 }

@@ -41,7 +41,7 @@ export async function stateFileName(siteId: string): Promise<string> {
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(digest).toHex();
 }
 
 /** Each outage's canonical text, once: the digest and the diff of a run read the same objects. */

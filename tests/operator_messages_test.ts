@@ -12,7 +12,7 @@ import { type BodyProgress, readCapped } from "../src/http/body.ts";
 import { describeNetworkFailure } from "../src/http/failure.ts";
 import { createLogger } from "../src/logger.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { readTextFile, stateFiles } from "../main.ts";
+import { readTextFile, stateFiles } from "../src/cli/real_io.ts";
 import { stateFileName } from "../src/state.ts";
 import { realFileWriter, tempDir, usageError } from "./helpers.ts";
 import { runMain, startMain } from "./in_process.ts";

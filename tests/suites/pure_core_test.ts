@@ -5,6 +5,7 @@
  */
 
 import "../atomic_file_test.ts";
+import "../bytes_test.ts";
 import "../env_file_test.ts";
 import "../filter_test.ts";
 import "../flags_test.ts";

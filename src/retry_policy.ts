@@ -123,67 +123,89 @@ export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
-  const { clock, maxAttempts, endpoint, signal } = options;
   for (let n = 1;; n++) {
     try {
       return await attempt(n);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       error.attempts = n;
-      const plural = n === 1 ? "attempt" : "attempts";
-      if (!isRetryable(error) || signal?.aborted) {
-        if (n > 1) error.message += ` (after ${n} ${plural})`;
+      const stop = whyNotRetried(error, n, options);
+      if (stop !== undefined) {
+        error.message += stop;
         throw error;
       }
-      if (error.attemptLimit !== undefined && n >= error.attemptLimit && n < maxAttempts) {
-        error.message += n === 1
-          ? " (not retried: it cannot succeed on another attempt)"
-          : ` (gave up after ${n} ${plural}: it is unlikely to succeed on another)`;
+      const { delayMs, serverDelay } = retryDelay(error, n, options);
+      if (delayMs > options.deadline - options.clock.now()) {
+        error.message += pastDeadline(n, delayMs, serverDelay);
         throw error;
       }
-      if (n >= maxAttempts) {
-        error.message += n === 1
-          ? " (not retried: --max-attempts is 1)"
-          : ` (gave up after ${n} ${plural})`;
-        throw error;
-      }
-      // `Retry-After: 0` (or a date already past) says nothing about how long to wait: the computed
-      // backoff applies, so a server answering it on every attempt cannot cause a retry storm.
-      const asked = parseRetryAfter(error.retryAfter, clock.now());
-      const serverWait = asked === undefined || asked === 0 ? undefined : asked;
-      const delayMs = Math.max(
-        MIN_DELAY_MS,
-        serverWait ?? backoffDelay(n, clock.random(), options),
-      );
-      const remaining = options.deadline - clock.now();
-      if (delayMs > remaining) {
-        const wait = (delayMs / 1000).toFixed(1);
-        error.message += ` (after ${n} ${plural}; not retried: waiting ${wait} s` +
-          `${
-            serverWait === undefined ? "" : " as Retry-After asks"
-          } would pass the run's deadline)`;
-        throw error;
-      }
-      options.onRetry?.({
-        endpoint,
-        attempt: n,
-        error,
-        delayMs,
-        serverDelay: serverWait !== undefined,
-      });
-      try {
-        await clock.sleep(delayMs, signal);
-      } catch (sleepError) {
-        throw new ApiError(
-          "aborted",
-          endpoint,
-          `${endpoint}: interrupted: ${errorMessage(sleepError)}`,
-          {
-            cause: sleepError,
-          },
-        );
-      }
+      options.onRetry?.({ endpoint: options.endpoint, attempt: n, error, delayMs, serverDelay });
+      await sleepBeforeRetry(delayMs, options);
     }
+  }
+}
+
+/** `attempt` or `attempts`, after `n` of them. */
+function attemptsWord(n: number): string {
+  return n === 1 ? "attempt" : "attempts";
+}
+
+/**
+ * Why no attempt follows attempt `n`, failed with `error`, as words for the end of its message (""
+ * when there is nothing to add); `undefined` when another attempt may follow.
+ */
+function whyNotRetried(error: ApiError, n: number, options: RetryOptions): string | undefined {
+  const plural = attemptsWord(n);
+  if (!isRetryable(error) || options.signal?.aborted) return n > 1 ? ` (after ${n} ${plural})` : "";
+  if (error.attemptLimit !== undefined && n >= error.attemptLimit && n < options.maxAttempts) {
+    return n === 1
+      ? " (not retried: it cannot succeed on another attempt)"
+      : ` (gave up after ${n} ${plural}: it is unlikely to succeed on another)`;
+  }
+  if (n >= options.maxAttempts) {
+    return n === 1 ? " (not retried: --max-attempts is 1)" : ` (gave up after ${n} ${plural})`;
+  }
+  return undefined;
+}
+
+/** How long to wait after attempt `n` failed with `error`, and whether the server asked for it. */
+function retryDelay(
+  error: ApiError,
+  n: number,
+  options: RetryOptions,
+): { delayMs: number; serverDelay: boolean } {
+  const { clock } = options;
+  // `Retry-After: 0` (or a date already past) says nothing about how long to wait: the computed
+  // backoff applies, so a server answering it on every attempt cannot cause a retry storm.
+  const asked = parseRetryAfter(error.retryAfter, clock.now());
+  const serverWait = asked === undefined || asked === 0 ? undefined : asked;
+  const delayMs = Math.max(MIN_DELAY_MS, serverWait ?? backoffDelay(n, clock.random(), options));
+  return { delayMs, serverDelay: serverWait !== undefined };
+}
+
+/** The end of the message when waiting `delayMs` after attempt `n` would pass the deadline. */
+function pastDeadline(n: number, delayMs: number, serverDelay: boolean): string {
+  const wait = (delayMs / 1000).toFixed(1);
+  const asked = serverDelay ? " as Retry-After asks" : "";
+  return ` (after ${n} ${
+    attemptsWord(n)
+  }; not retried: waiting ${wait} s${asked} would pass the run's deadline)`;
+}
+
+/** Waits `delayMs`; an abort during the wait becomes an `aborted` {@link ApiError}. */
+async function sleepBeforeRetry(delayMs: number, options: RetryOptions): Promise<void> {
+  const { endpoint } = options;
+  try {
+    await options.clock.sleep(delayMs, options.signal);
+  } catch (sleepError) {
+    throw new ApiError(
+      "aborted",
+      endpoint,
+      `${endpoint}: interrupted: ${errorMessage(sleepError)}`,
+      {
+        cause: sleepError,
+      },
+    );
   }
 }
 

@@ -13,7 +13,7 @@ import { readApiKey } from "./api_key.ts";
 import { looseModes, unknownVariables } from "./config_warnings.ts";
 import { readEnvFile, type ReadTextFile } from "./env_file.ts";
 import { type GivenFlags, parseFlags } from "./flags.ts";
-import { createSettings, type EnvLookup } from "./settings.ts";
+import { createSettings, type EnvLookup, type Settings } from "./settings.ts";
 import { readSitesFile } from "./sites_file.ts";
 import { CHECK_OPTIONS, SYNC_ONLY_OPTIONS, SYNC_OPTIONS } from "./sync_options.ts";
 import { parsePath } from "./values.ts";
@@ -139,6 +139,7 @@ function refuseSyncOnly(args: readonly string[]): void {
   }
 }
 
+/** Every setting but the warnings, each from its entry of `SYNC_OPTIONS`. */
 function resolveSettings(
   flags: GivenFlags,
   dotEnv: ReadonlyMap<string, string>,
@@ -146,24 +147,9 @@ function resolveSettings(
   options: ResolveOptions,
 ): Omit<SyncConfig, "warnings"> {
   const o = SYNC_OPTIONS;
-  const lookup: EnvLookup = (name) => {
-    const real = sources.env(name);
-    if (real !== undefined) return { text: real.trim(), from: "environment" };
-    const fromFile = dotEnv.get(name);
-    return fromFile === undefined ? undefined : { text: fromFile, from: ".env" };
-  };
+  const lookup = envLookup(dotEnv, sources);
   const settings = createSettings(flags, lookup);
-
-  const sitesFile = settings.source(o.sitesFile);
-  const named = settings.source(o.site) !== undefined || sitesFile === undefined
-    ? settings.list(o.site).flat()
-    : [];
-  const fromFile = sitesFile === undefined ? [] : readSitesFile(
-    parsePath(sitesFile.text, sitesFile.from),
-    sitesFile.from,
-    sources.readTextFile,
-  );
-  const sites = [...new Set([...named, ...fromFile])];
+  const sites = resolveSites(settings, sources);
   const since = settings.value(o.since);
   const baseUrl = settings.value(o.baseUrl);
   const timeoutS = settings.value(o.timeout);
@@ -172,15 +158,10 @@ function resolveSettings(
   const concurrency = settings.value(o.concurrency);
   const maxResponseMb = settings.value(o.maxResponseMb);
   const logFormat = settings.value(o.logFormat);
-  if (settings.given(o.quiet) && settings.given(o.verbose)) {
-    throw new UsageError(`Cannot combine "--quiet" and "--verbose"`);
-  }
-  const level = settings.value(o.logLevel);
-  const logLevel = settings.given(o.quiet) ? "error" : settings.given(o.verbose) ? "debug" : level;
+  const logLevel = resolveLogLevel(settings);
   const metricsFile = settings.value(o.metricsFile);
   const flagKeyFile = flags.values.get("api-key-file")?.[0]?.trim();
   const apiKey = readApiKey(flagKeyFile, lookup, sources.readTextFile);
-
   return {
     mode: options.command === "check" ? "check" : settings.given(o.dryRun) ? "dry-run" : "sync",
     sites,
@@ -205,6 +186,44 @@ function resolveSettings(
     repostAfterMs: settings.value(o.repostAfter),
     force: settings.given(o.force),
   };
+}
+
+/** A variable from the real environment (trimmed), else from `.env`, saying which. */
+function envLookup(dotEnv: ReadonlyMap<string, string>, sources: ConfigSources): EnvLookup {
+  return (name) => {
+    const real = sources.env(name);
+    if (real !== undefined) return { text: real.trim(), from: "environment" };
+    const fromFile = dotEnv.get(name);
+    return fromFile === undefined ? undefined : { text: fromFile, from: ".env" };
+  };
+}
+
+/**
+ * The sites, each once, in the order given: those named (`--site`, `KRAKENFLEX_SITE`), then those
+ * of the sites file. A sites file alone replaces the default site rather than adding to it.
+ */
+function resolveSites(settings: Settings, sources: ConfigSources): string[] {
+  const o = SYNC_OPTIONS;
+  const sitesFile = settings.source(o.sitesFile);
+  const named = settings.source(o.site) !== undefined || sitesFile === undefined
+    ? settings.list(o.site).flat()
+    : [];
+  const fromFile = sitesFile === undefined ? [] : readSitesFile(
+    parsePath(sitesFile.text, sitesFile.from),
+    sitesFile.from,
+    sources.readTextFile,
+  );
+  return [...new Set([...named, ...fromFile])];
+}
+
+/** The log level: `--quiet` and `--verbose` (never both) override the level option. */
+function resolveLogLevel(settings: Settings): LogLevel {
+  const o = SYNC_OPTIONS;
+  if (settings.given(o.quiet) && settings.given(o.verbose)) {
+    throw new UsageError(`Cannot combine "--quiet" and "--verbose"`);
+  }
+  const level = settings.value(o.logLevel);
+  return settings.given(o.quiet) ? "error" : settings.given(o.verbose) ? "debug" : level;
 }
 
 /** systemd's `$STATE_DIRECTORY` (set by `StateDirectory=`): its first path, when set. */

@@ -32,6 +32,9 @@ const COMMANDS: Readonly<Record<string, { usage: string; load(): Promise<Command
   },
 };
 
+/** The names of the commands, in the order help lists them: from the table, never written twice. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 /** `outage-sync --help`: the commands, the options of the default command, the exit codes. */
 export function mainHelp(): string {
   const usage = Object.values(COMMANDS).map((command) => `  outage-sync ${command.usage}`);
@@ -101,7 +104,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     if (entry === undefined) {
       throw new UsageError(
         `Unknown command "${name}"`,
-        `Commands: ${Object.keys(COMMANDS).join(", ")}. Run \`outage-sync --help\`.`,
+        `Commands: ${COMMAND_NAMES.join(", ")}. Run \`outage-sync --help\`.`,
       );
     }
     if (named && commandArgs.includes("--version")) {

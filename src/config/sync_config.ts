@@ -68,8 +68,11 @@ export interface ConfigSources {
 
 /** Which command the configuration is for. */
 export interface ResolveOptions {
-  /** Named in hints (`outage-sync check --help`); `check` sets the mode to `check`. */
-  readonly command: "sync" | "check" | "demo";
+  /**
+   * The command's name, from the dispatcher's table, named in hints (`outage-sync check --help`).
+   * `check` takes check's options and sets the mode to `check`; any other takes sync's.
+   */
+  readonly command: string;
 }
 
 /**

@@ -11,9 +11,10 @@ import type { Secret } from "../secret.ts";
 import type { Since } from "../timestamp.ts";
 import { readApiKey } from "./api_key.ts";
 import { looseModes, unknownVariables } from "./config_warnings.ts";
-import { readEnvFile, type ReadTextFile } from "./env_file.ts";
-import { type GivenFlags, parseFlags } from "./flags.ts";
+import { readEnvFile } from "./env_file.ts";
+import { type GivenFlags, parseFlags, peekFlag } from "./flags.ts";
 import { createSettings, type EnvLookup, type Settings } from "./settings.ts";
+import type { ReadTextFile } from "./named_file.ts";
 import { readSitesFile } from "./sites_file.ts";
 import { CHECK_OPTIONS, SYNC_ONLY_OPTIONS, SYNC_OPTIONS } from "./sync_options.ts";
 import { parsePath } from "./values.ts";
@@ -235,16 +236,6 @@ function systemdStateDirectory(sources: ConfigSources): string | undefined {
   return first === undefined || first === "" ? undefined : first;
 }
 
-/** The value given to a flag in `args`, read leniently: `--flag VALUE` or `--flag=VALUE`. */
-function looseFlag(args: readonly string[], flag: string): string | undefined {
-  let found: string | undefined;
-  args.forEach((arg, i) => {
-    if (arg === `--${flag}` && i + 1 < args.length) found = args[i + 1];
-    else if (arg.startsWith(`--${flag}=`)) found = arg.slice(flag.length + 3);
-  });
-  return found?.trim();
-}
-
 /**
  * The metrics path of a command line that did not resolve (a usage error), found as far as it
  * can be: the flag, else the environment, else `.env`. `undefined` when none names one.
@@ -255,12 +246,12 @@ export function findMetricsFile(
 ): string | undefined {
   const flag = SYNC_OPTIONS.metricsFile.flag as string;
   const env = SYNC_OPTIONS.metricsFile.env as string;
-  const fromFlag = looseFlag(args, flag);
+  const fromFlag = peekFlag(args, flag);
   if (fromFlag !== undefined) return fromFlag === "" ? undefined : fromFlag;
   const fromEnv = sources.env(env)?.trim();
   if (fromEnv !== undefined) return fromEnv === "" ? undefined : fromEnv;
   try {
-    const fromFile = readEnvFile(looseFlag(args, "env-file"), sources.readTextFile).entries.get(
+    const fromFile = readEnvFile(peekFlag(args, "env-file"), sources.readTextFile).entries.get(
       env,
     );
     return fromFile === "" ? undefined : fromFile;

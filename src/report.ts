@@ -253,35 +253,47 @@ function describeSite(site: SiteReport, since: string, redact: Redactor): string
  */
 export function renderTextReport(report: RunReport, options: RenderOptions = {}): string {
   const redact = options.redact ?? none;
-  const field = (text: string) => shown(text, TEXT_FIELD_MAX, redact);
-  const lines: string[] = [];
-  for (const site of report.sites) {
-    lines.push(`${site.status.padEnd(13)} ${describeSite(site, report.since, redact)}`);
-    const outageLine = (mark: string, outage: EnhancedOutage) =>
-      `${mark} ${field(outage.id)}  ${
-        escapeControls(JSON.stringify(cut(redact(outage.name), TEXT_FIELD_MAX)))
-      }  ${field(outage.begin)} .. ${field(outage.end)}`;
-    for (const outage of site.payload ?? []) lines.push(outageLine(" ", outage));
-    for (const outage of site.changes?.addedOutages ?? []) lines.push(outageLine("+", outage));
-    for (const outage of site.changes?.removedOutages ?? []) lines.push(outageLine("-", outage));
-  }
-  // A failed GET /outages is said once, unless every failed site already says it.
-  if (
-    report.error !== undefined &&
-    (report.sites.length === 0 ||
-      report.sites.some((site) => site.error?.message !== report.error?.message))
-  ) {
-    const outages = /^GET \/outages: /.test(report.error.message);
-    const message = report.error.message.replace(/^GET \/outages: /, "");
-    lines.push(
-      `${outages ? "GET /outages failed" : "the run failed"}: ${
-        shown(message, TEXT_MESSAGE_MAX, redact)
-      }`,
-    );
-  }
+  const lines = report.sites.flatMap((site) => siteLines(site, report.since, redact));
+  const failure = runFailureLine(report, redact);
+  if (failure !== undefined) lines.push(failure);
   if (report.metricsError !== undefined) {
     lines.push(`metrics not written: ${shown(report.metricsError, TEXT_MESSAGE_MAX, redact)}`);
   }
+  lines.push(summaryLine(report, options));
+  return lines.join("\n") + "\n";
+}
+
+/** A site's line, then its payload (dry runs) and what changed (`+`/`-`), an outage a line. */
+function siteLines(site: SiteReport, since: string, redact: Redactor): string[] {
+  const field = (text: string) => shown(text, TEXT_FIELD_MAX, redact);
+  const outageLine = (mark: string, outage: EnhancedOutage) =>
+    `${mark} ${field(outage.id)}  ${
+      escapeControls(JSON.stringify(cut(redact(outage.name), TEXT_FIELD_MAX)))
+    }  ${field(outage.begin)} .. ${field(outage.end)}`;
+  return [
+    `${site.status.padEnd(13)} ${describeSite(site, since, redact)}`,
+    ...(site.payload ?? []).map((outage) => outageLine(" ", outage)),
+    ...(site.changes?.addedOutages ?? []).map((outage) => outageLine("+", outage)),
+    ...(site.changes?.removedOutages ?? []).map((outage) => outageLine("-", outage)),
+  ];
+}
+
+/** The run's own failure (a failed GET /outages), said once unless every failed site says it. */
+function runFailureLine(report: RunReport, redact: Redactor): string | undefined {
+  const error = report.error;
+  if (error === undefined) return undefined;
+  const saidBySites = report.sites.length > 0 &&
+    report.sites.every((site) => site.error?.message === error.message);
+  if (saidBySites) return undefined;
+  const outages = /^GET \/outages: /.test(error.message);
+  const message = error.message.replace(/^GET \/outages: /, "");
+  return `${outages ? "GET /outages failed" : "the run failed"}: ${
+    shown(message, TEXT_MESSAGE_MAX, redact)
+  }`;
+}
+
+/** The last line: the verdict, the sites by status, the outages fetched, the time, the mode. */
+function summaryLine(report: RunReport, options: RenderOptions): string {
   const counts = new Map<string, number>();
   for (const site of report.sites) counts.set(site.status, (counts.get(site.status) ?? 0) + 1);
   const statusSummary = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
@@ -304,11 +316,8 @@ export function renderTextReport(report: RunReport, options: RenderOptions = {})
     : report.mode === "dry-run"
     ? "; dry run, nothing posted"
     : "";
-  lines.push(
-    `${verdict}: ${sites}` +
-      `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +
-      `${plural(report.outagesFetched, "outage")} fetched${invalid}; ` +
-      `${(report.durationMs / 1000).toFixed(2)} s${nothingPosted}`,
-  );
-  return lines.join("\n") + "\n";
+  return `${verdict}: ${sites}` +
+    `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +
+    `${plural(report.outagesFetched, "outage")} fetched${invalid}; ` +
+    `${(report.durationMs / 1000).toFixed(2)} s${nothingPosted}`;
 }

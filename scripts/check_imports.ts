@@ -32,7 +32,7 @@ export const LAYERS: readonly Layer[] = [
     name: "mock",
     matches: (p) => p.startsWith("src/mock/"),
     mayImport: ["data"],
-    alsoModules: ["src/api_shapes.ts", "src/timestamp.ts"],
+    alsoModules: ["src/api_shapes.ts", "src/bytes.ts", "src/timestamp.ts"],
   },
   { name: "core", matches: CORE, mayImport: [] },
   { name: "data", matches: (p) => p.endsWith(".json"), mayImport: [] },

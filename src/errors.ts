@@ -84,14 +84,11 @@ export class ApiError extends Error {
 /** The run was interrupted by a signal; the abort reason of the run's signal. */
 export class Interrupted extends Error {
   override name = "Interrupted";
-  /** The signal that interrupted the run. */
+  /** The signal that interrupted the run; its exit code is `exitCodeFor`'s (`src/outcome.ts`). */
   readonly signal: "SIGINT" | "SIGTERM";
-  /** 130 for SIGINT, 143 for SIGTERM. */
-  readonly exitCode: number;
   constructor(signal: "SIGINT" | "SIGTERM") {
     super(`interrupted by ${signal}`);
     this.signal = signal;
-    this.exitCode = signal === "SIGINT" ? 130 : 143;
   }
 }
 
@@ -140,19 +137,17 @@ export class NotStarted extends Error {
   override name = "NotStarted";
 }
 
-/** What kind of failure an error is, as the JSON report and JSON logs name it. */
+/**
+ * What kind of failure an error is, as the JSON report and JSON logs name it: a request's
+ * {@link ApiErrorKind} (its `status` named `http`, its `aborted` named `interrupted`), or one of
+ * the program's own.
+ */
 export type ErrorKind =
-  | "usage"
-  | "network"
-  | "timeout"
+  | Exclude<ApiErrorKind, "status" | "aborted">
   | "http"
-  | "redirect"
-  | "body"
-  | "too-large"
-  | "encoding"
-  | "validation"
-  | "deadline"
   | "interrupted"
+  | "usage"
+  | "validation"
   | "locked"
   | "internal";
 

@@ -100,7 +100,7 @@ export interface SiteOutages {
  * Keeps the outages whose device belongs to the site and whose `begin` is at or after `since`,
  * as instants, exactly; attaches the device's display name. Input order and duplicates are kept;
  * `begin` and `end` are passed on byte for byte; other fields are not forwarded.
- * The outages must already be validated ({@link validateOutages}).
+ * The outages must already be validated (the feed of `src/outage_feed.ts` holds only valid ones).
  */
 export function filterSiteOutages(
   outages: readonly Outage[],

@@ -1,6 +1,8 @@
 /**
- * The logger: the only writer of stderr besides usage messages. Text or JSON lines, a level
- * threshold, colour only when asked. Every value is redacted (`redact.ts`) before it is cut, and
+ * The logger: how the program's messages reach stderr, usage errors in JSON included. The plain
+ * text of a usage error (`src/cli/main.ts`), the progress line on a terminal (`progressReporter`),
+ * the demo's and the emulator's own lines, and the note that stdout failed (`src/cli/real_io.ts`)
+ * are written directly. Text or JSON lines, a level threshold, colour only when asked. Every value is redacted (`redact.ts`) before it is cut, and
  * in text lines escaped (`printable.ts`), so that a server's text can neither show the key nor
  * forge a line.
  * @module

@@ -27,87 +27,106 @@ function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 
+/** One sample of a metric: its labels (`{site="a"}`, or "" for none) and its value. */
+type Sample = [labels: string, value: number];
+
+/** The lines of one gauge: its help, its type and its samples. */
+function gauge(name: string, help: string, samples: readonly Sample[]): string[] {
+  return [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} gauge`,
+    ...samples.map(([labels, value]) => `${name}${labels} ${value}`),
+  ];
+}
+
+/** What is rendered of a report: a run that never started (a usage error) has no site. */
+type ReportFigures = Pick<RunReport, "sites" | "outagesFetched" | "outagesInvalid" | "durationMs">;
+
 /** The metrics text for a finished run. */
 export function renderMetrics(found: RunReport | undefined, facts: RunFacts): string {
   // A run that never started (a usage error) has no site and nothing fetched.
   const report = found ?? { sites: [], outagesFetched: 0, outagesInvalid: 0, durationMs: 0 };
-  const lines: string[] = [];
-  const metric = (name: string, help: string, samples: [string, number][]) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  };
-  const perSite = (value: (site: SiteReport) => number): [string, number][] =>
-    report.sites.map((site) => [`{site="${label(site.siteId)}"}`, value(site)]);
+  return [...siteMetrics(report.sites), ...runMetrics(report, facts)].join("\n") + "\n";
+}
 
-  metric(
-    "outage_sync_site_status",
-    "Status of the site in the last run: 1 for the status it ended with, 0 for the others.",
-    report.sites.flatMap((site) =>
-      SITE_STATUSES.map((status): [string, number] => [
-        `{site="${label(site.siteId)}",status="${status}"}`,
-        site.status === status ? 1 : 0,
-      ])
+/** The per-site gauges: status, outages posted, kept and dropped, and the last change. */
+function siteMetrics(sites: readonly SiteReport[]): string[] {
+  const site = (s: SiteReport) => `site="${label(s.siteId)}"`;
+  const perSite = (value: (s: SiteReport) => number): Sample[] =>
+    sites.map((s) => [`{${site(s)}}`, value(s)]);
+  const changed = sites.filter((s) => s.lastChange !== undefined);
+  return [
+    ...gauge(
+      "outage_sync_site_status",
+      "Status of the site in the last run: 1 for the status it ended with, 0 for the others.",
+      sites.flatMap((s) =>
+        SITE_STATUSES.map((status): Sample => [
+          `{${site(s)},status="${status}"}`,
+          s.status === status ? 1 : 0,
+        ])
+      ),
     ),
-  );
-  metric(
-    "outage_sync_site_outages_posted",
-    "Outages posted for the site in the last run (0 unless it was posted).",
-    perSite((site) => site.status === "posted" ? site.kept : 0),
-  );
-  metric(
-    "outage_sync_site_outages_kept",
-    "Outages kept for the site in the last run.",
-    perSite((site) => site.kept),
-  );
-  metric(
-    "outage_sync_site_outages_dropped",
-    "Outages dropped for the site in the last run, by reason.",
-    report.sites.flatMap((site): [string, number][] => [
-      [`{site="${label(site.siteId)}",reason="before_since"}`, site.droppedBeforeSince],
-      [`{site="${label(site.siteId)}",reason="unknown_device"}`, site.droppedUnknownDevice],
-    ]),
-  );
-  const changed = report.sites.filter((site) => site.lastChange !== undefined);
-  if (changed.length > 0) {
-    metric(
+    ...gauge(
+      "outage_sync_site_outages_posted",
+      "Outages posted for the site in the last run (0 unless it was posted).",
+      perSite((s) => s.status === "posted" ? s.kept : 0),
+    ),
+    ...gauge(
+      "outage_sync_site_outages_kept",
+      "Outages kept for the site in the last run.",
+      perSite((s) => s.kept),
+    ),
+    ...gauge(
+      "outage_sync_site_outages_dropped",
+      "Outages dropped for the site in the last run, by reason.",
+      sites.flatMap((s): Sample[] => [
+        [`{${site(s)},reason="before_since"}`, s.droppedBeforeSince],
+        [`{${site(s)},reason="unknown_device"}`, s.droppedUnknownDevice],
+      ]),
+    ),
+    ...(changed.length === 0 ? [] : gauge(
       "outage_sync_site_last_change_timestamp_seconds",
       "When the payload the API accepted for the site last changed (with a state directory).",
-      changed.map((site) => [
-        `{site="${label(site.siteId)}"}`,
-        Date.parse(site.lastChange as string) / 1000,
-      ]),
-    );
-  }
-  metric("outage_sync_outages_fetched", "Outage records in GET /outages in the last run.", [[
-    "",
-    report.outagesFetched,
-  ]]);
-  metric("outage_sync_outages_invalid", "Invalid outage records in the last run.", [[
-    "",
-    report.outagesInvalid,
-  ]]);
-  metric("outage_sync_run_duration_seconds", "Duration of the last run.", [[
-    "",
-    report.durationMs / 1000,
-  ]]);
-  metric("outage_sync_run_attempts", "HTTP attempts made in the last run, retries included.", [[
-    "",
-    facts.attempts,
-  ]]);
-  metric("outage_sync_run_retries", "HTTP retries made in the last run.", [["", facts.retries]]);
-  metric("outage_sync_run_exit_code", "Exit code of the last run.", [["", facts.exitCode]]);
-  metric("outage_sync_run_timestamp_seconds", "When the last run ended.", [[
-    "",
-    facts.endedAt / 1000,
-  ]]);
+      changed.map((s) => [`{${site(s)}}`, Date.parse(s.lastChange as string) / 1000]),
+    )),
+  ];
+}
+
+/** The gauges of the run as a whole: what was fetched, how long, attempts, exit and success. */
+function runMetrics(report: ReportFigures, facts: RunFacts): string[] {
   // 0 until a first success, so that `time() - …` alerts on a job that has never succeeded.
   const lastSuccess = facts.exitCode === 0 ? facts.endedAt / 1000 : facts.previousLastSuccess ?? 0;
-  metric(
-    "outage_sync_last_success_timestamp_seconds",
-    "When a run last ended with exit code 0 (0: never).",
-    [["", lastSuccess]],
-  );
-  return lines.join("\n") + "\n";
+  const one = (name: string, help: string, value: number) => gauge(name, help, [["", value]]);
+  return [
+    ...one(
+      "outage_sync_outages_fetched",
+      "Outage records in GET /outages in the last run.",
+      report.outagesFetched,
+    ),
+    ...one(
+      "outage_sync_outages_invalid",
+      "Invalid outage records in the last run.",
+      report.outagesInvalid,
+    ),
+    ...one(
+      "outage_sync_run_duration_seconds",
+      "Duration of the last run.",
+      report.durationMs / 1000,
+    ),
+    ...one(
+      "outage_sync_run_attempts",
+      "HTTP attempts made in the last run, retries included.",
+      facts.attempts,
+    ),
+    ...one("outage_sync_run_retries", "HTTP retries made in the last run.", facts.retries),
+    ...one("outage_sync_run_exit_code", "Exit code of the last run.", facts.exitCode),
+    ...one("outage_sync_run_timestamp_seconds", "When the last run ended.", facts.endedAt / 1000),
+    ...one(
+      "outage_sync_last_success_timestamp_seconds",
+      "When a run last ended with exit code 0 (0: never).",
+      lastSuccess,
+    ),
+  ];
 }
 
 /** The last success time recorded in an earlier metrics file, if any. */

@@ -44,7 +44,9 @@ export const ExitCode = {
  * site succeeded, 3 when some failed, 0 when none did.
  */
 export function exitCodeFor(statuses: readonly SiteStatus[], signal?: AbortSignal): number {
-  if (signal?.aborted && signal.reason instanceof Interrupted) return signal.reason.exitCode;
+  if (signal?.aborted && signal.reason instanceof Interrupted) {
+    return signal.reason.signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
+  }
   const failed = statuses.filter((status) => status === "failed").length;
   if (statuses.length === 0 || failed === statuses.length) return ExitCode.failed;
   return failed === 0 ? ExitCode.ok : ExitCode.partial;

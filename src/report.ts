@@ -100,51 +100,99 @@ const TEXT_FIELD_MAX = 200;
 const none: Redactor = (text) => text;
 
 /**
+ * Where a field of the report shows in the JSON document: in every mode, only in `check`'s shape,
+ * only in the others', or never. Every field of {@link RunReport} and {@link SiteReport} has an
+ * entry (the type says so), so a new field shows in `--json` unless it is listed here as hidden.
+ */
+type JsonField = "always" | "check" | "not-check" | "hidden";
+
+/** The run's fields in the order the JSON document lists them. */
+const RUN_JSON: Readonly<Record<keyof RunReport, JsonField>> = {
+  ok: "always",
+  mode: "check", // Only check's shape names its mode; the others say dryRun.
+  dryRun: "not-check",
+  since: "always",
+  baseUrl: "always",
+  outagesFetched: "always",
+  outagesInvalid: "always",
+  durationMs: "always",
+  sites: "always",
+  interrupted: "always",
+  error: "always",
+  metricsError: "always",
+  sitesConfigured: "hidden", // For the text summary: sites is [] whenever it is set.
+};
+
+/** A site's fields in the order the JSON document lists them. */
+const SITE_JSON: Readonly<Record<keyof SiteReport, JsonField>> = {
+  siteId: "always",
+  siteName: "always",
+  status: "always",
+  kept: "not-check",
+  droppedBeforeSince: "not-check",
+  droppedUnknownDevice: "not-check",
+  devices: "check",
+  payload: "not-check",
+  changes: "not-check",
+  error: "always",
+  lastChange: "hidden", // For the metrics file's last-change gauge; `changes.since` says it here.
+};
+
+/** The names of the report's fields the JSON document never shows. */
+export const HIDDEN_JSON_FIELDS: {
+  readonly run: readonly (keyof RunReport)[];
+  readonly site: readonly (keyof SiteReport)[];
+} = {
+  run: hiddenIn(RUN_JSON),
+  site: hiddenIn(SITE_JSON),
+};
+
+function hiddenIn<K extends string>(table: Readonly<Record<K, JsonField>>): K[] {
+  return (Object.keys(table) as K[]).filter((key) => table[key] === "hidden");
+}
+
+/**
+ * The fields of `record` that show in a JSON document of mode `check` (or not), in `table`'s
+ * order, each passed through `render`; a field that is `undefined` is left out.
+ */
+function jsonFields<T extends object>(
+  record: T,
+  table: Readonly<Record<keyof T, JsonField>>,
+  check: boolean,
+  render: (key: keyof T, value: T[keyof T]) => unknown,
+): Record<string, unknown> {
+  const document: Record<string, unknown> = {};
+  for (const key of Object.keys(table) as (keyof T)[]) {
+    const where = table[key];
+    if (where === "hidden" || where === (check ? "not-check" : "check")) continue;
+    const value = record[key];
+    if (value !== undefined) document[key as string] = render(key, value);
+  }
+  return document;
+}
+
+/**
  * The report as one JSON document (with a trailing newline). Strings are redacted; error messages
  * are cut to {@link JSON_MESSAGE_MAX} characters after that. JSON escapes the rest. `check` has
  * its own shape: `mode: "check"`, and per site its `devices` rather than payload counts.
  */
 export function renderJsonReport(report: RunReport, options: RenderOptions = {}): string {
   const redact = options.redact ?? none;
-  const error = (e: ErrorReport | undefined) =>
-    e === undefined ? {} : { error: { ...e, message: cut(redact(e.message), JSON_MESSAGE_MAX) } };
   const check = report.mode === "check";
-  const sites = report.sites.map((site) =>
-    check
-      ? {
-        siteId: site.siteId,
-        siteName: site.siteName,
-        status: site.status,
-        ...(site.devices === undefined ? {} : { devices: site.devices }),
-        ...error(site.error),
-      }
-      : {
-        siteId: site.siteId,
-        siteName: site.siteName,
-        status: site.status,
-        kept: site.kept,
-        droppedBeforeSince: site.droppedBeforeSince,
-        droppedUnknownDevice: site.droppedUnknownDevice,
-        ...(site.payload === undefined ? {} : { payload: site.payload }),
-        ...(site.changes === undefined ? {} : { changes: site.changes }),
-        ...error(site.error),
-      }
-  );
-  const document = {
-    ok: report.ok,
-    ...(check ? { mode: "check" } : { dryRun: report.dryRun }),
-    since: report.since,
-    baseUrl: report.baseUrl,
-    outagesFetched: report.outagesFetched,
-    outagesInvalid: report.outagesInvalid,
-    durationMs: report.durationMs,
-    sites,
-    ...(report.interrupted === undefined ? {} : { interrupted: report.interrupted }),
-    ...error(report.error),
-    ...(report.metricsError === undefined
-      ? {}
-      : { metricsError: cut(redact(report.metricsError), JSON_MESSAGE_MAX) }),
-  };
+  const message = (text: string) => cut(redact(text), JSON_MESSAGE_MAX);
+  const error = (e: ErrorReport) => ({ ...e, message: message(e.message) });
+  const site = (s: SiteReport) =>
+    jsonFields(
+      s,
+      SITE_JSON,
+      check,
+      (key, value) => key === "error" ? error(value as ErrorReport) : value,
+    );
+  const document = jsonFields(report, RUN_JSON, check, (key, value) => {
+    if (key === "sites") return (value as SiteReport[]).map(site);
+    if (key === "error") return error(value as ErrorReport);
+    return key === "metricsError" ? message(value as string) : value;
+  });
   return escapeJsonText(redact(JSON.stringify(document, null, 2))) + "\n";
 }
 
@@ -205,35 +253,47 @@ function describeSite(site: SiteReport, since: string, redact: Redactor): string
  */
 export function renderTextReport(report: RunReport, options: RenderOptions = {}): string {
   const redact = options.redact ?? none;
-  const field = (text: string) => shown(text, TEXT_FIELD_MAX, redact);
-  const lines: string[] = [];
-  for (const site of report.sites) {
-    lines.push(`${site.status.padEnd(13)} ${describeSite(site, report.since, redact)}`);
-    const outageLine = (mark: string, outage: EnhancedOutage) =>
-      `${mark} ${field(outage.id)}  ${
-        escapeControls(JSON.stringify(cut(redact(outage.name), TEXT_FIELD_MAX)))
-      }  ${field(outage.begin)} .. ${field(outage.end)}`;
-    for (const outage of site.payload ?? []) lines.push(outageLine(" ", outage));
-    for (const outage of site.changes?.addedOutages ?? []) lines.push(outageLine("+", outage));
-    for (const outage of site.changes?.removedOutages ?? []) lines.push(outageLine("-", outage));
-  }
-  // A failed GET /outages is said once, unless every failed site already says it.
-  if (
-    report.error !== undefined &&
-    (report.sites.length === 0 ||
-      report.sites.some((site) => site.error?.message !== report.error?.message))
-  ) {
-    const outages = /^GET \/outages: /.test(report.error.message);
-    const message = report.error.message.replace(/^GET \/outages: /, "");
-    lines.push(
-      `${outages ? "GET /outages failed" : "the run failed"}: ${
-        shown(message, TEXT_MESSAGE_MAX, redact)
-      }`,
-    );
-  }
+  const lines = report.sites.flatMap((site) => siteLines(site, report.since, redact));
+  const failure = runFailureLine(report, redact);
+  if (failure !== undefined) lines.push(failure);
   if (report.metricsError !== undefined) {
     lines.push(`metrics not written: ${shown(report.metricsError, TEXT_MESSAGE_MAX, redact)}`);
   }
+  lines.push(summaryLine(report, options));
+  return lines.join("\n") + "\n";
+}
+
+/** A site's line, then its payload (dry runs) and what changed (`+`/`-`), an outage a line. */
+function siteLines(site: SiteReport, since: string, redact: Redactor): string[] {
+  const field = (text: string) => shown(text, TEXT_FIELD_MAX, redact);
+  const outageLine = (mark: string, outage: EnhancedOutage) =>
+    `${mark} ${field(outage.id)}  ${
+      escapeControls(JSON.stringify(cut(redact(outage.name), TEXT_FIELD_MAX)))
+    }  ${field(outage.begin)} .. ${field(outage.end)}`;
+  return [
+    `${site.status.padEnd(13)} ${describeSite(site, since, redact)}`,
+    ...(site.payload ?? []).map((outage) => outageLine(" ", outage)),
+    ...(site.changes?.addedOutages ?? []).map((outage) => outageLine("+", outage)),
+    ...(site.changes?.removedOutages ?? []).map((outage) => outageLine("-", outage)),
+  ];
+}
+
+/** The run's own failure (a failed GET /outages), said once unless every failed site says it. */
+function runFailureLine(report: RunReport, redact: Redactor): string | undefined {
+  const error = report.error;
+  if (error === undefined) return undefined;
+  const saidBySites = report.sites.length > 0 &&
+    report.sites.every((site) => site.error?.message === error.message);
+  if (saidBySites) return undefined;
+  const outages = /^GET \/outages: /.test(error.message);
+  const message = error.message.replace(/^GET \/outages: /, "");
+  return `${outages ? "GET /outages failed" : "the run failed"}: ${
+    shown(message, TEXT_MESSAGE_MAX, redact)
+  }`;
+}
+
+/** The last line: the verdict, the sites by status, the outages fetched, the time, the mode. */
+function summaryLine(report: RunReport, options: RenderOptions): string {
   const counts = new Map<string, number>();
   for (const site of report.sites) counts.set(site.status, (counts.get(site.status) ?? 0) + 1);
   const statusSummary = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
@@ -256,11 +316,8 @@ export function renderTextReport(report: RunReport, options: RenderOptions = {})
     : report.mode === "dry-run"
     ? "; dry run, nothing posted"
     : "";
-  lines.push(
-    `${verdict}: ${sites}` +
-      `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +
-      `${plural(report.outagesFetched, "outage")} fetched${invalid}; ` +
-      `${(report.durationMs / 1000).toFixed(2)} s${nothingPosted}`,
-  );
-  return lines.join("\n") + "\n";
+  return `${verdict}: ${sites}` +
+    `${statusSummary === "" ? "" : ` (${statusSummary})`}; ` +
+    `${plural(report.outagesFetched, "outage")} fetched${invalid}; ` +
+    `${(report.durationMs / 1000).toFixed(2)} s${nothingPosted}`;
 }

@@ -133,7 +133,7 @@ function afterAttempts(error: ApiError, attempts: number, note: string): ApiErro
  * ends with ("" when none is added), or `undefined` when another attempt may be made.
  */
 function finalNote(error: ApiError, n: number, options: RetryOptions): string | undefined {
-  const plural = n === 1 ? "attempt" : "attempts";
+  const plural = attemptsWord(n);
   if (!isRetryable(error) || options.signal?.aborted) return n > 1 ? ` (after ${n} ${plural})` : "";
   if (error.attemptLimit !== undefined && n >= error.attemptLimit && n < options.maxAttempts) {
     return n === 1
@@ -157,7 +157,7 @@ export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
-  const { clock, endpoint, signal } = options;
+  const { endpoint } = options;
   for (let n = 1;; n++) {
     try {
       return await attempt(n);
@@ -165,44 +165,59 @@ export async function withRetries<T>(
       if (!(error instanceof ApiError) || error.endpoint !== endpoint) throw error;
       const note = finalNote(error, n, options);
       if (note !== undefined) throw note === "" ? error : afterAttempts(error, n, note);
-      // `Retry-After: 0` (or a date already past) says nothing about how long to wait: the computed
-      // backoff applies, so a server answering it on every attempt cannot cause a retry storm.
-      const asked = parseRetryAfter(error.retryAfter, clock.now());
-      const serverWait = asked === undefined || asked === 0 ? undefined : asked;
-      const delayMs = Math.max(
-        MIN_DELAY_MS,
-        serverWait ?? backoffDelay(n, clock.random(), options),
-      );
-      if (delayMs > options.deadline - clock.now()) {
-        const wait = (delayMs / 1000).toFixed(1);
-        const asks = serverWait === undefined ? "" : " as Retry-After asks";
-        throw afterAttempts(
-          error,
-          n,
-          ` (after ${n} ${n === 1 ? "attempt" : "attempts"}; not retried: waiting ${wait} s` +
-            `${asks} would pass the run's deadline)`,
-        );
+      const { delayMs, serverDelay } = retryDelay(error, n, options);
+      if (delayMs > options.deadline - options.clock.now()) {
+        throw afterAttempts(error, n, pastDeadline(n, delayMs, serverDelay));
       }
-      options.onRetry?.({
-        endpoint,
-        attempt: n,
-        error,
-        delayMs,
-        serverDelay: serverWait !== undefined,
-      });
-      try {
-        await clock.sleep(delayMs, signal);
-      } catch (sleepError) {
-        throw new ApiError(
-          "aborted",
-          endpoint,
-          `${endpoint}: interrupted: ${errorMessage(sleepError)}`,
-          {
-            cause: sleepError,
-          },
-        );
-      }
+      options.onRetry?.({ endpoint, attempt: n, error, delayMs, serverDelay });
+      await sleepBeforeRetry(delayMs, options);
     }
+  }
+}
+
+/** `attempt` or `attempts`, after `n` of them. */
+function attemptsWord(n: number): string {
+  return n === 1 ? "attempt" : "attempts";
+}
+
+/** How long to wait after attempt `n` failed with `error`, and whether the server asked for it. */
+function retryDelay(
+  error: ApiError,
+  n: number,
+  options: RetryOptions,
+): { delayMs: number; serverDelay: boolean } {
+  const { clock } = options;
+  // `Retry-After: 0` (or a date already past) says nothing about how long to wait: the computed
+  // backoff applies, so a server answering it on every attempt cannot cause a retry storm.
+  const asked = parseRetryAfter(error.retryAfter, clock.now());
+  const serverWait = asked === undefined || asked === 0 ? undefined : asked;
+  const delayMs = Math.max(MIN_DELAY_MS, serverWait ?? backoffDelay(n, clock.random(), options));
+  return { delayMs, serverDelay: serverWait !== undefined };
+}
+
+/** The end of the message when waiting `delayMs` after attempt `n` would pass the deadline. */
+function pastDeadline(n: number, delayMs: number, serverDelay: boolean): string {
+  const wait = (delayMs / 1000).toFixed(1);
+  const asked = serverDelay ? " as Retry-After asks" : "";
+  return ` (after ${n} ${
+    attemptsWord(n)
+  }; not retried: waiting ${wait} s${asked} would pass the run's deadline)`;
+}
+
+/** Waits `delayMs`; an abort during the wait becomes an `aborted` {@link ApiError}. */
+async function sleepBeforeRetry(delayMs: number, options: RetryOptions): Promise<void> {
+  const { endpoint } = options;
+  try {
+    await options.clock.sleep(delayMs, options.signal);
+  } catch (sleepError) {
+    throw new ApiError(
+      "aborted",
+      endpoint,
+      `${endpoint}: interrupted: ${errorMessage(sleepError)}`,
+      {
+        cause: sleepError,
+      },
+    );
   }
 }
 

@@ -7,8 +7,9 @@ import { REDACTED } from "./redact.ts";
 
 /**
  * The API key. `String(secret)`, `JSON.stringify(secret)`, `console.log(secret)` and
- * `Deno.inspect(secret)` all print `[redacted]`; only {@link Secret.reveal} gives the value, and
- * only the HTTP layer calls it, to set the `x-api-key` header.
+ * `Deno.inspect(secret)` all print `[redacted]`; only {@link Secret.reveal} gives the value. Two
+ * callers need it: the HTTP client, for the `x-api-key` header, and the sync command
+ * (`src/cli/sync_command.ts`), to give the logger and the report's redactor the text to hide.
  */
 export class Secret {
   readonly #value: string;

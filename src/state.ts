@@ -24,6 +24,11 @@ export interface SiteState {
   readonly sinceInstant: string;
   /** `sha256:` and the hex digest of the canonical payload. */
   readonly digest: string;
+  /**
+   * How many outages the payload holds. Kept, and still written: the file's head tells a person
+   * its size without reading the payload, and a file whose payload does not match it (cut short,
+   * edited) is not trusted, as with the digest. Files of this format have always carried it.
+   */
   readonly count: number;
   /** When the API last accepted it (ISO 8601). */
   readonly postedAt: string;
@@ -41,7 +46,7 @@ export async function stateFileName(siteId: string): Promise<string> {
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(digest).toHex();
 }
 
 /** Each outage's canonical text, once: the digest and the diff of a run read the same objects. */

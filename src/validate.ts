@@ -7,7 +7,7 @@
 
 import { ValidationError } from "./errors.ts";
 import { isRfc3339, rfc3339Problem } from "./timestamp.ts";
-import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
+import type { EnhancedOutage, SiteInfo } from "./api_shapes.ts";
 
 /**
  * A value quoted for an error message, whole: output cuts long text only after the key has been
@@ -47,18 +47,6 @@ function timestampFieldProblem(record: Record<string, unknown>, field: string): 
   return problem === undefined ? undefined : `field "${field}": ${problem}: ${quote(text)}`;
 }
 
-/**
- * Whether `value` is a valid outage record: {@link outageProblem} without building a message, for
- * the common case. Flat on purpose: a million records go through it, and with the calls and keyed
- * property reads of the general path they took 1.6–1.8 times as long (docs/benchmarks.md).
- */
-function isValidOutage(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const { id, begin, end } = value as Record<string, unknown>;
-  return typeof id === "string" && typeof begin === "string" && typeof end === "string" &&
-    isRfc3339(begin) && isRfc3339(end);
-}
-
 /** Why `value` is not a valid outage record, or `undefined` when it is one. */
 export function outageProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `expected an object, got ${kindOf(value)}`;
@@ -70,32 +58,6 @@ export function outageProblem(value: unknown): string | undefined {
 export interface InvalidOutage {
   readonly index: number;
   readonly problem: string;
-}
-
-/** The valid outages of a body, in order, and the invalid records found. */
-export interface ValidatedOutages {
-  readonly outages: readonly Outage[];
-  readonly invalid: readonly InvalidOutage[];
-}
-
-/**
- * Checks a `GET /outages` body. Throws a {@link ValidationError} when it is not an array; returns
- * every record's verdict otherwise, so that the caller decides between failing and skipping.
- * When every record is valid the body array itself is returned, uncopied.
- */
-export function validateOutages(body: unknown, where = "GET /outages"): ValidatedOutages {
-  if (!Array.isArray(body)) {
-    throw new ValidationError(`${where}: expected a JSON array of outages, got ${kindOf(body)}`);
-  }
-  let invalid: InvalidOutage[] | undefined;
-  for (let i = 0; i < body.length; i++) {
-    if (isValidOutage(body[i])) continue;
-    const problem = outageProblem(body[i]);
-    if (problem !== undefined) (invalid ??= []).push({ index: i, problem });
-  }
-  if (invalid === undefined) return { outages: body as Outage[], invalid: [] };
-  const bad = new Set(invalid.map((entry) => entry.index));
-  return { outages: body.filter((_, i) => !bad.has(i)) as Outage[], invalid };
 }
 
 /** The message for an invalid outage record, in the form `GET /outages: item 3, field "begin": ...`. */
@@ -145,7 +107,10 @@ export function enhancedOutageProblem(value: unknown): string | undefined {
     timestampFieldProblem(value, "begin") ?? timestampFieldProblem(value, "end");
 }
 
-/** {@link enhancedOutageProblem} without a message, for the common case (as {@link isValidOutage}). */
+/**
+ * {@link enhancedOutageProblem} without building a message, for the common case. Flat on purpose:
+ * every outage posted goes through it (docs/benchmarks.md).
+ */
 function isValidEnhancedOutage(value: unknown): boolean {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   if (Object.keys(value).length !== 4) return false;

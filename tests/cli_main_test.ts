@@ -6,12 +6,79 @@
 import assert from "node:assert/strict";
 import { checkCommand, syncCommand } from "../src/cli/sync_command.ts";
 import { demoCommand } from "../src/cli/demo_command.ts";
-import { mainHelp } from "../src/cli/main.ts";
+import { COMMAND_NAMES, mainHelp } from "../src/cli/main.ts";
 import { mockApiCommand } from "../src/cli/mock_api_command.ts";
 import { SYNC_ONLY_OPTIONS, SYNC_OPTIONS } from "../src/config/sync_options.ts";
 import { runMain } from "./in_process.ts";
 
 const ENV_EXAMPLE = await Deno.readTextFile(new URL("../.env.example", import.meta.url));
+const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+
+/** Variables the program reads that are no option of its own: systemd's, for `--state-dir`. */
+const FOREIGN_VARIABLES = ["STATE_DIRECTORY"];
+
+/** The flags and variables of the README's configuration table: its first two columns. */
+function readmeOptionTable(readme: string): { flags: Set<string>; variables: Set<string> } {
+  const section = readme.split(/^## /m).find((part) => part.startsWith("Configuration\n")) ?? "";
+  const rows = section.split("\n").filter((line) => /^\| `/.test(line) || /^\| — /.test(line));
+  const cells = rows.map((row) => row.split(/(?<!\\)\|/).slice(1, 3));
+  return {
+    flags: new Set(
+      cells.flatMap(([flag]) => [...flag.matchAll(/--([a-z][\w-]*)/g)].map((m) => m[1])),
+    ),
+    variables: new Set(
+      cells.flatMap(([, env]) => [...env.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1])),
+    ),
+  };
+}
+
+/** The variables `.env.example` sets or shows commented out (`NAME=` or `# NAME=`). */
+function envExampleVariables(text: string): Set<string> {
+  return new Set([...text.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+}
+
+/** The flags and variables of the option table, but `--help`, which configures nothing. */
+function tableOptions(): { flags: string[]; variables: string[] } {
+  const specs = Object.values(SYNC_OPTIONS);
+  return {
+    flags: specs.flatMap((spec) =>
+      spec.flag === undefined || spec.flag === "help" ? [] : [spec.flag]
+    ).sort(),
+    variables: specs.flatMap((spec) => spec.env ?? []).sort(),
+  };
+}
+
+Deno.test("the README's configuration table lists exactly the options of SYNC_OPTIONS", () => {
+  const table = readmeOptionTable(README);
+  const options = tableOptions();
+  assert.deepEqual([...table.flags].sort(), options.flags, "the flags of the table");
+  assert.deepEqual(
+    [...table.variables].filter((name) => !FOREIGN_VARIABLES.includes(name)).sort(),
+    options.variables,
+    "the environment variables of the table",
+  );
+});
+
+Deno.test(".env.example names exactly the variables of SYNC_OPTIONS", () => {
+  assert.deepEqual([...envExampleVariables(ENV_EXAMPLE)].sort(), tableOptions().variables);
+});
+
+Deno.test("the table readers find a missing row and a row too many", () => {
+  const readme = "## Configuration\n\n| flag | environment |\n| --- | --- |\n" +
+    "| `--site ID` | `KRAKENFLEX_SITE` |\n| `--log-format text\\|json` | — |\n" +
+    "| `--log-level L`, `-q/--quiet` | `KRAKENFLEX_LOG_LEVEL` (or `OTHER`) |\n| — | `NO_COLOR` |\n" +
+    "\n## Next\n| `--not-read` | `NOT_READ` |\n";
+  const table = readmeOptionTable(readme);
+  assert.deepEqual([...table.flags], ["site", "log-format", "log-level", "quiet"]);
+  assert.deepEqual([...table.variables], [
+    "KRAKENFLEX_SITE",
+    "KRAKENFLEX_LOG_LEVEL",
+    "OTHER",
+    "NO_COLOR",
+  ]);
+  const example = "# KRAKENFLEX_SITE=a\nNO_COLOR=1\n# the value: KRAKENFLEX_SINCE=x  # no\n";
+  assert.deepEqual([...envExampleVariables(example)], ["KRAKENFLEX_SITE", "NO_COLOR"]);
+});
 
 Deno.test("--help, -h and help print the main help on stdout: exit 0", async () => {
   for (const word of ["--help", "-h", "help"]) {
@@ -21,7 +88,7 @@ Deno.test("--help, -h and help print the main help on stdout: exit 0", async () 
     assert.equal(result.stderr, "");
   }
   const help = mainHelp();
-  for (const command of ["sync", "check", "mock-api", "demo"]) {
+  for (const command of COMMAND_NAMES) {
     assert.match(help, new RegExp(`^  outage-sync \\[?${command}\\]? `, "m"), command);
   }
   for (const code of ["0", "1", "2", "3", "4", "130"]) {
@@ -102,6 +169,9 @@ Deno.test("each command's --help prints its own text: what that command takes", 
       lacks: ["--since", "--dry-run"],
     },
   };
+  await t.step("every command of the dispatcher's table is here", () => {
+    assert.deepEqual(Object.keys(commands).sort(), [...COMMAND_NAMES].sort());
+  });
   for (const [name, expected] of Object.entries(commands)) {
     await t.step(name, async () => {
       for (const flag of ["--help", "-h"]) {
@@ -147,7 +217,7 @@ Deno.test("an unknown command: exit 2, the commands listed, nothing on stdout", 
   assert.equal(
     result.stderr,
     'outage-sync: Unknown command "frobnicate"\n' +
-      "Commands: sync, check, mock-api, demo. Run `outage-sync --help`.\n",
+      `Commands: ${COMMAND_NAMES.join(", ")}. Run \`outage-sync --help\`.\n`,
   );
   const inherited = await runMain(["toString"]);
   assert.equal(inherited.code, 2);

@@ -306,6 +306,7 @@ Deno.test({
       "--allow-read",
       "--allow-sys=uid",
       `--allow-write=${dir.path}`,
+      "--allow-sys=uid", // The state directory's owner check, as deno.json's permissions allow.
     ];
     // A sync that posts, with a state directory (so the last-change series is there too), then
     // one that fails on a wrong key: both files must be what Prometheus accepts.

@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { ENV_FILE_MAX_BYTES, readEnvFile } from "../src/config/env_file.ts";
-import { FileRefused } from "../src/errors.ts";
+import { readNamedFile, requireNamedFile } from "../src/config/named_file.ts";
+import { FileRefused, UsageError } from "../src/errors.ts";
 import { usageError } from "./helpers.ts";
 
 const SECRET = "SENTINEL-env-value";
@@ -123,4 +124,40 @@ Deno.test("a deliberate inline comment after a quoted value: read intact, never 
   assert.deepEqual(file.warnings, []);
   assert.equal(file.entries.get("KRAKENFLEX_SITE"), "norwich-pear-tree");
   assert.equal(file.entries.get("KRAKENFLEX_SINCE"), "2023-01-01T00:00:00Z");
+});
+
+Deno.test("a file named by a flag: bounded, missing or refused, every failure a usage error", () => {
+  const file = {
+    what: "the sites file",
+    path: "f",
+    from: "--sites-file",
+    maxBytes: 10,
+    shape: "A sites file must be small.",
+    missingHint: "Check the path.",
+  };
+  const limits: number[] = [];
+  const reader = (text: string | undefined) => (_: string, maxBytes: number) => {
+    limits.push(maxBytes);
+    return text;
+  };
+  assert.equal(readNamedFile(file, reader("a\n")), "a\n");
+  assert.equal(readNamedFile(file, reader(undefined)), undefined);
+  assert.deepEqual(limits, [10, 10]);
+  assert.throws(() => requireNamedFile(file, reader(undefined)), (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.equal(error.message, 'Cannot read the sites file "f" (--sites-file): no such file');
+    assert.equal(error.hint, "Check the path.");
+    return true;
+  });
+  const refuse = (reason: string) => () => {
+    throw new FileRefused("f", reason);
+  };
+  assert.throws(() => readNamedFile(file, refuse("is a FIFO, not a regular file")), {
+    message: 'Cannot read the sites file "f" (--sites-file): it is a FIFO, not a regular file',
+    hint: "A sites file must be small.",
+  });
+  assert.throws(() => readNamedFile({ ...file, from: undefined }, refuse("cannot be read: x")), {
+    message: 'Cannot read the sites file "f": it cannot be read: x',
+    hint: "Check the file's path and permissions: this user must be able to read it.",
+  });
 });

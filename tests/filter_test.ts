@@ -4,7 +4,8 @@ import { ValidationError } from "../src/errors.ts";
 import { deviceNames, filterSiteOutages } from "../src/filter.ts";
 import { parseSince } from "../src/timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "../src/api_shapes.ts";
-import { validateOutages, validateSiteInfo } from "../src/validate.ts";
+import { validateSiteInfo } from "../src/validate.ts";
+import { validateOutages } from "./validate_outages.ts";
 
 const dataDir = new URL("../src/mock/data/", import.meta.url);
 const readJson = (name: string): unknown =>

@@ -10,6 +10,7 @@ import {
   listOption,
   numberParser,
   parseFlags,
+  peekFlag,
   renderOptions,
   valueOption,
 } from "../src/config/flags.ts";
@@ -205,4 +206,13 @@ Deno.test("renderOptions: a line per option, its default and variable under it",
     renderOptions({ dryRun: TABLE.dryRun }, ""),
     "    --dry-run             post nothing\n",
   );
+});
+
+Deno.test("peekFlag reads a flag's value leniently: either form, the last one given, trimmed", () => {
+  assert.equal(peekFlag(["--log-format", " json "], "log-format"), "json");
+  assert.equal(peekFlag(["--log-format=json", "--bogus"], "log-format"), "json");
+  assert.equal(peekFlag(["--log-format", "text", "--log-format=json"], "log-format"), "json");
+  assert.equal(peekFlag(["--log-format"], "log-format"), undefined);
+  assert.equal(peekFlag(["--log-formats=json", "--log-format-x", "json"], "log-format"), undefined);
+  assert.equal(peekFlag(["--metrics-file="], "metrics-file"), "");
 });

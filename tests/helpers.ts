@@ -5,7 +5,7 @@
  */
 
 import type { FileWriter } from "../src/atomic_file.ts";
-import { realFileWriter as mainFileWriter } from "../main.ts";
+import { realFileWriter as mainFileWriter } from "../src/cli/real_io.ts";
 import type { EnhancedOutage } from "../src/api_shapes.ts";
 import assert from "node:assert/strict";
 import { ApiError, UsageError, ValidationError } from "../src/errors.ts";
@@ -121,7 +121,7 @@ export async function tempDir(prefix = "outage-sync-test-"): Promise<TempDir> {
   };
 }
 
-/** The real file system, as the program's `--metrics-file` writes to it: `main.ts`'s own. */
+/** The real file system, as the program's `--metrics-file` writes to it: `src/cli/real_io.ts`'s own. */
 export const realFileWriter: FileWriter = mainFileWriter;
 
 /** Asserts that `fn` throws a one-line UsageError (message and hint), matching `pattern`, and returns it. */

@@ -2,11 +2,11 @@
  * Files that never end, block, or are not files (issue 10, items 8 and 9): the key file, `.env`
  * and `--data` must be regular files of bounded size, read without blocking, and the metrics file
  * is never replaced when something else is at its path. Real FIFOs, symbolic links, directories,
- * `/dev/zero` and `/proc` files, through `main.ts`'s own reader and file writer.
+ * `/dev/zero` and `/proc` files, through `src/cli/real_io.ts`'s own reader and file writer.
  */
 
 import assert from "node:assert/strict";
-import { readTextFile } from "../main.ts";
+import { readTextFile } from "../src/cli/real_io.ts";
 import { FileRefused } from "../src/errors.ts";
 import { startMockServer } from "../src/mock/server.ts";
 import { type CliOptions, type RunResult, spawnCli, spawnProcess } from "./cli_process.ts";
@@ -110,7 +110,7 @@ Deno.test({
   },
 });
 
-/** Runs a command in process with `main.ts`'s real reader and file writer. */
+/** Runs a command in process with `src/cli/real_io.ts`'s real reader and file writer. */
 function runWithRealFiles(args: string[], env: Record<string, string> = {}) {
   return runMain(args, env, { readTextFile, fs: realFileWriter });
 }

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { realFileWriter } from "../main.ts";
+import { realFileWriter } from "../src/cli/real_io.ts";
 import { startMockServer } from "../src/mock/server.ts";
 import { NARROW, runCli } from "./cli_process.ts";
 import { realExpected, realOutages, realSiteInfo, tempDir } from "./helpers.ts";

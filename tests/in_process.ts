@@ -28,7 +28,7 @@ export interface InProcessOptions {
   files?: Record<string, string>;
   /** File writes for `--metrics-file` (default: none, so writing fails and is logged). */
   fs?: FileWriter;
-  /** Reads files instead of {@link InProcessOptions.files}: e.g. `main.ts`'s real reader. */
+  /** Reads files instead of {@link InProcessOptions.files}: e.g. `src/cli/real_io.ts`'s real reader. */
   readTextFile?: CliIo["readTextFile"];
   /** The state directory's operations (default: none, so `--state-dir` is refused). */
   stateFiles?: CliIo["stateFiles"];

@@ -12,7 +12,7 @@ import { type BodyProgress, readCapped } from "../src/http/body.ts";
 import { describeNetworkFailure } from "../src/http/failure.ts";
 import { createLogger } from "../src/logger.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { readTextFile, stateFiles } from "../main.ts";
+import { readTextFile, stateFiles } from "../src/cli/real_io.ts";
 import { stateFileName } from "../src/state.ts";
 import { realFileWriter, tempDir, usageError } from "./helpers.ts";
 import { runMain, startMain } from "./in_process.ts";
@@ -155,6 +155,9 @@ Deno.test("usage errors follow the output asked for: a JSON log line, a JSON doc
   assert.equal(line.level, "error");
   assert.equal(line.kind, "usage");
   assert.match(line.msg, /Cannot parse "--timeout"/);
+  assert.deepEqual(Object.keys(line), ["time", "level", "msg", "hint", "kind"]);
+  const equals = await runMain(["--log-format=json", "--bogus"], {});
+  assert.equal(JSON.parse(equals.stderr).msg, 'Unknown option "--bogus"');
   const fromEnv = await runMain(["--bogus"], { KRAKENFLEX_LOG_FORMAT: "json" });
   assert.equal(JSON.parse(fromEnv.stderr).msg, 'Unknown option "--bogus"');
   const document = await runMain(["--json"], {});

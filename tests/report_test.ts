@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import type { SiteStatus } from "../src/outcome.ts";
 import {
+  HIDDEN_JSON_FIELDS,
   renderJsonFailure,
   renderJsonReport,
   renderTextReport,
@@ -166,6 +167,34 @@ Deno.test("renderJsonReport", async (t) => {
     assert.deepEqual(doc.sites, []);
     assert.equal(doc.ok, false);
   });
+});
+
+Deno.test("renderJsonReport shows every field of the report unless it is listed as hidden", () => {
+  // Typed Required<…>: a field added to the report without a value here fails the type check.
+  const site: Required<SiteReport> = {
+    ...siteReport("dry-run"),
+    payload: PAYLOAD,
+    error: { message: "m", kind: "http", status: 500 },
+    devices: 3,
+    changes: { added: 1, removed: 0, since: null },
+    lastChange: "2022-01-02T00:00:00.000Z",
+  };
+  const report: Required<RunReport> = {
+    ...runReport([site]),
+    interrupted: "SIGINT",
+    error: { message: "e", kind: "network" },
+    metricsError: "cannot write",
+    sitesConfigured: 1,
+  };
+  const shown = (mode: RunReport["mode"]) => JSON.parse(renderJsonReport({ ...report, mode }));
+  const [sync, check] = [shown("sync"), shown("check")];
+  const runKeys = new Set([...Object.keys(sync), ...Object.keys(check)]);
+  const siteKeys = new Set([...Object.keys(sync.sites[0]), ...Object.keys(check.sites[0])]);
+  const expected = (all: object, hidden: readonly string[]) =>
+    Object.keys(all).filter((key) => !hidden.includes(key)).sort();
+  assert.deepEqual([...runKeys].sort(), expected(report, HIDDEN_JSON_FIELDS.run));
+  assert.deepEqual([...siteKeys].sort(), expected(site, HIDDEN_JSON_FIELDS.site));
+  assert.deepEqual(HIDDEN_JSON_FIELDS, { run: ["sitesConfigured"], site: ["lastChange"] });
 });
 
 Deno.test("renderTextReport", async (t) => {

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readTextFile, stateFiles } from "../main.ts";
+import { readTextFile, stateFiles } from "../src/cli/real_io.ts";
 import { stateFileName } from "../src/state.ts";
 import { realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
 import { runProcess } from "./cli_process.ts";

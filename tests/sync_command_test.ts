@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { FileWriter } from "../src/atomic_file.ts";
 import { startMockServer } from "../src/mock/server.ts";
-import { readTextFile, stateFiles } from "../main.ts";
+import { readTextFile, stateFiles } from "../src/cli/real_io.ts";
 import { realExpected, realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
 import { runMain } from "./in_process.ts";
 import { parsePrometheus } from "./prometheus.ts";

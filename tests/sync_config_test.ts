@@ -392,7 +392,7 @@ Deno.test("resolveSyncConfig: the API key", async (t) => {
   );
 
   await t.step(
-    "a key file refused for permissions (as main.ts's reader says it): no size talk",
+    "a key file refused for permissions (as the real reader says it): no size talk",
     () => {
       const sources: ConfigSources = {
         env: () => undefined,

@@ -6,10 +6,10 @@ import {
   describeInvalidOutage,
   enhancedOutageProblem,
   outageProblem,
-  validateOutages,
   validatePayload,
   validateSiteInfo,
 } from "../src/validate.ts";
+import { validateOutages } from "./validate_outages.ts";
 
 const GOOD = { id: "dev-1", begin: "2022-02-01T00:00:00.000Z", end: "2022-03-01T00:00:00.000Z" };
 

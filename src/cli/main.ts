@@ -4,9 +4,10 @@
  * @module
  */
 
-import { renderOptions } from "../config/flags.ts";
+import { peekFlag, renderOptions } from "../config/flags.ts";
 import { SYNC_OPTIONS } from "../config/sync_options.ts";
 import { UsageError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
 import { ExitCode } from "../outcome.ts";
 import { renderJsonFailure } from "../report.ts";
 import { EXIT_CODES_HELP } from "./help.ts";
@@ -32,6 +33,9 @@ const COMMANDS: Readonly<Record<string, { usage: string; load(): Promise<Command
   },
 };
 
+/** The names of the commands, in the order help lists them: from the table, never written twice. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 /** `outage-sync --help`: the commands, the options of the default command, the exit codes. */
 export function mainHelp(): string {
   const usage = Object.values(COMMANDS).map((command) => `  outage-sync ${command.usage}`);
@@ -52,9 +56,8 @@ ${EXIT_CODES_HELP}`;
 
 /** Whether the words given, or the environment, ask for `--log-format json` (read leniently). */
 function wantsJsonLogs(args: readonly string[], io: CliIo): boolean {
-  const at = args.indexOf("--log-format");
-  const flag = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--log-format="))?.slice(13);
-  return (flag ?? io.env("KRAKENFLEX_LOG_FORMAT"))?.trim() === "json";
+  const format = SYNC_OPTIONS.logFormat;
+  return (peekFlag(args, format.flag as string) ?? io.env(format.env as string))?.trim() === "json";
 }
 
 /**
@@ -64,14 +67,10 @@ function wantsJsonLogs(args: readonly string[], io: CliIo): boolean {
  */
 function reportUsageError(message: string, hint: string, args: readonly string[], io: CliIo): void {
   if (wantsJsonLogs(args, io)) {
-    const line = {
-      time: new Date().toISOString(),
-      level: "error",
-      msg: message,
+    createLogger({ level: "error", format: "json", write: io.stderr }).error(message, {
       hint,
       kind: "usage",
-    };
-    io.stderr(`${JSON.stringify(line)}\n`);
+    });
   } else {
     io.stderr(`outage-sync: ${message}\n${hint}\n`);
   }
@@ -101,7 +100,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     if (entry === undefined) {
       throw new UsageError(
         `Unknown command "${name}"`,
-        `Commands: ${Object.keys(COMMANDS).join(", ")}. Run \`outage-sync --help\`.`,
+        `Commands: ${COMMAND_NAMES.join(", ")}. Run \`outage-sync --help\`.`,
       );
     }
     if (named && commandArgs.includes("--version")) {

@@ -135,6 +135,20 @@ export async function openStateDir(
   } catch (error) {
     throw unusable(dir, error, io);
   }
+  const release = await takeLock(dir, io, stateFiles, options);
+  return { store: createStore(dir, io, { ...options, uid }), release };
+}
+
+/**
+ * Takes the state directory's lock, polling while another run holds it, for at most
+ * {@link LOCK_WAIT_MS} and never past the deadline; resolves to its release.
+ */
+async function takeLock(
+  dir: string,
+  io: CliIo,
+  stateFiles: StateFiles,
+  options: OpenOptions,
+): Promise<() => void> {
   const lockPath = `${dir}/.lock`;
   const holder = `pid ${Deno.pid}, since ${new Date(options.clock.now()).toISOString()}`;
   const started = options.clock.now();
@@ -149,10 +163,7 @@ export async function openStateDir(
         `Remove it (each run creates its own): rm "${lockPath}"`,
       );
     }
-    if (attempt.held) {
-      const store = createStore(dir, io, { ...options, uid });
-      return { store, release: attempt.release };
-    }
+    if (attempt.held) return attempt.release;
     const waited = options.clock.now() - started;
     if (waited >= LOCK_WAIT_MS || options.clock.now() + LOCK_POLL_MS >= options.deadline) {
       throw new StateLocked(

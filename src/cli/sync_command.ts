@@ -149,7 +149,7 @@ async function pushRunMetrics(
  * what failed, in words (`undefined`: all done). Only a sync records metrics: monitoring reads
  * what the syncs did, never a check or a dry run.
  */
-async function recordMetrics(
+async function recordRunMetrics(
   config: SyncConfig,
   report: RunReport | undefined,
   facts: { attempts: number; retries: number; exitCode: number; endedAt: number },
@@ -275,7 +275,7 @@ async function prepareRun(
         exitCode: ExitCode.usage,
         endedAt: context.clock.now(),
       };
-      await recordMetrics(config, undefined, facts, io, context);
+      await recordRunMetrics(config, undefined, facts, io, context);
     }
     throw error;
   }
@@ -285,41 +285,76 @@ async function prepareRun(
 export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<SyncOutcome> {
   const logger = loggerFor(config, io);
   for (const warning of config.warnings) logger.warn(warning);
-  const redact = createRedactor([config.apiKey.reveal()]);
   const clock = io.clock ?? realClock;
   const stats: RequestStats = { attempts: 0, retries: 0 };
   const context: RunContext = { logger, clock, deadline: clock.now() + config.deadlineMs };
-  const started = clock.now();
-  let state: OpenState | undefined;
-  let report: RunReport;
-  try {
-    state = await prepareRun(config, io, context);
-    report = await runWith(config, io, context, stats, state);
-  } catch (error) {
-    if (!(error instanceof StateLocked)) throw error;
-    logger.error(error.message);
-    report = failedBeforeSites(config, describeError(error), clock.now() - started);
-  } finally {
-    state?.release();
-  }
-  let code = exitCodeFor(report.sites.map((site) => site.status), io.signal);
+  const report = await syncOrLocked(config, io, context, stats);
+  const code = exitCodeFor(report.sites.map((site) => site.status), io.signal);
   logger.debug("finished", {
     attempts: stats.attempts,
     retries: stats.retries,
     ms: report.durationMs,
     code,
   });
-  const facts = { ...stats, exitCode: code, endedAt: clock.now() };
-  const problem = await recordMetrics(config, report, facts, io, context);
-  if (problem !== undefined) {
-    report = { ...report, ok: false, metricsError: problem };
-    if (code === ExitCode.ok) code = ExitCode.metrics;
+  const outcome = await recordMetrics(config, io, context, { report, code }, stats);
+  printReport(config, io, outcome.report);
+  return outcome;
+}
+
+/**
+ * The run's report: the sync's, or one of a run that failed before any site because another run
+ * holds the state directory's lock. The state directory is released whatever happened.
+ */
+async function syncOrLocked(
+  config: SyncConfig,
+  io: CliIo,
+  context: RunContext,
+  stats: RequestStats,
+): Promise<RunReport> {
+  const started = context.clock.now();
+  let state: OpenState | undefined;
+  try {
+    state = await prepareRun(config, io, context);
+    return await runWith(config, io, context, stats, state);
+  } catch (error) {
+    if (!(error instanceof StateLocked)) throw error;
+    context.logger.error(error.message);
+    return failedBeforeSites(config, describeError(error), context.clock.now() - started);
+  } finally {
+    state?.release();
   }
-  const rendering = { redact, skipInvalid: config.skipInvalid };
+}
+
+/**
+ * Records the metrics of a finished sync (file, Pushgateway). A file that cannot be written or a
+ * push that fails fails the report, and a run that was otherwise fine exits with
+ * {@link ExitCode.metrics}.
+ */
+async function recordMetrics(
+  config: SyncConfig,
+  io: CliIo,
+  context: RunContext,
+  outcome: SyncOutcome,
+  stats: RequestStats,
+): Promise<SyncOutcome> {
+  const facts = { ...stats, exitCode: outcome.code, endedAt: context.clock.now() };
+  const problem = await recordRunMetrics(config, outcome.report, facts, io, context);
+  if (problem === undefined) return outcome;
+  return {
+    report: { ...outcome.report, ok: false, metricsError: problem },
+    code: outcome.code === ExitCode.ok ? ExitCode.metrics : outcome.code,
+  };
+}
+
+/** The report on stdout, as text or JSON, with the key redacted. */
+function printReport(config: SyncConfig, io: CliIo, report: RunReport): void {
+  const rendering = {
+    redact: createRedactor([config.apiKey.reveal()]),
+    skipInvalid: config.skipInvalid,
+  };
   io.stdout(
     config.json ? renderJsonReport(report, rendering) : renderTextReport(report, rendering),
   );
-  return { report, code };
 }
 
 /** The sync itself, over a fresh client for the run. */

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { FileRefused, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { Secret } from "../secret.ts";
-import { type ReadTextFile, unreadableHint } from "./env_file.ts";
+import { type ReadTextFile, requireNamedFile } from "./named_file.ts";
 import type { EnvLookup } from "./settings.ts";
 
 /** The key and where it came from (e.g. `KRAKENFLEX_API_KEY (.env)`), for hints after a 403. */
@@ -60,24 +60,14 @@ function checkKey(key: string, from: string): Secret {
 export const KEY_FILE_MAX_BYTES = 4096;
 
 function fromFile(path: string, from: string, readTextFile: ReadTextFile): ApiKey {
-  let text: string | undefined;
-  try {
-    text = readTextFile(path, KEY_FILE_MAX_BYTES);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot read the API key file "${path}" (${from}): ${FileRefused.reasonFor(error)}`,
-      unreadableHint(
-        error,
-        "A key file must be a regular file of at most 4 KiB that holds only the key.",
-      ),
-    );
-  }
-  if (text === undefined) {
-    throw new UsageError(
-      `Cannot read the API key file "${path}" (${from}): no such file`,
-      "Check the path.",
-    );
-  }
+  const text = requireNamedFile({
+    what: "the API key file",
+    path,
+    from,
+    maxBytes: KEY_FILE_MAX_BYTES,
+    shape: "A key file must be a regular file of at most 4 KiB that holds only the key.",
+    missingHint: "Check the path.",
+  }, readTextFile);
   const source = `the API key file "${path}"`;
   return { key: checkKey(text.trim(), source), source, file: path };
 }

@@ -6,26 +6,7 @@
  */
 
 import { parseEnv } from "node:util";
-import { FileRefused, UsageError } from "../errors.ts";
-
-/**
- * Reads a regular file of at most `maxBytes` bytes: its text, or `undefined` when nothing is at
- * `path`; throws `FileRefused` for anything else there, and other errors for other failures.
- */
-export type ReadTextFile = (path: string, maxBytes: number) => string | undefined;
-
-/**
- * The next step after a file could not be read: `shape` (what the file must be) when it was
- * refused for what it is, permissions when it could not be opened or read at all.
- */
-export function unreadableHint(error: unknown, shape: string): string {
-  const denied = error instanceof FileRefused && error.reason.startsWith("cannot be read")
-    ? true
-    : !(error instanceof FileRefused);
-  return denied
-    ? "Check the file's path and permissions: this user must be able to read it."
-    : shape;
-}
+import { readNamedFile, type ReadTextFile, requireNamedFile } from "./named_file.ts";
 
 /** The largest `.env` file read: far above any real one, far below what could exhaust memory. */
 export const ENV_FILE_MAX_BYTES = 1024 * 1024;
@@ -47,24 +28,18 @@ export interface EnvFile {
 /** The variables of the `.env` file: `path` when given (it must exist), else `./.env` if present. */
 export function readEnvFile(path: string | undefined, readTextFile: ReadTextFile): EnvFile {
   const file = path ?? ".env";
-  let text: string | undefined;
-  try {
-    text = readTextFile(file, ENV_FILE_MAX_BYTES);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot read the env file "${file}": ${FileRefused.reasonFor(error)}`,
-      unreadableHint(error, "The env file must be a regular file of at most 1 MiB."),
-    );
-  }
-  if (text === undefined) {
-    if (path !== undefined) {
-      throw new UsageError(
-        `Cannot read the env file "${path}": no such file`,
-        "Check the path given to --env-file.",
-      );
-    }
-    return { entries: new Map(), warnings: [] };
-  }
+  const named = {
+    what: "the env file",
+    path: file,
+    maxBytes: ENV_FILE_MAX_BYTES,
+    shape: "The env file must be a regular file of at most 1 MiB.",
+    missingHint: "Check the path given to --env-file.",
+  };
+  // `--env-file` must name a file; `./.env` is read only when it is there.
+  const text = path === undefined
+    ? readNamedFile(named, readTextFile)
+    : requireNamedFile(named, readTextFile);
+  if (text === undefined) return { entries: new Map(), warnings: [] };
   const parsed = parseEnv(text);
   const entries = new Map<string, string>();
   for (const [key, value] of Object.entries(parsed)) {

@@ -112,6 +112,20 @@ export function closestName(
 }
 
 /**
+ * The value given to `--flag` in `args`, read leniently, for words that did not parse (a usage
+ * error is being reported): `--flag VALUE` or `--flag=VALUE`, the last one given, trimmed;
+ * `undefined` when none is.
+ */
+export function peekFlag(args: readonly string[], flag: string): string | undefined {
+  let found: string | undefined;
+  args.forEach((arg, i) => {
+    if (arg === `--${flag}` && i + 1 < args.length) found = args[i + 1];
+    else if (arg.startsWith(`--${flag}=`)) found = arg.slice(flag.length + 3);
+  });
+  return found?.trim();
+}
+
+/**
  * Parses `args` strictly against `table` (no positionals, no unknown flags). A value flag that is
  * not a `list` may be given once. Errors are {@link UsageError}s with a one-line hint that names
  * `outage-sync COMMAND --help`, and the closest known flag for an unknown one.

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { FileRefused, UsageError } from "../errors.ts";
-import type { ReadTextFile } from "./env_file.ts";
+import { type ReadTextFile, requireNamedFile } from "./named_file.ts";
 import { parseSiteList } from "./values.ts";
 
 /** The largest sites file read: ten thousand ids take about 400 KB. */
@@ -13,18 +12,13 @@ export const SITES_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** The site ids of the file at `path` (named by `from`), in file order, duplicates kept. */
 export function readSitesFile(path: string, from: string, readTextFile: ReadTextFile): string[] {
-  let text: string | undefined;
-  try {
-    text = readTextFile(path, SITES_FILE_MAX_BYTES);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot read the sites file "${path}" (${from}): ${FileRefused.reasonFor(error)}`,
-      "A sites file must be a regular file of at most 16 MiB, one site id per line.",
-    );
-  }
-  if (text === undefined) {
-    throw new UsageError(`Cannot read the sites file "${path}" (${from}): no such file`);
-  }
+  const text = requireNamedFile({
+    what: "the sites file",
+    path,
+    from,
+    maxBytes: SITES_FILE_MAX_BYTES,
+    shape: "A sites file must be a regular file of at most 16 MiB, one site id per line.",
+  }, readTextFile);
   const sites: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();

@@ -12,9 +12,10 @@ import type { Since } from "../timestamp.ts";
 import { parsePushInstance, parsePushUrl, pushGroupUrl } from "../metrics_push.ts";
 import { readApiKey } from "./api_key.ts";
 import { looseModes, unknownVariables } from "./config_warnings.ts";
-import { readEnvFile, type ReadTextFile } from "./env_file.ts";
-import { type GivenFlags, parseFlags } from "./flags.ts";
-import { createSettings, type EnvLookup } from "./settings.ts";
+import { readEnvFile } from "./env_file.ts";
+import { type GivenFlags, parseFlags, peekFlag } from "./flags.ts";
+import { createSettings, type EnvLookup, type Settings } from "./settings.ts";
+import type { ReadTextFile } from "./named_file.ts";
 import { readSitesFile } from "./sites_file.ts";
 import { CHECK_OPTIONS, SYNC_ONLY_OPTIONS, SYNC_OPTIONS } from "./sync_options.ts";
 import { parsePath } from "./values.ts";
@@ -71,8 +72,11 @@ export interface ConfigSources {
 
 /** Which command the configuration is for. */
 export interface ResolveOptions {
-  /** Named in hints (`outage-sync check --help`); `check` sets the mode to `check`. */
-  readonly command: "sync" | "check" | "demo";
+  /**
+   * The command's name, from the dispatcher's table, named in hints (`outage-sync check --help`).
+   * `check` takes check's options and sets the mode to `check`; any other takes sync's.
+   */
+  readonly command: string;
 }
 
 /**
@@ -149,24 +153,10 @@ function resolveSettings(
   options: ResolveOptions,
 ): Omit<SyncConfig, "warnings"> {
   const o = SYNC_OPTIONS;
-  const lookup: EnvLookup = (name) => {
-    const real = sources.env(name);
-    if (real !== undefined) return { text: real.trim(), from: "environment" };
-    const fromFile = dotEnv.get(name);
-    return fromFile === undefined ? undefined : { text: fromFile, from: ".env" };
-  };
+  const lookup = envLookup(dotEnv, sources);
   const settings = createSettings(flags, lookup);
 
-  const sitesFile = settings.source(o.sitesFile);
-  const named = settings.source(o.site) !== undefined || sitesFile === undefined
-    ? settings.list(o.site).flat()
-    : [];
-  const fromFile = sitesFile === undefined ? [] : readSitesFile(
-    parsePath(sitesFile.text, sitesFile.from),
-    sitesFile.from,
-    sources.readTextFile,
-  );
-  const sites = [...new Set([...named, ...fromFile])];
+  const sites = resolveSites(settings, sources);
   const since = settings.value(o.since);
   const baseUrl = settings.value(o.baseUrl);
   const timeoutS = settings.value(o.timeout);
@@ -175,11 +165,7 @@ function resolveSettings(
   const concurrency = settings.value(o.concurrency);
   const maxResponseMb = settings.value(o.maxResponseMb);
   const logFormat = settings.value(o.logFormat);
-  if (settings.given(o.quiet) && settings.given(o.verbose)) {
-    throw new UsageError(`Cannot combine "--quiet" and "--verbose"`);
-  }
-  const level = settings.value(o.logLevel);
-  const logLevel = settings.given(o.quiet) ? "error" : settings.given(o.verbose) ? "debug" : level;
+  const logLevel = resolveLogLevel(settings);
   const metricsFile = settings.value(o.metricsFile);
   const metricsPush = pushGroup(
     settings.value(o.metricsPushUrl),
@@ -225,20 +211,48 @@ function pushGroup(url: URL | undefined, instance: string | undefined): URL | un
   );
 }
 
+/** A variable from the real environment (trimmed), else from `.env`, saying which. */
+function envLookup(dotEnv: ReadonlyMap<string, string>, sources: ConfigSources): EnvLookup {
+  return (name) => {
+    const real = sources.env(name);
+    if (real !== undefined) return { text: real.trim(), from: "environment" };
+    const fromFile = dotEnv.get(name);
+    return fromFile === undefined ? undefined : { text: fromFile, from: ".env" };
+  };
+}
+
+/**
+ * The sites, each once, in the order given: those named (`--site`, `KRAKENFLEX_SITE`), then those
+ * of the sites file. A sites file alone replaces the default site rather than adding to it.
+ */
+function resolveSites(settings: Settings, sources: ConfigSources): string[] {
+  const o = SYNC_OPTIONS;
+  const sitesFile = settings.source(o.sitesFile);
+  const named = settings.source(o.site) !== undefined || sitesFile === undefined
+    ? settings.list(o.site).flat()
+    : [];
+  const fromFile = sitesFile === undefined ? [] : readSitesFile(
+    parsePath(sitesFile.text, sitesFile.from),
+    sitesFile.from,
+    sources.readTextFile,
+  );
+  return [...new Set([...named, ...fromFile])];
+}
+
+/** The log level: `--quiet` and `--verbose` (never both) override the level option. */
+function resolveLogLevel(settings: Settings): LogLevel {
+  const o = SYNC_OPTIONS;
+  if (settings.given(o.quiet) && settings.given(o.verbose)) {
+    throw new UsageError(`Cannot combine "--quiet" and "--verbose"`);
+  }
+  const level = settings.value(o.logLevel);
+  return settings.given(o.quiet) ? "error" : settings.given(o.verbose) ? "debug" : level;
+}
+
 /** systemd's `$STATE_DIRECTORY` (set by `StateDirectory=`): its first path, when set. */
 function systemdStateDirectory(sources: ConfigSources): string | undefined {
   const first = sources.env("STATE_DIRECTORY")?.split(":")[0]?.trim();
   return first === undefined || first === "" ? undefined : first;
-}
-
-/** The value given to a flag in `args`, read leniently: `--flag VALUE` or `--flag=VALUE`. */
-function looseFlag(args: readonly string[], flag: string): string | undefined {
-  let found: string | undefined;
-  args.forEach((arg, i) => {
-    if (arg === `--${flag}` && i + 1 < args.length) found = args[i + 1];
-    else if (arg.startsWith(`--${flag}=`)) found = arg.slice(flag.length + 3);
-  });
-  return found?.trim();
 }
 
 /**
@@ -250,12 +264,12 @@ function findSetting(
   sources: ConfigSources,
   spec: { readonly flag?: string; readonly env?: string },
 ): string | undefined {
-  const fromFlag = looseFlag(args, spec.flag as string);
+  const fromFlag = peekFlag(args, spec.flag as string);
   if (fromFlag !== undefined) return fromFlag === "" ? undefined : fromFlag;
   const fromEnv = sources.env(spec.env as string)?.trim();
   if (fromEnv !== undefined) return fromEnv === "" ? undefined : fromEnv;
   try {
-    const fromFile = readEnvFile(looseFlag(args, "env-file"), sources.readTextFile).entries.get(
+    const fromFile = readEnvFile(peekFlag(args, "env-file"), sources.readTextFile).entries.get(
       spec.env as string,
     );
     return fromFile === "" ? undefined : fromFile;

@@ -6,6 +6,7 @@
  */
 
 import "../../check_imports_test.ts";
+import "../../check_scripts_test.ts";
 import "../../cli_main_test.ts";
 import "../../demo_command_test.ts";
 import "../../deploy_test.ts";

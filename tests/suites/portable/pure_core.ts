@@ -5,6 +5,7 @@
  * @module
  */
 
+import "../../bytes_test.ts";
 import "../../env_file_test.ts";
 import "../../filter_test.ts";
 import "../../flags_test.ts";
@@ -23,7 +24,7 @@ import "../../report_test.ts";
 import "../../retry_policy_test.ts";
 import "../../secret_test.ts";
 import "../../state_test.ts";
-import "../../sync_test.ts";
 import "../../sync_config_test.ts";
+import "../../sync_test.ts";
 import "../../timestamp_test.ts";
 import "../../validate_test.ts";

@@ -162,9 +162,9 @@ Deno.test("mock-api: usage errors", async (t) => {
         "status (200-599) or one of ok, normal, reset, close, hang, hang-forever, truncate, " +
         "malformed, then [NAME=VALUE;...] (headers, after a status), @MS (a delay) and *N (a " +
         "repeat) if wanted",
-      "A step is a status (headers after it as [NAME=VALUE;...]) or ok, reset, close, hang, " +
-        "hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to keep " +
-        "the last. See docs/emulator.md.",
+      "A step is a status (headers after it as [NAME=VALUE;...]) or ok, normal, reset, close, " +
+        "hang, hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to " +
+        "keep the last. See docs/emulator.md.",
     );
   });
 

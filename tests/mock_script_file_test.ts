@@ -94,7 +94,8 @@ Deno.test("mock script files: --fault", async (t) => {
       ["GET /nowhere=500", 'Invalid route "GET /nowhere"'],
       ["GET /outages=500,boom", 'step 2 "boom": expected a status (200-599) or one of ok,'],
       ["GET /outages=sticky,500", '"sticky" may only come last'],
-      ["GET /outages=hang@5", 'step 1 "hang@5": a hang takes no delay'],
+      ["GET /outages=hang@5", 'step 1 "hang@5": "hang" takes no delay'],
+      ["GET /outages=hang-forever@5", 'step 1 "hang-forever@5": "hang-forever" takes no delay'],
       ["GET /outages=99", 'step 1 "99": status must be an integer from 200 to 599, got 99'],
       ["GET /outages=500*0", 'step 1 "500*0": "repeat" must be an integer from 1'],
     ];

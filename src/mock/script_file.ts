@@ -92,11 +92,16 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
  * The kinds a short form can name: those that need no field (a status is a number), `ok` first as
  * the short form's word for the normal answer.
  */
-const SHORT_KINDS: readonly string[] = ["ok", ...BARE_KINDS.filter((kind) => kind !== "ok")];
+export const SHORT_FORM_KINDS: readonly string[] = [
+  "ok",
+  ...BARE_KINDS.filter((kind) => kind !== "ok"),
+];
 
 /** The hint under an error in `--fault`: the short form's grammar, with every kind it can name. */
 export const FAULT_HINT = "A step is a status (headers after it as [NAME=VALUE;...]) or " +
-  `${SHORT_KINDS.join(", ")}, with @MS and *N if wanted; end with sticky to keep the last. See ` +
+  `${
+    SHORT_FORM_KINDS.join(", ")
+  }, with @MS and *N if wanted; end with sticky to keep the last. See ` +
   "docs/emulator.md.";
 
 /** The positions of `char` in `text` outside `[...]`: a header value may hold `=` or `,`. */
@@ -160,9 +165,9 @@ const SHORT_STEP = /^([a-z-]+|\d+)(?:\[([^\]]*)\])?(?:@(\d+))?(?:\*(\d+))?$/;
 /** One step of the short form; `where` (the flag's text and the step) leads every error. */
 function parseShortStep(word: string, where: string): unknown {
   const match = SHORT_STEP.exec(word);
-  if (match === null || (!/^\d+$/.test(match[1]) && !SHORT_KINDS.includes(match[1]))) {
+  if (match === null || (!/^\d+$/.test(match[1]) && !SHORT_FORM_KINDS.includes(match[1]))) {
     throw new ScriptError(
-      `${where}: expected a status (200-599) or one of ${SHORT_KINDS.join(", ")}, then ` +
+      `${where}: expected a status (200-599) or one of ${SHORT_FORM_KINDS.join(", ")}, then ` +
         `[NAME=VALUE;...] (headers, after a status), @MS (a delay) and *N (a repeat) if wanted${
           word === "sticky" ? '; "sticky" may only come last' : ""
         }`,

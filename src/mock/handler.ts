@@ -293,8 +293,9 @@ async function handleApi(
     : emulator.scripts.next(target.route, target.siteId);
   if (scripted !== undefined) {
     entry.fault = `script:${scripted.kind}`;
-    if (answerOf(scripted) !== "normal") {
-      return await answerScripted(emulator, { scripted, request, entry, target, keyOk });
+    const answer = answerOf(scripted);
+    if (answer !== "normal") {
+      return await answerScripted(emulator, { scripted, answer, request, entry, target, keyOk });
     }
     if (!await emulator.pause(delayOf(scripted), request)) {
       return abandoned(emulator, entry, "during the scripted delay");
@@ -343,6 +344,8 @@ function targetOf(emulator: Emulator, request: Request, url: URL, entry: Request
 /** A request to answer with a scripted step, and what the handler knows of it. */
 interface ScriptedRequest {
   readonly scripted: ScriptStep;
+  /** How its kind is answered, the normal answer aside. */
+  readonly answer: Exclude<ReturnType<typeof answerOf>, "normal">;
   readonly request: Request;
   readonly entry: RequestLogEntry;
   readonly target: Target;
@@ -351,7 +354,7 @@ interface ScriptedRequest {
 
 /** A scripted answer, which replaces the key check and everything after it. */
 async function answerScripted(emulator: Emulator, scripted: ScriptedRequest): Promise<Response> {
-  const { request, entry, target, keyOk } = scripted;
+  const { answer, request, entry, target, keyOk } = scripted;
   // The body of a POST with the right key is read for the log (as the gateway reads it before
   // its backend answers); never a body sent without it.
   if (request.method === "POST" && keyOk) {
@@ -360,7 +363,6 @@ async function answerScripted(emulator: Emulator, scripted: ScriptedRequest): Pr
     if (read.kind === "too-large") entry.note = `${read.note}: not read`;
     if (read.kind === "busy") entry.note = read.note;
   }
-  const answer = answerOf(scripted.scripted);
   if (answer === "hang-forever") {
     await emulator.pause("hang", request);
     return abandoned(emulator, entry, "while the request hung");
@@ -376,7 +378,6 @@ async function answerScripted(emulator: Emulator, scripted: ScriptedRequest): Pr
   if (!await emulator.pause(delayOf(scripted.scripted), request)) {
     return abandoned(emulator, entry, "during the scripted delay");
   }
-  if (answer === "normal") throw new Error("a normal step is answered by handleApi");
   const played = answer(() => emulator.endpoints.successBody(target as Endpoint));
   entry.status = played.status;
   return played.response;

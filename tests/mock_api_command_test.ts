@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { mockApiCommand } from "../src/cli/mock_api_command.ts";
+import { FAULT_HINT, SHORT_FORM_KINDS } from "../src/mock/script_file.ts";
 import { startMockServer } from "../src/mock/server.ts";
 import { type InProcessResult, runMain, startMain } from "./in_process.ts";
 
@@ -158,13 +159,11 @@ Deno.test("mock-api: usage errors", async (t) => {
     ]);
     assertUsage(
       result,
+      // The kinds the short form names, as the kinds' table gives them (tests/mock_script_file_test.ts).
       'Cannot parse "--fault" "POST /site-outages/*=500,explode": step 2 "explode": expected a ' +
-        "status (200-599) or one of ok, normal, reset, close, hang, hang-forever, truncate, " +
-        "malformed, then [NAME=VALUE;...] (headers, after a status), @MS (a delay) and *N (a " +
-        "repeat) if wanted",
-      "A step is a status (headers after it as [NAME=VALUE;...]) or ok, reset, close, hang, " +
-        "hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to keep " +
-        "the last. See docs/emulator.md.",
+        `status (200-599) or one of ${SHORT_FORM_KINDS.join(", ")}, then [NAME=VALUE;...] ` +
+        "(headers, after a status), @MS (a delay) and *N (a repeat) if wanted",
+      FAULT_HINT,
     );
   });
 

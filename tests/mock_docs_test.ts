@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { KIND_NAMES, KINDS } from "../src/mock/fault_kinds.ts";
 import { startMain } from "./in_process.ts";
 import { answer, type Seen, strict } from "./strict_client.ts";
 
@@ -138,4 +139,22 @@ Deno.test("docs: the --script example does what its comment says", async () => {
     ]);
   }
   assert.deepEqual(answer(await post()).json, {});
+});
+
+Deno.test("docs: the kinds table lists every kind of KINDS, in its order, with its fields", () => {
+  const start = DOC.indexOf("\n| kind ");
+  assert.ok(start >= 0, 'docs/emulator.md has a table whose first column is "kind"');
+  const rows = DOC.slice(start + 1).split("\n\n")[0].split("\n").slice(2);
+  const documented = rows.map((row) => {
+    const [kind, fields] = row.split("|").slice(1, 3).map((cell) => cell.trim());
+    return `${kind} ${fields}`;
+  });
+  const declared = KIND_NAMES.map((kind) => {
+    const { fields, required } = KINDS[kind];
+    const shown = fields.map((field) =>
+      `\`${field}${(required as readonly string[]).includes(field) ? "" : "?"}\``
+    );
+    return `\`${kind}\` ${shown.length === 0 ? "—" : shown.join(", ")}`;
+  });
+  assert.deepEqual(documented, declared);
 });

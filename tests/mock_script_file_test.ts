@@ -1,7 +1,8 @@
 /** Fault scripts from the command line: `--script` files and `--fault` short forms. */
 
 import assert from "node:assert/strict";
-import { parseFault, parseScriptFile, ScriptError } from "../src/mock/script_file.ts";
+import { BARE_KINDS, KIND_NAMES, KINDS, takesDelay } from "../src/mock/fault_kinds.ts";
+import { FAULT_HINT, parseFault, parseScriptFile, ScriptError } from "../src/mock/script_file.ts";
 import { api, drain, get } from "./mock_helpers.ts";
 
 Deno.test("mock script files: --script", async (t) => {
@@ -47,8 +48,8 @@ Deno.test("mock script files: --script", async (t) => {
       ],
       [
         '{"GET /outages": [500, "explode"]}',
-        'f.json: "GET /outages"[1]: unknown kind "explode" (expected status, normal, ok, reset, ' +
-        "close, hang, hang-forever, truncate, malformed, redirect)",
+        // Every kind, in the table's order: a kind added to the table is listed without a change here.
+        `f.json: "GET /outages"[1]: unknown kind "explode" (expected ${KIND_NAMES.join(", ")})`,
       ],
       [
         '{"GET /outages": [{"kind": "redirect", "location": "/here"}]}',
@@ -94,7 +95,8 @@ Deno.test("mock script files: --fault", async (t) => {
       ["GET /nowhere=500", 'Invalid route "GET /nowhere"'],
       ["GET /outages=500,boom", 'step 2 "boom": expected a status (200-599) or one of ok,'],
       ["GET /outages=sticky,500", '"sticky" may only come last'],
-      ["GET /outages=hang@5", 'step 1 "hang@5": a hang takes no delay'],
+      ["GET /outages=hang@5", 'step 1 "hang@5": "hang" takes no delay'],
+      ["GET /outages=hang-forever@5", 'step 1 "hang-forever@5": "hang-forever" takes no delay'],
       ["GET /outages=99", 'step 1 "99": status must be an integer from 200 to 599, got 99'],
       ["GET /outages=500*0", 'step 1 "500*0": "repeat" must be an integer from 1'],
     ];
@@ -180,5 +182,32 @@ Deno.test("mock script files: --fault", async (t) => {
       statuses.push(response.status);
     }
     assert.deepEqual(statuses, [503, 503, 200, 500, 500, 500]);
+  });
+});
+
+Deno.test("mock script files: the short form follows the kinds' table", async (t) => {
+  await t.step("every kind with no required field is a word of --fault, and in its hint", () => {
+    assert.deepEqual(BARE_KINDS, KIND_NAMES.filter((kind) => KINDS[kind].required.length === 0));
+    assert.ok(BARE_KINDS.includes("normal"), "normal is named alone (the hint once missed it)");
+    for (const kind of BARE_KINDS) {
+      assert.deepEqual(parseFault(`GET /outages=${kind}*2`).steps, [{ kind, repeat: 2 }]);
+      assert.ok(FAULT_HINT.includes(` ${kind},`), `the --fault hint names "${kind}"`);
+      const delayed = () => parseFault(`GET /outages=${kind}@5`);
+      if (takesDelay(kind)) assert.deepEqual(delayed().steps, [{ kind, delayMs: 5 }]);
+      else assert.throws(delayed, { message: new RegExp(`"${kind}" takes no delay$`) });
+    }
+  });
+
+  await t.step("a kind with a required field is refused alone, in --fault and in a file", () => {
+    const needy = KIND_NAMES.filter((kind) => !(BARE_KINDS as string[]).includes(kind));
+    assert.deepEqual(needy, ["status", "redirect"]);
+    for (const kind of needy) {
+      assert.throws(() => parseFault(`GET /outages=${kind}`), {
+        message: new RegExp(`step 1 "${kind}": expected a status`),
+      });
+      assert.throws(() => parseScriptFile(`{"GET /outages": ["${kind}"]}`, "f.json"), {
+        message: `f.json: "GET /outages"[0]: "${kind}" needs its object form`,
+      });
+    }
   });
 });

@@ -14,7 +14,7 @@ import {
   valueOption,
 } from "../config/flags.ts";
 import { MIN_KEY_LENGTH } from "../config/api_key.ts";
-import { createSettings } from "../config/settings.ts";
+import { createSettings, type Settings } from "../config/settings.ts";
 import { parsePath } from "../config/values.ts";
 import { errorMessage, FileRefused, UsageError } from "../errors.ts";
 import {
@@ -24,9 +24,9 @@ import {
   type NoiseMode,
   parseDataset,
 } from "../mock/dataset.ts";
-import { parseFault, parseScriptFile, ScriptError } from "../mock/script_file.ts";
+import { FAULT_HINT, parseFault, parseScriptFile, ScriptError } from "../mock/script_file.ts";
 import { MAX_STEPS, type ScriptEntry } from "../mock/scripts.ts";
-import { type MockServer, startMockServer } from "../mock/server.ts";
+import { type MockServer, type MockServerOptions, startMockServer } from "../mock/server.ts";
 import { syntheticDataset } from "../mock/synthetic.ts";
 import { ExitCode } from "../outcome.ts";
 import type { CliIo, Command } from "./io.ts";
@@ -206,10 +206,6 @@ const MOCK_OPTIONS = {
   help: booleanOption({ flag: "help", short: "h", help: "show this help" }),
 };
 
-const FAULT_HINT = "A step is a status (headers after it as [NAME=VALUE;...]) or ok, reset, " +
-  "close, hang, hang-forever, truncate, malformed, with @MS and *N if wanted; end with sticky to " +
-  "keep the last. See docs/emulator.md.";
-
 const SCRIPT_HINT = "A --script file is a JSON object from route to a list of steps, or to " +
   '{"steps": [...], "sticky": true}; a step is a status, a kind, or an object. See ' +
   "docs/emulator.md.";
@@ -258,18 +254,7 @@ function loadScripts(file: string | undefined, faults: ScriptEntry[], io: CliIo)
 
 /** The scripts of a `--script` file. */
 function readScriptFile(file: string, io: CliIo): ScriptEntry[] {
-  let text: string | undefined;
-  try {
-    text = io.readTextFile(file, SCRIPT_FILE_MAX_BYTES);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot read "--script" file "${file}": ${FileRefused.reasonFor(error)}`,
-      "The --script file must be a regular file of at most 16 MiB.",
-    );
-  }
-  if (text === undefined) {
-    throw new UsageError(`Cannot read "--script" file "${file}": no such file`);
-  }
+  const text = readFlagFile(io, "script", file, SCRIPT_FILE_MAX_BYTES);
   try {
     return parseScriptFile(text, file);
   } catch (error) {
@@ -278,6 +263,33 @@ function readScriptFile(file: string, io: CliIo): ScriptEntry[] {
     }
     throw error;
   }
+}
+
+/**
+ * The text of the file that `--flag` names, of at most `maxBytes`: a file that cannot be read is a
+ * usage error naming the flag, the file and why.
+ */
+function readFlagFile(io: CliIo, flag: string, file: string, maxBytes: number): string {
+  let text: string | undefined;
+  try {
+    text = io.readTextFile(file, maxBytes);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read "--${flag}" file "${file}": ${FileRefused.reasonFor(error)}`,
+      error instanceof FileRefused
+        ? `The --${flag} file must be a regular file of at most ${sizeText(maxBytes)}.`
+        : "Check the file's path and permissions.",
+    );
+  }
+  if (text === undefined) {
+    throw new UsageError(`Cannot read "--${flag}" file "${file}": no such file`);
+  }
+  return text;
+}
+
+/** A whole number of GiB or MiB, as the hints say it. */
+function sizeText(bytes: number): string {
+  return bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : `${bytes / 1024 ** 2} MiB`;
 }
 
 /** The largest `--data` file read: room for tens of millions of outages. */
@@ -292,18 +304,7 @@ function loadDataset(
 ): Dataset {
   if (synthetic !== undefined) return syntheticDataset(synthetic);
   if (file === undefined) return defaultDataset(noise);
-  let text: string | undefined;
-  try {
-    text = io.readTextFile(file, DATA_FILE_MAX_BYTES);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot read "--data" file "${file}": ${FileRefused.reasonFor(error)}`,
-      error instanceof FileRefused
-        ? "The --data file must be a regular file of at most 2 GiB."
-        : "Check the file's path and permissions.",
-    );
-  }
-  if (text === undefined) throw new UsageError(`Cannot read "--data" file "${file}": no such file`);
+  const text = readFlagFile(io, "data", file, DATA_FILE_MAX_BYTES);
   try {
     return parseDataset(text, file);
   } catch (error) {
@@ -332,7 +333,23 @@ async function writeSiteIds(path: string, dataset: Dataset, io: CliIo): Promise<
   }
 }
 
-async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
+/** What the flags ask of a run: where its data comes from, and the emulator's options. */
+interface MockRun {
+  readonly file: string | undefined;
+  readonly synthetic:
+    | { outages: number; seed: number; sites: number; devicesPerSite: number }
+    | undefined;
+  readonly noise: NoiseMode;
+  readonly sitesFile: string | undefined;
+  /** Everything {@link startMockServer} takes but the dataset and the warning. */
+  readonly server: Omit<MockServerOptions, "dataset" | "warn"> & { readonly port: number };
+}
+
+/**
+ * The flags and the environment read into a run, every value parsed before the server starts, so
+ * that a bad one is a usage error, not a listen failure.
+ */
+function mockRunOf(args: readonly string[], io: CliIo): MockRun {
   const o = MOCK_OPTIONS;
   const settings = createSettings(parseFlags(args, o, "mock-api"), (name) => {
     const value = io.env(name);
@@ -346,17 +363,47 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   const devicesPerSite = settings.value(o.devices);
   const file = settings.value(o.data);
   const sitesFile = settings.value(o.sitesFile);
-  // Parsed before the server starts, so that a bad value is a usage error, not a listen failure.
-  const failRate = settings.value(o.failRate);
-  const latencyMs = settings.value(o.latency);
-  const rateLimitPerMinute = settings.value(o.rateLimit);
-  const gatewayTimeoutMs = settings.value(o.gatewayTimeout) * 1000;
-  const logSize = settings.value(o.logSize);
-  const headerTimeoutMs = settings.value(o.headerTimeout) * 1000;
-  const bodyIdleTimeoutMs = settings.value(o.bodyTimeout) * 1000;
-  const maxHeldBodyBytes = settings.value(o.bodyMemory) * 1024 ** 2;
+  const server = {
+    port,
+    seed,
+    noiseSeed,
+    failRate: settings.value(o.failRate),
+    latencyMs: settings.value(o.latency),
+    rateLimitPerMinute: settings.value(o.rateLimit),
+    gatewayTimeoutMs: settings.value(o.gatewayTimeout) * 1000,
+    logSize: settings.value(o.logSize),
+    headerTimeoutMs: settings.value(o.headerTimeout) * 1000,
+    bodyIdleTimeoutMs: settings.value(o.bodyTimeout) * 1000,
+    maxHeldBodyBytes: settings.value(o.bodyMemory) * 1024 ** 2,
+  };
   const noise = settings.value(o.noise);
   const scripts = loadScripts(settings.value(o.script), settings.list(o.fault), io);
+  checkDataFlags(settings, file, synthetic);
+  const apiKey = apiKeyOf(settings, io);
+  return {
+    file,
+    synthetic: synthetic === undefined
+      ? undefined
+      : { outages: synthetic, seed, sites, devicesPerSite },
+    noise,
+    sitesFile,
+    server: {
+      ...server,
+      apiKey,
+      strictPaths: settings.given(o.strictPaths),
+      anyHost: settings.given(o.anyHost),
+      scripts,
+    },
+  };
+}
+
+/** Refuses the data flags that do not go together. */
+function checkDataFlags(
+  settings: Settings,
+  file: string | undefined,
+  synthetic: number | undefined,
+): void {
+  const o = MOCK_OPTIONS;
   for (const spec of [o.sites, o.devices]) {
     if (settings.source(spec) !== undefined && synthetic === undefined) {
       throw new UsageError(`Cannot use "--${spec.flag}" without "--synthetic"`);
@@ -371,7 +418,11 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
         "only the embedded captures have noise",
     );
   }
-  const apiKey = (settings.value(o.apiKey) ?? "").trim();
+}
+
+/** The key clients must send: required, and warned about when `sync` would refuse it. */
+function apiKeyOf(settings: Settings, io: CliIo): string {
+  const apiKey = (settings.value(MOCK_OPTIONS.apiKey) ?? "").trim();
   if (apiKey === "") {
     throw new UsageError(
       "No API key: pass --api-key KEY or set KRAKENFLEX_API_KEY",
@@ -385,45 +436,19 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
         `than ${MIN_KEY_LENGTH}, so it cannot talk to this emulator; pick a longer one\n`,
     );
   }
-  let dataset: Dataset | undefined = loadDataset(
-    file,
-    synthetic === undefined ? undefined : { outages: synthetic, seed, sites, devicesPerSite },
-    noise,
-    io,
-  );
-  if (sitesFile !== undefined) await writeSiteIds(sitesFile, dataset, io);
+  return apiKey;
+}
+
+async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
+  const run = mockRunOf(args, io);
+  let dataset: Dataset | undefined = loadDataset(run.file, run.synthetic, run.noise, io);
+  if (run.sitesFile !== undefined) await writeSiteIds(run.sitesFile, dataset, io);
   if (io.signal.aborted) return ExitCode.ok;
   const description = describeDataset(dataset);
-  let server: MockServer;
-  try {
-    server = await startMockServer({
-      apiKey,
-      dataset,
-      seed,
-      noiseSeed,
-      failRate,
-      latencyMs,
-      rateLimitPerMinute,
-      gatewayTimeoutMs,
-      strictPaths: settings.given(o.strictPaths),
-      anyHost: settings.given(o.anyHost),
-      logSize,
-      headerTimeoutMs,
-      bodyIdleTimeoutMs,
-      maxHeldBodyBytes,
-      scripts,
-      warn: (message) => io.stderr(`mock-api: warning: ${message}\n`),
-      port,
-    });
-  } catch (error) {
-    const reason = error instanceof Deno.errors.AddrInUse
-      ? "the port is in use (pick another with --port, or --port 0 for a free one)"
-      : errorMessage(error);
-    io.stderr(`outage-sync: Cannot listen on 127.0.0.1:${port}: ${reason}\n`);
-    return ExitCode.failed;
-  }
+  const server = await listen(run, dataset, io);
   // The handler keeps only the serialised bodies; let a million outage objects be collected.
   dataset = undefined;
+  if (server === undefined) return ExitCode.failed;
   io.stderr(`mock-api: serving ${description} at ${server.url}\n`);
   io.stdout(`${server.url}\n`);
   await new Promise<void>((resolve) => {
@@ -433,6 +458,23 @@ async function runMockApi(args: readonly string[], io: CliIo): Promise<number> {
   await server.close();
   io.stderr("mock-api: stopped\n");
   return ExitCode.ok;
+}
+
+/** The emulator listening, or nothing when it cannot listen (said on stderr). */
+async function listen(run: MockRun, dataset: Dataset, io: CliIo): Promise<MockServer | undefined> {
+  try {
+    return await startMockServer({
+      ...run.server,
+      dataset,
+      warn: (message) => io.stderr(`mock-api: warning: ${message}\n`),
+    });
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? "the port is in use (pick another with --port, or --port 0 for a free one)"
+      : errorMessage(error);
+    io.stderr(`outage-sync: Cannot listen on 127.0.0.1:${run.server.port}: ${reason}\n`);
+    return undefined;
+  }
 }
 
 /** `outage-sync mock-api`: never prints the key. */

@@ -84,97 +84,114 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Throws {@link DatasetError} on the first problem found.
  */
 export function parseDataset(text: string, fileName: string): Dataset {
-  const fail = (path: string, problem: string): never => {
-    throw new DatasetError(
-      path === "" ? `${fileName}: ${problem}` : `${fileName}: ${path}: ${problem}`,
-    );
-  };
+  const file = new DatasetFile(fileName);
   let root: unknown;
   try {
     root = JSON.parse(text);
   } catch (error) {
-    fail("", `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    file.fail("", `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   if (!isRecord(root)) {
-    return fail("", `expected an object with "outages" and "sites", got ${describe(root)}`);
+    return file.fail("", `expected an object with "outages" and "sites", got ${describe(root)}`);
   }
   for (const key of Object.keys(root)) {
     if (!TOP_LEVEL_KEYS.has(key)) {
-      fail("", `unknown key ${JSON.stringify(key)} (expected "outages", "sites" and "expected")`);
+      file.fail(
+        "",
+        `unknown key ${JSON.stringify(key)} (expected "outages", "sites" and "expected")`,
+      );
     }
   }
-  const string = (record: Record<string, unknown>, key: string, path: string): string => {
-    const value = record[key];
-    if (!Object.hasOwn(record, key)) fail(`${path}.${key}`, "missing");
-    if (typeof value !== "string") {
-      fail(`${path}.${key}`, `expected a string, got ${describe(value)}`);
-    }
-    return value as string;
-  };
-  const timestamp = (record: Record<string, unknown>, key: string, path: string): string => {
-    const value = string(record, key, path);
-    const problem = rfc3339Problem(value);
-    if (problem !== undefined) fail(`${path}.${key}`, `${problem}: ${JSON.stringify(value)}`);
-    return value;
-  };
-  const array = (value: unknown, path: string): unknown[] => {
-    if (value === undefined) fail(path, "missing");
-    if (!Array.isArray(value)) fail(path, `expected an array, got ${describe(value)}`);
-    return value as unknown[];
-  };
-  const record = (value: unknown, path: string): Record<string, unknown> => {
-    if (!isRecord(value)) fail(path, `expected an object, got ${describe(value)}`);
-    return value as Record<string, unknown>;
-  };
-
-  const outages = array(root.outages, "outages");
-  outages.forEach((item, i) => {
+  file.array(root.outages, "outages").forEach((item, i) => {
     const path = `outages[${i}]`;
-    const outage = record(item, path);
-    string(outage, "id", path);
-    timestamp(outage, "begin", path);
-    timestamp(outage, "end", path);
+    const outage = file.record(item, path);
+    file.string(outage, "id", path);
+    file.timestamp(outage, "begin", path);
+    file.timestamp(outage, "end", path);
   });
+  const siteIds = checkSites(file, root.sites);
+  if (root.expected !== undefined) checkExpected(file, root.expected, siteIds);
+  return root as unknown as Dataset;
+}
 
+/** The sites of a dataset file checked, and their ids (each once). */
+function checkSites(file: DatasetFile, value: unknown): Set<string> {
   const siteIds = new Set<string>();
-  const sites = array(root.sites, "sites");
-  sites.forEach((item, i) => {
+  file.array(value, "sites").forEach((item, i) => {
     const path = `sites[${i}]`;
-    const site = record(item, path);
-    const id = string(site, "id", path);
-    if (siteIds.has(id)) fail(`${path}.id`, `duplicate site id ${JSON.stringify(id)}`);
+    const site = file.record(item, path);
+    const id = file.string(site, "id", path);
+    if (siteIds.has(id)) file.fail(`${path}.id`, `duplicate site id ${JSON.stringify(id)}`);
     siteIds.add(id);
-    string(site, "name", path);
-    array(site.devices, `${path}.devices`).forEach((entry, j) => {
+    file.string(site, "name", path);
+    file.array(site.devices, `${path}.devices`).forEach((entry, j) => {
       const devicePath = `${path}.devices[${j}]`;
-      const device = record(entry, devicePath);
-      string(device, "id", devicePath);
-      string(device, "name", devicePath);
+      const device = file.record(entry, devicePath);
+      file.string(device, "id", devicePath);
+      file.string(device, "name", devicePath);
     });
   });
+  return siteIds;
+}
 
-  if (root.expected !== undefined) {
-    const expected = record(root.expected, "expected");
-    for (const [siteId, list] of Object.entries(expected)) {
-      const path = `expected[${JSON.stringify(siteId)}]`;
-      if (!siteIds.has(siteId)) fail(path, 'no site in "sites" has this id');
-      array(list, path).forEach((entry, j) => {
-        const elementPath = `${path}[${j}]`;
-        const element = record(entry, elementPath);
-        for (const key of Object.keys(element)) {
-          if (!(ENHANCED_KEYS as readonly string[]).includes(key)) {
-            fail(
-              elementPath,
-              `unexpected key ${JSON.stringify(key)} (expected id, name, begin, end)`,
-            );
-          }
+/** The `expected` payloads of a dataset file checked: listed sites only, exact elements. */
+function checkExpected(file: DatasetFile, value: unknown, siteIds: Set<string>): void {
+  for (const [siteId, list] of Object.entries(file.record(value, "expected"))) {
+    const path = `expected[${JSON.stringify(siteId)}]`;
+    if (!siteIds.has(siteId)) file.fail(path, 'no site in "sites" has this id');
+    file.array(list, path).forEach((entry, j) => {
+      const elementPath = `${path}[${j}]`;
+      const element = file.record(entry, elementPath);
+      for (const key of Object.keys(element)) {
+        if (!(ENHANCED_KEYS as readonly string[]).includes(key)) {
+          file.fail(
+            elementPath,
+            `unexpected key ${JSON.stringify(key)} (expected id, name, begin, end)`,
+          );
         }
-        string(element, "id", elementPath);
-        string(element, "name", elementPath);
-        timestamp(element, "begin", elementPath);
-        timestamp(element, "end", elementPath);
-      });
-    }
+      }
+      file.string(element, "id", elementPath);
+      file.string(element, "name", elementPath);
+      file.timestamp(element, "begin", elementPath);
+      file.timestamp(element, "end", elementPath);
+    });
   }
-  return root as unknown as Dataset;
+}
+
+/** The checks of a dataset file's values, each failing with the file's name and the path. */
+class DatasetFile {
+  constructor(readonly name: string) {}
+
+  fail(path: string, problem: string): never {
+    throw new DatasetError(
+      path === "" ? `${this.name}: ${problem}` : `${this.name}: ${path}: ${problem}`,
+    );
+  }
+
+  string(record: Record<string, unknown>, key: string, path: string): string {
+    const value = record[key];
+    if (!Object.hasOwn(record, key)) this.fail(`${path}.${key}`, "missing");
+    if (typeof value !== "string") {
+      this.fail(`${path}.${key}`, `expected a string, got ${describe(value)}`);
+    }
+    return value as string;
+  }
+
+  timestamp(record: Record<string, unknown>, key: string, path: string): string {
+    const value = this.string(record, key, path);
+    const problem = rfc3339Problem(value);
+    if (problem !== undefined) this.fail(`${path}.${key}`, `${problem}: ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  array(value: unknown, path: string): unknown[] {
+    if (value === undefined) this.fail(path, "missing");
+    if (!Array.isArray(value)) this.fail(path, `expected an array, got ${describe(value)}`);
+    return value as unknown[];
+  }
+
+  record(value: unknown, path: string): Record<string, unknown> {
+    if (!isRecord(value)) this.fail(path, `expected an object, got ${describe(value)}`);
+    return value as Record<string, unknown>;
+  }
 }

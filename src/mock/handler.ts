@@ -25,10 +25,9 @@ import {
 } from "./request_log.ts";
 import { droppedConnection, jsonResponse, messageResponse } from "./responses.ts";
 import { API_PREFIX, hostProblem, resolveTarget, type Target } from "./routing.ts";
+import { answerOf, type ScriptStep } from "./fault_kinds.ts";
 import {
   createScriptQueue,
-  playScript,
-  type Scripted,
   type ScriptedResponse,
   type ScriptEntry,
   type ScriptOptions,
@@ -111,6 +110,26 @@ const decoder = new TextDecoder();
 /** setTimeout's longest wait; it fires at once for a longer one. */
 const MAX_WAIT_MS = 2 ** 31 - 1;
 
+/** What the handler's steps share: the options as checked, and the emulator's moving parts. */
+interface Emulator {
+  readonly options: MockApiOptions;
+  readonly apiKey: string;
+  readonly latencyMs: number;
+  readonly gatewayTimeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly now: () => number;
+  readonly budget: BodyBudget;
+  readonly failRateGate: ReturnType<typeof createFailRateGate>;
+  readonly rateLimitGate: ReturnType<typeof createRateLimitGate>;
+  readonly endpoints: ReturnType<typeof createEndpoints>;
+  readonly log: ReturnType<typeof createRequestLog>;
+  readonly scripts: ReturnType<typeof createScriptQueue>;
+  readonly closing: AbortController;
+  readonly pause: ReturnType<typeof createPause>;
+  /** Whether the root-path warning was given. */
+  warned: boolean;
+}
+
 function checkRange(name: string, value: number, integer: boolean, max: number): void {
   if (!((integer ? Number.isSafeInteger(value) : Number.isFinite(value)) && value >= 0)) {
     throw new RangeError(`Invalid ${name}: expected a number >= 0, got "${value}"`);
@@ -122,6 +141,23 @@ function checkRange(name: string, value: number, integer: boolean, max: number):
 
 /** Builds the emulator; throws a `TypeError` or `RangeError` for an option out of range. */
 export function createMockApi(options: MockApiOptions): MockApi {
+  const emulator = emulatorOf(options);
+  return {
+    handle: (request) => handle(emulator, request),
+    requests: () => emulator.log.entries(),
+    droppedRequests: () => emulator.log.dropped(),
+    reset: () => reset(emulator),
+    script(route, responses, scriptOptions): void {
+      emulator.scripts.add(route, responses, scriptOptions);
+    },
+    close(): void {
+      emulator.closing.abort();
+    },
+  };
+}
+
+/** The options checked, with their defaults, and the parts built from them. */
+function emulatorOf(options: MockApiOptions): Emulator {
   const {
     apiKey,
     seed = 1,
@@ -142,237 +178,292 @@ export function createMockApi(options: MockApiOptions): MockApi {
   const noiseSeed = options.noiseSeed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   const endpoints = createEndpoints(options.dataset ?? defaultDataset(), noiseSeed);
   const log = createRequestLog(options.logSize);
-  const scripts = createScriptQueue();
-  const startScripts = (): void => {
-    for (const { target, steps, sticky } of options.scripts ?? []) {
-      scripts.add(target, steps, { sticky });
-    }
-  };
-  startScripts();
   const closing = new AbortController();
-  const pause = createPause(closing.signal, sleep);
-  let warned = false;
+  const emulator: Emulator = {
+    options,
+    apiKey,
+    latencyMs,
+    gatewayTimeoutMs,
+    maxBodyBytes,
+    now,
+    budget,
+    failRateGate,
+    rateLimitGate,
+    endpoints,
+    log,
+    scripts: createScriptQueue(),
+    closing,
+    pause: createPause(closing.signal, sleep),
+    warned: false,
+  };
+  queueStartScripts(emulator);
+  return emulator;
+}
 
-  function abandoned(entry: RequestLogEntry, what: string): Response {
-    entry.status = null;
-    entry.note = closing.signal.aborted
-      ? `the emulator closed ${what}`
-      : `the client went away ${what}`;
-    return droppedConnection("close");
+/** Queues the scripts of the options (`--script`, `--fault`), from their first step. */
+function queueStartScripts(emulator: Emulator): void {
+  for (const { target, steps, sticky } of emulator.options.scripts ?? []) {
+    emulator.scripts.add(target, steps, { sticky });
   }
+}
 
-  /** Reads a POST's body into the log: what the endpoint checks, or why it cannot be read. */
-  async function readPosted(request: Request, entry: RequestLogEntry) {
-    const read = await readBody(request, maxBodyBytes, budget);
-    if (read.kind !== "read") return read;
-    const text = decoder.decode(read.bytes);
-    let parsed: { value: unknown } | undefined;
-    try {
-      parsed = { value: JSON.parse(text) };
-    } catch {
-      parsed = undefined;
-    }
-    logBody(entry, { text, bytes: read.bytes.length, parsed });
-    return { kind: "read" as const, body: parsed === undefined ? text : parsed.value, parsed };
+function reset(emulator: Emulator): void {
+  emulator.log.reset();
+  emulator.scripts.reset();
+  queueStartScripts(emulator);
+  emulator.failRateGate.reset();
+  emulator.rateLimitGate.reset();
+  emulator.endpoints.reset();
+}
+
+/** Answers one request: the `Host` check, `/__mock/*`, or an API request, logged. */
+async function handle(emulator: Emulator, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const isControl = url.pathname.startsWith("/__mock/");
+  const misdirected = isControl || emulator.options.anyHost !== true
+    ? hostProblem(request.headers.get("host") ?? url.host)
+    : undefined;
+  if (isControl) {
+    return misdirected === undefined
+      ? control(emulator, request, url.pathname)
+      : jsonResponse(421, { message: misdirected });
   }
+  const entry: RequestLogEntry = {
+    method: request.method.slice(0, 20),
+    path: loggedPath(url.pathname + url.search),
+    status: null,
+    time: new Date(emulator.now()).toISOString(),
+    keyPresent: request.headers.has("x-api-key"),
+  };
+  emulator.log.add(entry);
+  if (misdirected !== undefined) {
+    entry.status = 421;
+    entry.note = "the Host is not a loopback name";
+    return jsonResponse(421, { message: misdirected });
+  }
+  try {
+    return await handleApi(emulator, request, url, entry);
+  } catch (error) {
+    // A bug in the emulator: answer like the API's own failures and say why in the log.
+    entry.status = 500;
+    entry.note = loggedNote(
+      `emulator error: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return messageResponse(500);
+  }
+}
 
-  /** The target, with root paths refused under `strictPaths` and reported once otherwise. */
-  function targetOf(request: Request, url: URL, entry: RequestLogEntry): Target {
-    const target = resolveTarget(request.method, url.pathname);
-    if (!target.atRoot || (target.route === undefined && target.allow === undefined)) {
-      return target;
+function control(emulator: Emulator, request: Request, pathname: string): Response {
+  if (pathname === "/__mock/requests") {
+    if (request.method !== "GET") return messageResponse(405, { allow: "GET" });
+    const { log } = emulator;
+    return jsonResponse(200, log.entries(), { "x-mock-dropped": String(log.dropped()) });
+  }
+  if (pathname === "/__mock/reset") {
+    if (request.method !== "POST") return messageResponse(405, { allow: "POST" });
+    reset(emulator);
+    return jsonResponse(200, {});
+  }
+  return messageResponse(404);
+}
+
+/** A request given up on: logged with no status and why, answered with a dropped connection. */
+function abandoned(emulator: Emulator, entry: RequestLogEntry, what: string): Response {
+  entry.status = null;
+  entry.note = emulator.closing.signal.aborted
+    ? `the emulator closed ${what}`
+    : `the client went away ${what}`;
+  return droppedConnection("close");
+}
+
+/** An API request: its script, the latency, the key, then {@link answerChecked}. */
+async function handleApi(
+  emulator: Emulator,
+  request: Request,
+  url: URL,
+  entry: RequestLogEntry,
+): Promise<Response> {
+  if (emulator.closing.signal.aborted) {
+    return abandoned(emulator, entry, "before the request was handled");
+  }
+  const target = targetOf(emulator, request, url, entry);
+  const keyOk = request.headers.get("x-api-key") === emulator.apiKey;
+  const scripted = target.route === undefined
+    ? undefined
+    : emulator.scripts.next(target.route, target.siteId);
+  if (scripted !== undefined) {
+    entry.fault = `script:${scripted.kind}`;
+    const answer = answerOf(scripted);
+    if (answer !== "normal") {
+      return await answerScripted(emulator, { scripted, answer, request, entry, target, keyOk });
     }
-    if (options.strictPaths === true) {
-      entry.note = `root paths are not served (strict paths): use ${API_PREFIX}`;
-      return { atRoot: true };
+    if (!await emulator.pause(delayOf(scripted), request)) {
+      return abandoned(emulator, entry, "during the scripted delay");
     }
-    if (!warned && options.warn !== undefined) {
-      warned = true;
-      options.warn(
-        `${JSON.stringify(`${request.method} ${url.pathname.slice(0, 200)}`)} was served at ` +
-          `the root: the real API serves only under ${API_PREFIX} (--strict-paths refuses root ` +
-          `paths). Said once.`,
-      );
-    }
+  }
+  // Latency does not watch the client (reading request.signal would make a `Deno.serve` that
+  // serves this handler warn, under Deno's legacy abort behaviour); close() still cuts it short.
+  if (!await emulator.pause(emulator.latencyMs)) {
+    return abandoned(emulator, entry, "during the latency delay");
+  }
+  if (!keyOk) {
+    entry.status = 403;
+    entry.note = request.headers.has("x-api-key") ? "wrong x-api-key" : "no x-api-key header";
+    return messageResponse(403);
+  }
+  return await answerChecked(emulator, request, entry, target);
+}
+
+/** The `delayMs` of a step, 0 for a kind without one. */
+function delayOf(step: ScriptStep): number {
+  return "delayMs" in step ? step.delayMs ?? 0 : 0;
+}
+
+/** The target, with root paths refused under `strictPaths` and reported once otherwise. */
+function targetOf(emulator: Emulator, request: Request, url: URL, entry: RequestLogEntry): Target {
+  const { options } = emulator;
+  const target = resolveTarget(request.method, url.pathname);
+  if (!target.atRoot || (target.route === undefined && target.allow === undefined)) {
     return target;
   }
-
-  /** A scripted answer, which replaces the key check and everything after it. */
-  async function answerScripted(
-    scripted: Exclude<Scripted, { kind: "normal" | "ok" }>,
-    request: Request,
-    entry: RequestLogEntry,
-    target: Target,
-    keyOk: boolean,
-  ): Promise<Response> {
-    // The body of a POST with the right key is read for the log (as the gateway reads it before
-    // its backend answers); never a body sent without it.
-    if (request.method === "POST" && keyOk) {
-      const read = await readPosted(request, entry);
-      if (read.kind === "gone") return abandoned(entry, "while sending its body");
-      if (read.kind === "too-large") entry.note = `${read.note}: not read`;
-      if (read.kind === "busy") entry.note = read.note;
-    }
-    if (scripted.kind === "hang-forever") {
-      await pause("hang", request);
-      return abandoned(entry, "while the request hung");
-    }
-    if (scripted.kind === "hang") {
-      if (!await pause(gatewayTimeoutMs, request)) {
-        return abandoned(entry, "while the request hung");
-      }
-      entry.status = 504;
-      entry.note = `the gateway timed out after ${gatewayTimeoutMs} ms`;
-      return messageResponse(504);
-    }
-    if (!await pause(scripted.delayMs ?? 0, request)) {
-      return abandoned(entry, "during the scripted delay");
-    }
-    const played = playScript(scripted, () => endpoints.successBody(target as Endpoint));
-    entry.status = played.status;
-    return played.response;
+  if (options.strictPaths === true) {
+    entry.note = `root paths are not served (strict paths): use ${API_PREFIX}`;
+    return { atRoot: true };
   }
-
-  async function handleApi(request: Request, url: URL, entry: RequestLogEntry): Promise<Response> {
-    if (closing.signal.aborted) return abandoned(entry, "before the request was handled");
-    const target = targetOf(request, url, entry);
-    const keyOk = request.headers.get("x-api-key") === apiKey;
-    const scripted = target.route === undefined
-      ? undefined
-      : scripts.next(target.route, target.siteId);
-    if (scripted !== undefined) {
-      entry.fault = `script:${scripted.kind}`;
-      if (scripted.kind !== "normal" && scripted.kind !== "ok") {
-        return await answerScripted(scripted, request, entry, target, keyOk);
-      }
-      if (!await pause(scripted.delayMs ?? 0, request)) {
-        return abandoned(entry, "during the scripted delay");
-      }
-    }
-
-    // Latency does not watch the client (reading request.signal would make a `Deno.serve` that
-    // serves this handler warn, under Deno's legacy abort behaviour); close() still cuts it short.
-    if (!await pause(latencyMs)) {
-      return abandoned(entry, "during the latency delay");
-    }
-
-    if (!keyOk) {
-      entry.status = 403;
-      entry.note = request.headers.has("x-api-key") ? "wrong x-api-key" : "no x-api-key header";
-      return messageResponse(403);
-    }
-    let posted: { body: unknown; isJson: boolean } = { body: undefined, isJson: false };
-    if (request.method === "POST") {
-      const read = await readPosted(request, entry);
-      if (read.kind === "gone") return abandoned(entry, "while sending its body");
-      if (read.kind === "too-large") {
-        entry.status = 413;
-        entry.note = read.note;
-        return messageResponse(413);
-      }
-      if (read.kind === "busy") {
-        entry.status = 503;
-        entry.note = read.note;
-        // Not the API's (it has no such limit): the gateway's own words for a busy backend.
-        return jsonResponse(503, { message: "Service Unavailable" }, { "retry-after": "1" });
-      }
-      posted = { body: read.body, isJson: read.parsed !== undefined };
-    }
-    const limited = rateLimitGate.refuse();
-    if (limited !== undefined) {
-      entry.status = 429;
-      entry.fault = "rate-limit";
-      entry.note = limited.note;
-      return messageResponse(429, { "retry-after": String(limited.retryAfterSeconds) });
-    }
-    if (failRateGate.fails()) {
-      entry.status = 500;
-      entry.fault = "fail-rate";
-      return messageResponse(500);
-    }
-
-    let response: Response;
-    if (target.route !== undefined) {
-      const contentType = request.headers.get("content-type");
-      const answer = endpoints.answer(target, { contentType, ...posted });
-      if (answer.note !== undefined) entry.note = loggedNote(answer.note);
-      response = answer.response;
-    } else if (target.allow !== undefined) {
-      entry.note = `${request.method} is not allowed here (allowed: ${target.allow})`;
-      response = messageResponse(405, { allow: target.allow });
-    } else {
-      entry.note ??= "unknown path";
-      response = messageResponse(404);
-    }
-    entry.status = response.status;
-    return response;
+  if (!emulator.warned && options.warn !== undefined) {
+    emulator.warned = true;
+    options.warn(
+      `${JSON.stringify(`${request.method} ${url.pathname.slice(0, 200)}`)} was served at ` +
+        `the root: the real API serves only under ${API_PREFIX} (--strict-paths refuses root ` +
+        `paths). Said once.`,
+    );
   }
+  return target;
+}
 
-  function control(request: Request, pathname: string): Response {
-    if (pathname === "/__mock/requests") {
-      if (request.method !== "GET") return messageResponse(405, { allow: "GET" });
-      return jsonResponse(200, log.entries(), { "x-mock-dropped": String(log.dropped()) });
-    }
-    if (pathname === "/__mock/reset") {
-      if (request.method !== "POST") return messageResponse(405, { allow: "POST" });
-      api.reset();
-      return jsonResponse(200, {});
-    }
-    return messageResponse(404);
+/** A request to answer with a scripted step, and what the handler knows of it. */
+interface ScriptedRequest {
+  readonly scripted: ScriptStep;
+  /** How its kind is answered, the normal answer aside. */
+  readonly answer: Exclude<ReturnType<typeof answerOf>, "normal">;
+  readonly request: Request;
+  readonly entry: RequestLogEntry;
+  readonly target: Target;
+  readonly keyOk: boolean;
+}
+
+/** A scripted answer, which replaces the key check and everything after it. */
+async function answerScripted(emulator: Emulator, scripted: ScriptedRequest): Promise<Response> {
+  const { answer, request, entry, target, keyOk } = scripted;
+  // The body of a POST with the right key is read for the log (as the gateway reads it before
+  // its backend answers); never a body sent without it.
+  if (request.method === "POST" && keyOk) {
+    const read = await readPosted(emulator, request, entry);
+    if (read.kind === "gone") return abandoned(emulator, entry, "while sending its body");
+    if (read.kind === "too-large") entry.note = `${read.note}: not read`;
+    if (read.kind === "busy") entry.note = read.note;
   }
+  if (answer === "hang-forever") {
+    await emulator.pause("hang", request);
+    return abandoned(emulator, entry, "while the request hung");
+  }
+  if (answer === "hang") {
+    if (!await emulator.pause(emulator.gatewayTimeoutMs, request)) {
+      return abandoned(emulator, entry, "while the request hung");
+    }
+    entry.status = 504;
+    entry.note = `the gateway timed out after ${emulator.gatewayTimeoutMs} ms`;
+    return messageResponse(504);
+  }
+  if (!await emulator.pause(delayOf(scripted.scripted), request)) {
+    return abandoned(emulator, entry, "during the scripted delay");
+  }
+  const played = answer(() => emulator.endpoints.successBody(target as Endpoint));
+  entry.status = played.status;
+  return played.response;
+}
 
-  const api: MockApi = {
-    async handle(request: Request): Promise<Response> {
-      const url = new URL(request.url);
-      const isControl = url.pathname.startsWith("/__mock/");
-      const misdirected = isControl || options.anyHost !== true
-        ? hostProblem(request.headers.get("host") ?? url.host)
-        : undefined;
-      if (isControl) {
-        return misdirected === undefined
-          ? control(request, url.pathname)
-          : jsonResponse(421, { message: misdirected });
-      }
-      const entry: RequestLogEntry = {
-        method: request.method.slice(0, 20),
-        path: loggedPath(url.pathname + url.search),
-        status: null,
-        time: new Date(now()).toISOString(),
-        keyPresent: request.headers.has("x-api-key"),
-      };
-      log.add(entry);
-      if (misdirected !== undefined) {
-        entry.status = 421;
-        entry.note = "the Host is not a loopback name";
-        return jsonResponse(421, { message: misdirected });
-      }
-      try {
-        return await handleApi(request, url, entry);
-      } catch (error) {
-        // A bug in the emulator: answer like the API's own failures and say why in the log.
-        entry.status = 500;
-        entry.note = loggedNote(
-          `emulator error: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return messageResponse(500);
-      }
-    },
-    requests: () => log.entries(),
-    droppedRequests: () => log.dropped(),
-    reset(): void {
-      log.reset();
-      scripts.reset();
-      startScripts();
-      failRateGate.reset();
-      rateLimitGate.reset();
-      endpoints.reset();
-    },
-    script(route, responses, scriptOptions): void {
-      scripts.add(route, responses, scriptOptions);
-    },
-    close(): void {
-      closing.abort();
-    },
-  };
-  return api;
+/** Reads a POST's body into the log: what the endpoint checks, or why it cannot be read. */
+async function readPosted(emulator: Emulator, request: Request, entry: RequestLogEntry) {
+  const read = await readBody(request, emulator.maxBodyBytes, emulator.budget);
+  if (read.kind !== "read") return read;
+  const text = decoder.decode(read.bytes);
+  let parsed: { value: unknown } | undefined;
+  try {
+    parsed = { value: JSON.parse(text) };
+  } catch {
+    parsed = undefined;
+  }
+  logBody(entry, { text, bytes: read.bytes.length, parsed });
+  return { kind: "read" as const, body: parsed === undefined ? text : parsed.value, parsed };
+}
+
+/** A request whose key is right: its body, the rate limit, the fail rate, then the endpoint. */
+async function answerChecked(
+  emulator: Emulator,
+  request: Request,
+  entry: RequestLogEntry,
+  target: Target,
+): Promise<Response> {
+  let posted: { body: unknown; isJson: boolean } = { body: undefined, isJson: false };
+  if (request.method === "POST") {
+    const read = await readPosted(emulator, request, entry);
+    if (read.kind === "gone") return abandoned(emulator, entry, "while sending its body");
+    if (read.kind === "too-large") {
+      entry.status = 413;
+      entry.note = read.note;
+      return messageResponse(413);
+    }
+    if (read.kind === "busy") {
+      entry.status = 503;
+      entry.note = read.note;
+      // Not the API's (it has no such limit): the gateway's own words for a busy backend.
+      return jsonResponse(503, { message: "Service Unavailable" }, { "retry-after": "1" });
+    }
+    posted = { body: read.body, isJson: read.parsed !== undefined };
+  }
+  const refused = gateRefusal(emulator, entry);
+  if (refused !== undefined) return refused;
+  const response = endpointAnswer(emulator, request, entry, target, posted);
+  entry.status = response.status;
+  return response;
+}
+
+/** The rate limit's 429 or the fail rate's 500, or nothing when both let the request through. */
+function gateRefusal(emulator: Emulator, entry: RequestLogEntry): Response | undefined {
+  const limited = emulator.rateLimitGate.refuse();
+  if (limited !== undefined) {
+    entry.status = 429;
+    entry.fault = "rate-limit";
+    entry.note = limited.note;
+    return messageResponse(429, { "retry-after": String(limited.retryAfterSeconds) });
+  }
+  if (emulator.failRateGate.fails()) {
+    entry.status = 500;
+    entry.fault = "fail-rate";
+    return messageResponse(500);
+  }
+  return undefined;
+}
+
+/** The endpoint's answer, or 405/404 for a path that is none. */
+function endpointAnswer(
+  emulator: Emulator,
+  request: Request,
+  entry: RequestLogEntry,
+  target: Target,
+  posted: { body: unknown; isJson: boolean },
+): Response {
+  if (target.route !== undefined) {
+    const contentType = request.headers.get("content-type");
+    const answer = emulator.endpoints.answer(target, { contentType, ...posted });
+    if (answer.note !== undefined) entry.note = loggedNote(answer.note);
+    return answer.response;
+  }
+  if (target.allow !== undefined) {
+    entry.note = `${request.method} is not allowed here (allowed: ${target.allow})`;
+    return messageResponse(405, { allow: target.allow });
+  }
+  entry.note ??= "unknown path";
+  return messageResponse(404);
 }

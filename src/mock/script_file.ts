@@ -5,7 +5,8 @@
  * @module
  */
 
-import { checkStep, KINDS, MAX_STEPS, parseTarget, quoted, type ScriptEntry } from "./scripts.ts";
+import { BARE_KINDS, checkStep, quoted, type ScriptKind, takesDelay } from "./fault_kinds.ts";
+import { MAX_STEPS, parseTarget, type ScriptEntry } from "./scripts.ts";
 
 /** A script that cannot be used; the message names the file or flag and the entry. */
 export class ScriptError extends Error {
@@ -87,11 +88,21 @@ export function parseScriptFile(text: string, fileName: string): ScriptEntry[] {
   });
 }
 
-/** The kinds a short form can name: all but those that need an object (a status is a number). */
-const SHORT_KINDS: readonly string[] = [
+/**
+ * The kinds a short form can name: those that need no field (a status is a number), `ok` first as
+ * the short form's word for the normal answer.
+ */
+export const SHORT_FORM_KINDS: readonly string[] = [
   "ok",
-  ...KINDS.filter((kind) => !["status", "redirect", "ok"].includes(kind)),
+  ...BARE_KINDS.filter((kind) => kind !== "ok"),
 ];
+
+/** The hint under an error in `--fault`: the short form's grammar, with every kind it can name. */
+export const FAULT_HINT = "A step is a status (headers after it as [NAME=VALUE;...]) or " +
+  `${
+    SHORT_FORM_KINDS.join(", ")
+  }, with @MS and *N if wanted; end with sticky to keep the last. See ` +
+  "docs/emulator.md.";
 
 /** The positions of `char` in `text` outside `[...]`: a header value may hold `=` or `,`. */
 function topLevel(text: string, char: string): number[] {
@@ -119,9 +130,9 @@ function cutAt(text: string, at: readonly number[]): string[] {
 
 /**
  * Reads the short form of one route's script: `ROUTE=STEP,STEP,...` where a step is a status
- * (`500`) or a kind (`ok`, `reset`, `close`, `hang`, `hang-forever`, `truncate`, `malformed`);
+ * (`500`) or a kind that needs no field (`ok`, `reset`, `hang`...: {@link FAULT_HINT} lists them);
  * a status may be followed by headers, `[NAME=VALUE;NAME=VALUE]` (`429[Retry-After=2]`); any
- * step but a hang by `@MS` (wait first); and any step by `*N` (answer N requests). The last word
+ * step whose kind takes a delay by `@MS` (wait first); and any step by `*N` (answer N requests). The last word
  * may be `sticky` (the step before it then answers every later request).
  */
 export function parseFault(text: string): ScriptEntry {
@@ -154,9 +165,9 @@ const SHORT_STEP = /^([a-z-]+|\d+)(?:\[([^\]]*)\])?(?:@(\d+))?(?:\*(\d+))?$/;
 /** One step of the short form; `where` (the flag's text and the step) leads every error. */
 function parseShortStep(word: string, where: string): unknown {
   const match = SHORT_STEP.exec(word);
-  if (match === null || (!/^\d+$/.test(match[1]) && !SHORT_KINDS.includes(match[1]))) {
+  if (match === null || (!/^\d+$/.test(match[1]) && !SHORT_FORM_KINDS.includes(match[1]))) {
     throw new ScriptError(
-      `${where}: expected a status (200-599) or one of ${SHORT_KINDS.join(", ")}, then ` +
+      `${where}: expected a status (200-599) or one of ${SHORT_FORM_KINDS.join(", ")}, then ` +
         `[NAME=VALUE;...] (headers, after a status), @MS (a delay) and *N (a repeat) if wanted${
           word === "sticky" ? '; "sticky" may only come last' : ""
         }`,
@@ -164,8 +175,8 @@ function parseShortStep(word: string, where: string): unknown {
   }
   const [, name, headers, delay, repeat] = match;
   const isStatus = /^\d+$/.test(name);
-  if (delay !== undefined && name.startsWith("hang")) {
-    throw new ScriptError(`${where}: a hang takes no delay`);
+  if (delay !== undefined && !isStatus && !takesDelay(name as ScriptKind)) {
+    throw new ScriptError(`${where}: "${name}" takes no delay`);
   }
   if (headers !== undefined && !isStatus) {
     throw new ScriptError(`${where}: only a status takes headers, e.g. "429[Retry-After=2]"`);

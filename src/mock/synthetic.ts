@@ -102,9 +102,49 @@ export function syntheticDataset(options: SyntheticOptions): Dataset {
   checkCount("sites", siteCount, 1);
   checkCount("devicesPerSite", devicesPerSite, 1);
   const random = createRandom(seed);
+  const { sites, siteDevices, expected, siteDeviceIds } = syntheticSites(
+    random,
+    siteCount,
+    devicesPerSite,
+  );
+  // Other devices never collide with a site's device, so their outages are never kept.
+  const otherCount = Math.max(1, Math.min(MAX_OTHER_DEVICES, Math.ceil(count / 10)));
+  const others: string[] = [];
+  for (let i = 0; i < otherCount; i++) {
+    let id = uuid(random);
+    while (siteDeviceIds.has(id)) id = uuid(random);
+    others.push(id);
+  }
+  const outages: Outage[] = [];
+  let siteOutages = 0;
+  for (let i = 0; i < count; i++) {
+    if (random.float() < SITE_SHARE) {
+      const { device, expected: list } = siteDevices[random.below(siteDevices.length)];
+      const { beginMs, kept } = siteOutageBegin(random, siteOutages++ % BOUNDARY_EVERY);
+      const { begin, end } = spanFrom(random, beginMs);
+      outages.push({ id: device.id, begin, end });
+      if (kept) list.push({ id: device.id, name: device.name, begin, end });
+    } else {
+      const beginMs = EARLIEST_MS + random.below(LATEST_MS - EARLIEST_MS);
+      const { begin, end } = spanFrom(random, beginMs);
+      outages.push({ id: others[random.below(otherCount)], begin, end });
+    }
+  }
+  return { outages, sites, expected };
+}
 
+type Random = ReturnType<typeof createRandom>;
+
+/** A site device and the expected payload of its site, which its kept outages join. */
+interface SiteDevice {
+  readonly device: Device;
+  readonly expected: EnhancedOutage[];
+}
+
+/** The sites, each with its devices (unique ids across all sites) and an empty expected payload. */
+function syntheticSites(random: Random, siteCount: number, devicesPerSite: number) {
   const sites: SiteInfo[] = [];
-  const siteDevices: { device: Device; expected: EnhancedOutage[] }[] = [];
+  const siteDevices: SiteDevice[] = [];
   const expected: Record<string, EnhancedOutage[]> = {};
   const siteDeviceIds = new Set<string>();
   for (let s = 1; s <= siteCount; s++) {
@@ -122,47 +162,24 @@ export function syntheticDataset(options: SyntheticOptions): Dataset {
     }
     sites.push({ id, name: `Synthetic Site ${s}`, devices });
   }
+  return { sites, siteDevices, expected, siteDeviceIds };
+}
 
-  // Other devices never collide with a site's device, so their outages are never kept.
-  const otherCount = Math.max(1, Math.min(MAX_OTHER_DEVICES, Math.ceil(count / 10)));
-  const others: string[] = [];
-  for (let i = 0; i < otherCount; i++) {
-    let id = uuid(random);
-    while (siteDeviceIds.has(id)) id = uuid(random);
-    others.push(id);
+/**
+ * When a site outage begins, and whether it is kept: slot 0 of every {@link BOUNDARY_EVERY} exactly
+ * at the cut-off (kept), slot 1 just before it (dropped), the others on either side at random.
+ */
+function siteOutageBegin(random: Random, slot: number): { beginMs: number; kept: boolean } {
+  if (slot === 0) return { beginMs: SINCE_MS, kept: true };
+  if (slot === 1) return { beginMs: SINCE_MS - 1, kept: false };
+  if (random.float() < 0.5) {
+    return { beginMs: SINCE_MS + random.below(LATEST_MS - SINCE_MS), kept: true };
   }
+  return { beginMs: EARLIEST_MS + random.below(SINCE_MS - EARLIEST_MS), kept: false };
+}
 
-  const outages: Outage[] = [];
-  let siteOutages = 0;
-  for (let i = 0; i < count; i++) {
-    let beginMs: number;
-    if (random.float() < SITE_SHARE) {
-      const { device, expected: list } = siteDevices[random.below(siteDevices.length)];
-      const slot = siteOutages++ % BOUNDARY_EVERY;
-      let kept: boolean;
-      if (slot === 0) {
-        kept = true;
-        beginMs = SINCE_MS;
-      } else if (slot === 1) {
-        kept = false;
-        beginMs = SINCE_MS - 1;
-      } else if (random.float() < 0.5) {
-        kept = true;
-        beginMs = SINCE_MS + random.below(LATEST_MS - SINCE_MS);
-      } else {
-        kept = false;
-        beginMs = EARLIEST_MS + random.below(SINCE_MS - EARLIEST_MS);
-      }
-      const begin = canonicalTimestamp(beginMs);
-      const end = canonicalTimestamp(beginMs + 1 + random.below(MAX_DURATION_MS));
-      outages.push({ id: device.id, begin, end });
-      if (kept) list.push({ id: device.id, name: device.name, begin, end });
-    } else {
-      beginMs = EARLIEST_MS + random.below(LATEST_MS - EARLIEST_MS);
-      const begin = canonicalTimestamp(beginMs);
-      const end = canonicalTimestamp(beginMs + 1 + random.below(MAX_DURATION_MS));
-      outages.push({ id: others[random.below(otherCount)], begin, end });
-    }
-  }
-  return { outages, sites, expected };
+/** The timestamps of an outage beginning at `beginMs`, with a random length. */
+function spanFrom(random: Random, beginMs: number): { begin: string; end: string } {
+  const begin = canonicalTimestamp(beginMs);
+  return { begin, end: canonicalTimestamp(beginMs + 1 + random.below(MAX_DURATION_MS)) };
 }

@@ -17,6 +17,7 @@ import type { Pacer } from "../pacer.ts";
 import type { Redactor } from "../redact.ts";
 import { parseRetryAfter, type RetryClock, withRetries } from "../retry_policy.ts";
 import type { Secret } from "../secret.ts";
+import { noteRetry, noteStatus, traceAttempt, traceRequest } from "../tracing.ts";
 import { type BodyProgress, declaredCharset, decodeUtf8, readCapped } from "./body.ts";
 import { classifyFailure, errorBodyMessage, redirectError, snippet } from "./failure.ts";
 
@@ -208,6 +209,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
       throw fail(error, "connect");
     }
     const { status } = response;
+    noteStatus(status);
     if (status >= 300 && status < 400) {
       await response.body?.cancel();
       throw redirectError(endpoint, status, response.headers.get("location"), url, redact);
@@ -274,23 +276,26 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
   }
 
   function send<T>(request: Request<T>): Promise<T> {
-    return withRetries((n) => attempt(request, n), {
-      endpoint: `${request.method} /${request.path}`,
-      maxAttempts: options.maxAttempts,
-      deadline: options.deadline,
-      clock,
-      signal: request.signal,
-      onRetry: (info) => {
-        stats.retries++;
-        logger.warn("retrying", {
-          endpoint: info.endpoint,
-          attempt: info.attempt,
-          reason: info.error.message,
-          waitMs: info.delayMs,
-          retryAfter: info.serverDelay || undefined,
-        });
-      },
-    });
+    const tries = () =>
+      withRetries((n) => traceAttempt(n, () => attempt(request, n)), {
+        endpoint: `${request.method} /${request.path}`,
+        maxAttempts: options.maxAttempts,
+        deadline: options.deadline,
+        clock,
+        signal: request.signal,
+        onRetry: (info) => {
+          stats.retries++;
+          noteRetry(info.attempt, info.delayMs, info.error.message);
+          logger.warn("retrying", {
+            endpoint: info.endpoint,
+            attempt: info.attempt,
+            reason: info.error.message,
+            waitMs: info.delayMs,
+            retryAfter: info.serverDelay || undefined,
+          });
+        },
+      });
+    return traceRequest(request.method, request.path, tries);
   }
 
   return {

@@ -7,3 +7,4 @@
 import "../artifact_test.ts";
 import "../main_test.ts";
 import "../state_process_test.ts";
+import "../otel_test.ts";

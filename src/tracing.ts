@@ -234,6 +234,24 @@ export function noteRetry(attempt: number, waitMs: number, reason: string): void
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
+/** Hands one line to `console` at its level: Deno's only way to export a log record. */
+function exportLine(level: LogLevel, text: string): void {
+  switch (level) {
+    case "error":
+      // deno-lint-ignore no-console
+      return console.error(text);
+    case "warn":
+      // deno-lint-ignore no-console
+      return console.warn(text);
+    case "info":
+      // deno-lint-ignore no-console
+      return console.info(text);
+    case "debug":
+      // deno-lint-ignore no-console
+      return console.debug(text);
+  }
+}
+
 /**
  * The logger's writer: `write` as is without tracing. With tracing, each (already redacted) line
  * also goes to `console`, which is how Deno exports logs, with the active span's ids:
@@ -250,17 +268,8 @@ export function logWriter(
 ): (line: string, level: LogLevel) => void {
   const on = tracing;
   if (on === undefined || on.console === "ignore") return write;
-  const exported = (line: string, level: LogLevel) => {
-    const text = line.replace(/\n$/, "").replace(ANSI, "");
-    // deno-lint-ignore no-console -- console is Deno's only way to export a log record.
-    const log = {
-      error: console.error,
-      warn: console.warn,
-      info: console.info,
-      debug: console.debug,
-    };
-    log[level](on.redact(text));
-  };
+  const exported = (line: string, level: LogLevel) =>
+    exportLine(level, on.redact(line.replace(/\n$/, "").replace(ANSI, "")));
   if (on.console === "replace") {
     return (line, level) => {
       write(line);

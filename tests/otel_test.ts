@@ -7,6 +7,15 @@
 
 import assert from "node:assert/strict";
 import { startMockServer } from "../src/mock/server.ts";
+import { createRedactor } from "../src/redact.ts";
+import {
+  activeSpan,
+  inSpan,
+  logWriter,
+  SpanNotes,
+  startTracing,
+  stopTracing,
+} from "../src/tracing.ts";
 import { NARROW, spawnCli } from "./cli_process.ts";
 import { tempDir } from "./helpers.ts";
 
@@ -15,7 +24,7 @@ const SITE = "norwich-pear-tree";
 const MISSING = "no-such-site";
 
 /** An OTLP/HTTP receiver on 127.0.0.1: the raw JSON bodies it was sent, by path. */
-async function startReceiver() {
+function startReceiver() {
   const bodies: Record<string, string[]> = {};
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const path = new URL(req.url).pathname;
@@ -82,6 +91,49 @@ function attr(attributes: readonly OtlpAttribute[], key: string): string | numbe
   return stringValue ?? (intValue === undefined ? undefined : Number(intValue)) ?? doubleValue ??
     boolValue!;
 }
+
+Deno.test("without OTEL_DENO=true tracing is off: the logger's writer is its own, spans only run their callback", () => {
+  const env = (name: string) => name === "OTEL_DENO" ? "1" : undefined; // Deno's switch is "true"
+  assert.equal(startTracing(env, [KEY], "1.0.0"), false);
+  const write = (_line: string) => {};
+  assert.equal(logWriter(write), write);
+  assert.equal(activeSpan(), undefined);
+  const work = Promise.resolve(7);
+  assert.equal(inSpan("site", {}, () => work), work);
+});
+
+Deno.test("OTEL_DENO=true in a process Deno did not start with it: the run goes on untraced", async () => {
+  try {
+    startTracing((name) => name === "OTEL_DENO" ? "true" : undefined, [KEY], "1.0.0");
+    // Deno's tracer throws "otel not initialized" here: the callback still runs, once.
+    let runs = 0;
+    assert.equal(await inSpan("site", { id: "x" }, () => Promise.resolve(++runs)), 1);
+    assert.equal(runs, 1);
+    assert.equal(activeSpan(), undefined);
+  } finally {
+    stopTracing();
+  }
+});
+
+Deno.test("span notes redact the key from attributes, events and failures", () => {
+  const seen: unknown[] = [];
+  const span = {
+    setAttribute: (key: string, value: unknown) => seen.push([key, value]),
+    addEvent: (name: string, attributes: unknown) => seen.push([name, attributes]),
+    setStatus: (status: unknown) => seen.push(status),
+    end: () => {},
+  };
+  const notes = new SpanNotes(span, createRedactor([KEY]));
+  notes.set({ reason: `bad key ${KEY}`, count: 2, skipped: undefined });
+  notes.event("retry wait", { reason: encodeURIComponent(KEY) });
+  notes.fail(`failed: ${KEY.toLowerCase()}`);
+  assert.deepEqual(seen, [
+    ["reason", "bad key [redacted]"],
+    ["count", 2],
+    ["retry wait", { reason: "[redacted]" }],
+    { code: 2, message: "failed: [redacted]" },
+  ]);
+});
 
 /** A sync of two sites (one missing: 404) with state, a 500 first on the known site's info. */
 async function tracedRun(console?: "replace") {

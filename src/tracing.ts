@@ -268,8 +268,13 @@ export function logWriter(
 ): (line: string, level: LogLevel) => void {
   const on = tracing;
   if (on === undefined || on.console === "ignore") return write;
-  const exported = (line: string, level: LogLevel) =>
-    exportLine(level, on.redact(line.replace(/\n$/, "").replace(ANSI, "")));
+  const exported = (line: string, level: LogLevel) => {
+    try {
+      exportLine(level, on.redact(line.replace(/\n$/, "").replace(ANSI, "")));
+    } catch {
+      // A console that cannot write (stderr closed) loses the line, as the writer would: no more.
+    }
+  };
   if (on.console === "replace") {
     return (line, level) => {
       write(line);

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
 import { startMockServer } from "../src/mock/server.ts";
 import { createRedactor } from "../src/redact.ts";
 import {
@@ -292,5 +293,20 @@ Deno.test("OTEL_DENO=true: the key is in no exported span, event, log or metric,
     ]
   ) {
     assert.ok(!all.toLowerCase().includes(form.toLowerCase()), `the key as ${form}`);
+  }
+});
+
+Deno.test("the guide quotes the shipped collector config as it is; it receives where the drop-in sends", () => {
+  const read = (path: string) => Deno.readTextFileSync(new URL(`../${path}`, import.meta.url));
+  const guide = read("docs/operations.md");
+  const shipped = read("deploy/opentelemetry/collector.yaml");
+  assert.ok(guide.includes("```yaml\n" + shipped + "```"), "docs/operations.md quotes it");
+  const config = parseYaml(shipped);
+  assert.equal(config.receivers.otlp.protocols.http.endpoint, "127.0.0.1:4318");
+  assert.match(guide, /^Environment=OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318 /m);
+  for (const signal of ["traces", "logs"]) {
+    const pipeline = config.service.pipelines[signal];
+    assert.deepEqual(pipeline.receivers, ["otlp"]);
+    for (const exporter of pipeline.exporters) assert.ok(exporter in config.exporters, exporter);
   }
 });

@@ -275,27 +275,30 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
     }
   }
 
+  /** One request: its span (with tracing on) around its attempts. */
   function send<T>(request: Request<T>): Promise<T> {
-    const tries = () =>
-      withRetries((n) => traceAttempt(n, () => attempt(request, n)), {
-        endpoint: `${request.method} /${request.path}`,
-        maxAttempts: options.maxAttempts,
-        deadline: options.deadline,
-        clock,
-        signal: request.signal,
-        onRetry: (info) => {
-          stats.retries++;
-          noteRetry(info.attempt, info.delayMs, info.error.message);
-          logger.warn("retrying", {
-            endpoint: info.endpoint,
-            attempt: info.attempt,
-            reason: info.error.message,
-            waitMs: info.delayMs,
-            retryAfter: info.serverDelay || undefined,
-          });
-        },
-      });
-    return traceRequest(request.method, request.path, tries);
+    return traceRequest(request.method, request.path, () => tries(request));
+  }
+
+  function tries<T>(request: Request<T>): Promise<T> {
+    return withRetries((n) => traceAttempt(n, () => attempt(request, n)), {
+      endpoint: `${request.method} /${request.path}`,
+      maxAttempts: options.maxAttempts,
+      deadline: options.deadline,
+      clock,
+      signal: request.signal,
+      onRetry: (info) => {
+        stats.retries++;
+        noteRetry(info.attempt, info.delayMs, info.error.message);
+        logger.warn("retrying", {
+          endpoint: info.endpoint,
+          attempt: info.attempt,
+          reason: info.error.message,
+          waitMs: info.delayMs,
+          retryAfter: info.serverDelay || undefined,
+        });
+      },
+    });
   }
 
   return {

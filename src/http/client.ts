@@ -280,6 +280,7 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
     return traceRequest(request.method, request.path, () => tries(request));
   }
 
+  /** The attempts of one request, under the retry policy. */
   function tries<T>(request: Request<T>): Promise<T> {
     return withRetries((n) => traceAttempt(n, () => attempt(request, n)), {
       endpoint: `${request.method} /${request.path}`,

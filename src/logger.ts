@@ -37,8 +37,8 @@ export interface Logger {
 export interface LoggerOptions {
   level: LogLevel;
   format: LogFormat;
-  /** Writes one complete line (with its newline). */
-  write(line: string): void;
+  /** Writes one complete line (with its newline), logged at `level`. */
+  write(line: string, level: LogLevel): void;
   /** ANSI colour for the level names; the caller decides (TTY and no `NO_COLOR`). */
   color?: boolean;
   /** Values that must never be written, replaced by `[redacted]` in every form they appear. */
@@ -93,7 +93,7 @@ export function createLogger(options: LoggerOptions): Logger {
         .join("");
       line = `${time} ${shown} ${escapeControls(msg)}${extra}`;
     }
-    options.write(redact(line) + "\n");
+    options.write(redact(line) + "\n", level);
   };
   return {
     error: (msg, fields) => log("error", msg, fields),

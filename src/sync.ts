@@ -11,6 +11,7 @@ import type { OutageApi } from "./outage_api.ts";
 import { describeError, Interrupted, NotStarted, ValidationError } from "./errors.ts";
 import { deviceNames, filterSiteOutages, type SiteOutages, skippedForSite } from "./filter.ts";
 import type { Logger } from "./logger.ts";
+import { traceSite } from "./tracing.ts";
 import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
 import type { RunMode } from "./outcome.ts";
 import { Pacer } from "./pacer.ts";
@@ -202,7 +203,11 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
   const started = now();
   const run = startRun(options, context, now);
   const lanes = options.concurrency * LOOKAHEAD;
-  const sites = await mapConcurrent(options.sites, lanes, (siteId) => syncSite(run, siteId));
+  const sites = await mapConcurrent(
+    options.sites,
+    lanes,
+    (siteId) => traceSite(siteId, () => syncSite(run, siteId)),
+  );
   logRepeatedCauses(run);
   return await runReport(run, sites, started);
 }

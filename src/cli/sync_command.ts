@@ -30,6 +30,7 @@ import { createRedactor } from "../redact.ts";
 import { renderJsonReport, renderTextReport, type RunReport } from "../report.ts";
 import { realClock, type RetryClock } from "../retry_policy.ts";
 import { runSync } from "../sync.ts";
+import { logWriter, startTracing, traceRun } from "../tracing.ts";
 import { EXIT_CODES_HELP, syncOptionsHelp } from "./help.ts";
 import { renderOptions } from "../config/flags.ts";
 import { CHECK_OPTIONS, SYNC_OPTIONS } from "../config/sync_options.ts";
@@ -41,7 +42,7 @@ function loggerFor(config: SyncConfig, io: CliIo): Logger {
   return createLogger({
     level: config.logLevel,
     format: config.logFormat,
-    write: io.stderr,
+    write: logWriter(io.stderr),
     color: io.stderrIsTerminal && !config.noColor,
     secrets: [config.apiKey.reveal()],
   });
@@ -282,7 +283,14 @@ async function prepareRun(
 }
 
 /** Runs a resolved configuration against the HTTP API: report on stdout, metrics, exit code. */
-export async function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<SyncOutcome> {
+export function runConfiguredSync(config: SyncConfig, io: CliIo): Promise<SyncOutcome> {
+  // With OTEL_DENO=true, the whole run is one trace under this span (docs/operations.md).
+  startTracing((name) => io.env(name), [config.apiKey.reveal()], io.version);
+  return traceRun(config.mode, config.sites.length, () => runTraced(config, io));
+}
+
+/** {@link runConfiguredSync}, inside the run's span when tracing is on. */
+async function runTraced(config: SyncConfig, io: CliIo): Promise<SyncOutcome> {
   const logger = loggerFor(config, io);
   for (const warning of config.warnings) logger.warn(warning);
   const clock = io.clock ?? realClock;

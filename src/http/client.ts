@@ -17,6 +17,7 @@ import type { Pacer } from "../pacer.ts";
 import type { Redactor } from "../redact.ts";
 import { parseRetryAfter, type RetryClock, withRetries } from "../retry_policy.ts";
 import type { Secret } from "../secret.ts";
+import { noteRetry, noteStatus, traceAttempt, traceRequest } from "../tracing.ts";
 import { type BodyProgress, declaredCharset, decodeUtf8, readCapped } from "./body.ts";
 import { classifyFailure, errorBodyMessage, redirectError, snippet } from "./failure.ts";
 
@@ -161,10 +162,15 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
   };
 }
 
-/** Makes a request: attempts it as often as the retry policy allows, logging each retry. */
+/** Makes a request (its span, with tracing on, around its attempts). */
 function perform<T>(http: Http, request: Request<T>): Promise<T> {
+  return traceRequest(request.method, request.path, () => tries(http, request));
+}
+
+/** The attempts of one request, as often as the retry policy allows, logging each retry. */
+function tries<T>(http: Http, request: Request<T>): Promise<T> {
   const { options, stats } = http;
-  return withRetries((n) => attempt(http, request, n), {
+  return withRetries((n) => traceAttempt(n, () => attempt(http, request, n)), {
     endpoint: `${request.method} /${request.path}`,
     maxAttempts: options.maxAttempts,
     deadline: options.deadline,
@@ -172,6 +178,7 @@ function perform<T>(http: Http, request: Request<T>): Promise<T> {
     signal: request.signal,
     onRetry: (info) => {
       stats.retries++;
+      noteRetry(info.attempt, info.delayMs, info.error.message);
       options.logger.warn("retrying", {
         endpoint: info.endpoint,
         attempt: info.attempt,
@@ -307,6 +314,7 @@ async function send(
     throw fail(error, "connect");
   }
   const { status } = response;
+  noteStatus(status);
   if (status >= 300 && status < 400) {
     await response.body?.cancel();
     throw redirectError(endpoint, status, response.headers.get("location"), url, http.redact);

@@ -14,6 +14,9 @@ import "../../build_script_test.ts";
 import "../../docs_test.ts";
 // SIGINT and SIGTERM sent to the program (exit 130/143)
 import "../../main_test.ts";
+// runs the program as a subprocess with OTEL_DENO=true (bash-free, but the exporter's flush at exit
+// is only checked on Linux here)
+import "../../otel_test.ts";
 // starts the real prometheus-pushgateway (a Debian package, which CI on Linux installs)
 import "../../metrics_push_test.ts";
 // SIGTERM sent to the program between the POST and the state write

@@ -32,9 +32,15 @@ export interface OutageFeed {
   /**
    * How many invalid records named each device, for those whose `id` is a string: a site all of
    * whose records were skipped must fail rather than post an empty list. Counts only, never the
-   * records, so the memory is one entry per distinct id.
+   * records, and at most {@link MAX_INVALID_IDS} ids, so a hostile feed of a million distinct
+   * invalid ids costs no more than a bounded map.
    */
   readonly invalidByDevice: ReadonlyMap<string, number>;
+  /**
+   * Invalid records whose string `id` could not be counted under it: the map was full. Any site
+   * might have lost records among them.
+   */
+  readonly invalidUnattributed: number;
 }
 
 /** The body is JSON, but not an array of records: what it is instead. */
@@ -49,10 +55,14 @@ export function feedFromRecords(records: readonly unknown[]): OutageFeed {
   return builder.feed();
 }
 
+/** The most distinct ids whose invalid records are counted one by one. */
+export const MAX_INVALID_IDS = 10_000;
+
 class FeedBuilder {
   readonly outages: Outage[] = [];
   readonly samples: InvalidOutage[] = [];
   readonly byDevice = new Map<string, number>();
+  unattributed = 0;
   total = 0;
   invalid = 0;
 
@@ -88,7 +98,14 @@ class FeedBuilder {
   addInvalid(problem: string | (() => string), id?: string): void {
     const index = this.total++;
     this.invalid++;
-    if (id !== undefined) this.byDevice.set(id, (this.byDevice.get(id) ?? 0) + 1);
+    if (id !== undefined) {
+      const count = this.byDevice.get(id);
+      if (count !== undefined || this.byDevice.size < MAX_INVALID_IDS) {
+        this.byDevice.set(id, (count ?? 0) + 1);
+      } else {
+        this.unattributed++;
+      }
+    }
     if (this.samples.length < INVALID_SAMPLES) {
       this.samples.push({ index, problem: typeof problem === "string" ? problem : problem() });
     }
@@ -101,6 +118,7 @@ class FeedBuilder {
       invalidCount: this.invalid,
       invalidSamples: this.samples,
       invalidByDevice: this.byDevice,
+      invalidUnattributed: this.unattributed,
     };
   }
 }

@@ -13,6 +13,7 @@ import { deviceNames, filterSiteOutages, type SiteOutages, skippedForSite } from
 import type { Logger } from "./logger.ts";
 import { traceSite } from "./tracing.ts";
 import { MAX_INDEXED_DEVICES, OutageIndex } from "./outage_index.ts";
+import { MAX_INVALID_IDS } from "./outage_feed.ts";
 import type { RunMode } from "./outcome.ts";
 import { Pacer } from "./pacer.ts";
 import type { RepostReason, RunReport, SiteReport } from "./report.ts";
@@ -79,6 +80,8 @@ interface FetchedOutages {
   outages: readonly Outage[];
   /** The skipped invalid records, counted per device id (`OutageFeed.invalidByDevice`). */
   invalidByDevice: ReadonlyMap<string, number>;
+  /** Skipped records that could not be counted under their device (`OutageFeed`). */
+  invalidUnattributed: number;
 }
 
 /** Runs `worker` over `items` with at most `limit` at a time, keeping results in item order. */
@@ -140,16 +143,30 @@ async function fetchOutages(
     throw new ValidationError(`${describeInvalidOutage(samples[0])}${more}${why}`);
   }
   context.logger.info("outages fetched", { count: feed.total, invalid: feed.invalidCount });
-  return { outages: feed.outages, invalidByDevice: feed.invalidByDevice };
+  return {
+    outages: feed.outages,
+    invalidByDevice: feed.invalidByDevice,
+    invalidUnattributed: feed.invalidUnattributed,
+  };
 }
 
 /**
  * Fails a site whose every outage record was invalid and skipped: its empty payload would say
  * "no outages" of devices that had some. A site with valid records that the cut-off dropped has a
- * true empty payload.
+ * true empty payload. When the feed held too many distinct invalid ids to count each, an empty
+ * site cannot be told from one whose records were all skipped, so it fails too.
  */
-function refuseAllSkipped(result: SiteOutages, skipped: number): void {
-  if (skipped === 0 || result.payload.length > 0 || result.droppedBeforeSince > 0) return;
+function refuseAllSkipped(result: SiteOutages, skipped: number, unattributed: number): void {
+  if (result.payload.length > 0 || result.droppedBeforeSince > 0) return;
+  if (skipped === 0 && unattributed > 0) {
+    throw new ValidationError(
+      `GET /outages: this site kept nothing, and ${unattributed} invalid records were skipped ` +
+        `(--skip-invalid) whose devices were not counted (more than ${MAX_INVALID_IDS} distinct ` +
+        "ids): some may have been this site's, so nothing was posted rather than a possibly " +
+        "wrong empty list",
+    );
+  }
+  if (skipped === 0) return;
   const all = skipped === 1
     ? "the only outage record of this site was"
     : `all ${skipped} of this site's outage records were`;
@@ -331,7 +348,8 @@ function sitePayload(
   report.kept = result.payload.length;
   report.droppedBeforeSince = result.droppedBeforeSince;
   report.droppedUnknownDevice = result.droppedUnknownDevice;
-  refuseAllSkipped(result, skippedForSite(site.devices, fetched.invalidByDevice));
+  const skipped = skippedForSite(site.devices, fetched.invalidByDevice);
+  refuseAllSkipped(result, skipped, fetched.invalidUnattributed);
   validatePayload(result.payload, `POST /site-outages/${encodeURIComponent(site.id)}`);
   return result.payload;
 }

@@ -4,6 +4,7 @@ import { JsonSyntaxError } from "../src/json_scan.ts";
 import {
   feedFromRecords,
   INVALID_SAMPLES,
+  MAX_INVALID_IDS,
   NotAnArrayError,
   parseOutageFeed,
 } from "../src/outage_feed.ts";
@@ -112,6 +113,23 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
     for (const feed of [parseOutageFeed(text), feedFromRecords(records)]) {
       assert.equal(feed.invalidCount, 6);
       assert.deepEqual([...feed.invalidByDevice], [["d1", 2], ["__proto__", 1]]);
+      assert.equal(feed.invalidUnattributed, 0);
+    }
+  });
+
+  await t.step("the per-device counts are bounded: past MAX_INVALID_IDS ids, a count", () => {
+    const records = Array.from(
+      { length: MAX_INVALID_IDS + 3 },
+      (_, i) => ({ id: `d${i}`, begin: "bad", end: "bad" }),
+    );
+    // An id already counted still counts under its name once the map is full.
+    records.push({ id: "d0", begin: "bad", end: "bad" });
+    for (const feed of [parseOutageFeed(JSON.stringify(records)), feedFromRecords(records)]) {
+      assert.equal(feed.invalidCount, MAX_INVALID_IDS + 4);
+      assert.equal(feed.invalidByDevice.size, MAX_INVALID_IDS);
+      assert.equal(feed.invalidByDevice.get("d0"), 2);
+      assert.equal(feed.invalidByDevice.get(`d${MAX_INVALID_IDS}`), undefined);
+      assert.equal(feed.invalidUnattributed, 3);
     }
   });
 

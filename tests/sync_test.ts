@@ -6,7 +6,7 @@ import { ApiError } from "../src/errors.ts";
 import { createHttpApi } from "../src/http/client.ts";
 import { exitCodeFor as exitCodeForStatuses } from "../src/outcome.ts";
 import type { RunReport } from "../src/report.ts";
-import { INVALID_SAMPLES as MAX_INVALID_LOGGED } from "../src/outage_feed.ts";
+import { INVALID_SAMPLES as MAX_INVALID_LOGGED, MAX_INVALID_IDS } from "../src/outage_feed.ts";
 import { runSync, type SyncOptions } from "../src/sync.ts";
 import { realClock } from "../src/retry_policy.ts";
 import { Secret } from "../src/secret.ts";
@@ -343,6 +343,29 @@ Deno.test("--skip-invalid --post-empty: a site whose every record was skipped fa
       assert.equal(api.calls.filter((c) => c.method === "postSiteOutages").length, 0);
     },
   );
+});
+
+Deno.test("--skip-invalid: too many distinct invalid ids to count, a site that kept nothing fails", async () => {
+  // More distinct invalid ids than are counted one by one: "quiet" (no outage at all) cannot be
+  // told from a site whose records were among the uncounted ones, so it fails rather than post [].
+  const outages = [
+    ...(realOutages as unknown[]),
+    ...Array.from({ length: MAX_INVALID_IDS + 1 }, (_, i) => ({ id: `x${i}`, begin: "bad" })),
+  ];
+  const quiet = { id: "quiet", name: "Quiet", devices: [{ id: "q-1", name: "Q" }] };
+  const api = stubApi({ outages, sites: { quiet, "norwich-pear-tree": realSiteInfo } });
+  const report = await runSync(
+    options({ sites: ["quiet", "norwich-pear-tree"], skipInvalid: true, postEmpty: true }),
+    { api, logger: memoryLogger() },
+  );
+  assert.equal(report.sites[0].status, "failed");
+  assert.match(
+    report.sites[0].error?.message ?? "",
+    /^GET \/outages: this site kept nothing, and 1 invalid records were skipped \(--skip-invalid\) whose devices were not counted/,
+  );
+  assert.equal(report.sites[1].status, "posted");
+  const posts = api.calls.filter((c) => c.method === "postSiteOutages");
+  assert.deepEqual(posts.map((c) => c.siteId), ["norwich-pear-tree"]);
 });
 
 Deno.test("a dry run posts nothing and reports the payload", async () => {

@@ -80,6 +80,13 @@ Deno.test("the table readers find a missing row and a row too many", () => {
   assert.deepEqual([...envExampleVariables(example)], ["KRAKENFLEX_SITE", "NO_COLOR"]);
 });
 
+Deno.test("the README's Commands block lists exactly the commands of COMMANDS", () => {
+  const section = README.split(/^## /m).find((part) => part.startsWith("Commands\n")) ?? "";
+  const block = /```\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const names = [...block.matchAll(/^outage-sync \[?([a-z][\w-]*)\]? /gm)].map((match) => match[1]);
+  assert.deepEqual(names.sort(), [...COMMAND_NAMES].sort());
+});
+
 Deno.test("--help, -h and help print the main help on stdout: exit 0", async () => {
   for (const word of ["--help", "-h", "help"]) {
     const result = await runMain([word]);
@@ -105,6 +112,8 @@ Deno.test("every --help fits 80 columns, no flag runs into its help, exit codes 
     "demo --help": demoCommand.help,
     "mock-api --help": mockApiCommand.help,
   };
+  const commandsHere = Object.keys(helps).slice(1).map((where) => where.replace(/ --help$/, ""));
+  assert.deepEqual(commandsHere.sort(), [...COMMAND_NAMES].sort(), "every command's help is here");
   for (const [where, help] of Object.entries(helps)) {
     for (const line of help.split("\n")) {
       assert.ok(line.length <= 80, `${where}: ${line.length} columns: ${line}`);

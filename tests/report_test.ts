@@ -127,7 +127,7 @@ Deno.test("renderJsonReport", async (t) => {
       "outagesFetched",
       "outagesInvalid",
       "durationMs",
-          "sites",
+      "sites",
     ]);
     assert.equal(doc.mode, "check");
     assert.deepEqual(doc.sites[0], {

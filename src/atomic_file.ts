@@ -46,6 +46,21 @@ export interface FileWriter {
 }
 
 /**
+ * Throws {@link FileRefused} when `path` names anything but a regular file or nothing: what an
+ * atomic write would replace there must be a file (a rename would replace a symbolic link, a FIFO
+ * or a device node as readily).
+ */
+export async function refuseToReplace(path: string, fs: Pick<FileWriter, "kind">): Promise<void> {
+  const kind = await fs.kind(path);
+  if (kind !== "file" && kind !== "missing") {
+    throw new FileRefused(
+      path,
+      `is ${describeFileKind(kind)}, not a regular file; refusing to replace it`,
+    );
+  }
+}
+
+/**
  * Writes `text` to `path` atomically; the temporary file is removed when anything fails. Throws
  * {@link FileRefused}, writing nothing, when `path` names anything but a regular file: a rename
  * would replace a symbolic link, a FIFO or a device node as readily as a file.
@@ -56,13 +71,7 @@ export async function writeFileAtomically(
   fs: FileWriter,
   mode?: number,
 ): Promise<void> {
-  const kind = await fs.kind(path);
-  if (kind !== "file" && kind !== "missing") {
-    throw new FileRefused(
-      path,
-      `is ${describeFileKind(kind)}, not a regular file; refusing to replace it`,
-    );
-  }
+  await refuseToReplace(path, fs);
   const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     await fs.writeTextFile(temporary, text, mode);

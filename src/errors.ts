@@ -23,9 +23,12 @@ export class ValidationError extends Error {
   override name = "ValidationError";
 }
 
-/** How a request failed. */
+/**
+ * How a request failed, in the words the JSON report and JSON logs use for it (README, "kind"), so
+ * that an {@link ApiError}'s kind is shown as it is.
+ */
 export type ApiErrorKind =
-  | "status" // a non-2xx, non-3xx answer
+  | "http" // a non-2xx, non-3xx answer
   | "redirect" // a 3xx answer: never followed
   | "network" // the connection failed or was reset
   | "timeout" // the per-attempt timeout ran out
@@ -33,7 +36,7 @@ export type ApiErrorKind =
   | "too-large" // the body is larger than the cap
   | "encoding" // the body is not UTF-8 (or declares another charset)
   | "deadline" // the run's deadline leaves no time for this request or its next attempt
-  | "aborted"; // the run was interrupted (SIGINT/SIGTERM)
+  | "interrupted"; // the run was interrupted (SIGINT/SIGTERM)
 
 /**
  * A request that failed; `status` is set for answers, `message` carries the API's own message.
@@ -139,13 +142,10 @@ export class NotStarted extends Error {
 
 /**
  * What kind of failure an error is, as the JSON report and JSON logs name it: a request's
- * {@link ApiErrorKind} (its `status` named `http`, its `aborted` named `interrupted`), or one of
- * the program's own.
+ * {@link ApiErrorKind}, or one of the program's own.
  */
 export type ErrorKind =
-  | Exclude<ApiErrorKind, "status" | "aborted">
-  | "http"
-  | "interrupted"
+  | ApiErrorKind
   | "usage"
   | "validation"
   | "locked"
@@ -162,12 +162,8 @@ export interface ErrorReport {
 export function describeError(error: unknown): ErrorReport {
   const message = errorMessage(error);
   if (error instanceof ApiError) {
-    const kind: ErrorKind = error.kind === "status"
-      ? "http"
-      : error.kind === "aborted"
-      ? "interrupted"
-      : error.kind;
-    return error.status === undefined ? { message, kind } : { message, kind, status: error.status };
+    const { kind, status } = error;
+    return status === undefined ? { message, kind } : { message, kind, status };
   }
   if (error instanceof ValidationError) return { message, kind: "validation" };
   if (error instanceof UsageError) return { message, kind: "usage" };

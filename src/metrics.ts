@@ -4,8 +4,7 @@
  * @module
  */
 
-import { describeFileKind, type FileWriter, writeFileAtomically } from "./atomic_file.ts";
-import { FileRefused } from "./errors.ts";
+import { type FileWriter, refuseToReplace, writeFileAtomically } from "./atomic_file.ts";
 import { SITE_STATUSES } from "./outcome.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 
@@ -171,13 +170,7 @@ export async function writeMetricsFile(
  * temporary file, tried and removed). Throws what the write at the end would have thrown.
  */
 export async function checkMetricsPath(path: string, fs: FileWriter): Promise<void> {
-  const kind = await fs.kind(path);
-  if (kind !== "file" && kind !== "missing") {
-    throw new FileRefused(
-      path,
-      `is ${describeFileKind(kind)}, not a regular file; refusing to replace it`,
-    );
-  }
+  await refuseToReplace(path, fs);
   const probe = `${path}.${crypto.randomUUID().slice(0, 8)}.probe.tmp`;
   await fs.writeTextFile(probe, "", 0o600);
   await fs.remove(probe);

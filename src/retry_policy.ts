@@ -17,7 +17,7 @@ export function isRetryable(error: unknown): boolean {
     case "timeout":
     case "body":
       return true;
-    case "status":
+    case "http":
       return error.status !== undefined && RETRIED_STATUSES.has(error.status);
     default:
       return false;
@@ -204,14 +204,14 @@ function pastDeadline(n: number, delayMs: number, serverDelay: boolean): string 
   }; not retried: waiting ${wait} s${asked} would pass the run's deadline)`;
 }
 
-/** Waits `delayMs`; an abort during the wait becomes an `aborted` {@link ApiError}. */
+/** Waits `delayMs`; an abort during the wait becomes an `interrupted` {@link ApiError}. */
 async function sleepBeforeRetry(delayMs: number, options: RetryOptions): Promise<void> {
   const { endpoint } = options;
   try {
     await options.clock.sleep(delayMs, options.signal);
   } catch (sleepError) {
     throw new ApiError(
-      "aborted",
+      "interrupted",
       endpoint,
       `${endpoint}: interrupted: ${errorMessage(sleepError)}`,
       {

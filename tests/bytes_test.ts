@@ -1,7 +1,7 @@
-/** `src/bytes.ts`: chunks joined into one array. */
+/** `src/bytes.ts`: chunks joined into one array, and one growing buffer. */
 
 import assert from "node:assert/strict";
-import { concatBytes } from "../src/bytes.ts";
+import { ByteCollector, concatBytes } from "../src/bytes.ts";
 
 Deno.test("concatBytes joins chunks in order, with or without a counted total", () => {
   const chunks = [new Uint8Array([1, 2]), new Uint8Array([]), new Uint8Array([3, 4, 5])];
@@ -13,4 +13,37 @@ Deno.test("concatBytes joins chunks in order, with or without a counted total", 
 Deno.test("concatBytes returns a single chunk itself, without a copy", () => {
   const only = new Uint8Array([7, 8]);
   assert.equal(concatBytes([only]), only);
+});
+
+Deno.test("ByteCollector: memory held stays proportional to the bytes held, whatever the chunks", () => {
+  const collector = new ByteCollector(1 << 30);
+  let expected = 0;
+  for (let i = 0; i < 200_000; i++) {
+    const chunk = new Uint8Array(64 * 1024).subarray(7, 8);
+    chunk[0] = i & 0xff;
+    collector.push(chunk);
+    expected += 1;
+    assert.ok(collector.held <= Math.max(2 * collector.size, 16 * 1024));
+  }
+  assert.equal(collector.size, expected);
+  const bytes = collector.bytes();
+  assert.equal(bytes.length, 200_000);
+  assert.equal(bytes[199_999], 199_999 & 0xff);
+  // Its growth stops at the limit: a 1000-byte limit never allocates more.
+  const capped = new ByteCollector(1000);
+  for (let i = 0; i < 10; i++) capped.push(new Uint8Array(100));
+  assert.equal(capped.held, 1000);
+  // A known length is the one buffer.
+  const known = new ByteCollector(1 << 30, 300);
+  for (let i = 0; i < 3; i++) known.push(new Uint8Array(100));
+  assert.equal(known.held, 300);
+  // What it would hold after a push, before the push: the same buffer while it fits, then the
+  // grown one, which a caller with a budget takes first.
+  const empty = new ByteCollector(1 << 20, 0);
+  assert.equal(empty.held, 0);
+  assert.equal(empty.heldAfter(1), 16 * 1024);
+  empty.push(new Uint8Array(1));
+  assert.equal(empty.held, 16 * 1024);
+  assert.equal(empty.heldAfter(100), 16 * 1024);
+  assert.equal(empty.heldAfter(16 * 1024), 32 * 1024);
 });

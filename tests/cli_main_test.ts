@@ -14,6 +14,21 @@ import { runMain } from "./in_process.ts";
 const ENV_EXAMPLE = await Deno.readTextFile(new URL("../.env.example", import.meta.url));
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 
+/**
+ * Each command's help and what it must and must not name: one entry per command of the
+ * dispatcher's table (checked below), used by every test of the helps.
+ */
+const COMMAND_HELPS: Record<string, { help: string; has: string[]; lacks: string[] }> = {
+  sync: { help: syncCommand.help, has: ["--dry-run", "--since"], lacks: ["--rate-limit"] },
+  check: { help: checkCommand.help, has: ["--since", "--api-key-file"], lacks: ["--port"] },
+  demo: { help: demoCommand.help, has: ["--json", "--verbose"], lacks: ["--since", "--port"] },
+  "mock-api": {
+    help: mockApiCommand.help,
+    has: ["--rate-limit N", "--port N", "--fail-rate P", "--synthetic N", "--data FILE"],
+    lacks: ["--since", "--dry-run"],
+  },
+};
+
 /** Variables the program reads that are no option of its own: systemd's, for `--state-dir`. */
 const FOREIGN_VARIABLES = ["STATE_DIRECTORY"];
 
@@ -80,6 +95,13 @@ Deno.test("the table readers find a missing row and a row too many", () => {
   assert.deepEqual([...envExampleVariables(example)], ["KRAKENFLEX_SITE", "NO_COLOR"]);
 });
 
+Deno.test("the README's Commands block lists exactly the commands of COMMANDS", () => {
+  const section = README.split(/^## /m).find((part) => part.startsWith("Commands\n")) ?? "";
+  const block = /```\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const names = [...block.matchAll(/^outage-sync \[?([a-z][\w-]*)\]? /gm)].map((match) => match[1]);
+  assert.deepEqual(names.sort(), [...COMMAND_NAMES].sort());
+});
+
 Deno.test("--help, -h and help print the main help on stdout: exit 0", async () => {
   for (const word of ["--help", "-h", "help"]) {
     const result = await runMain([word]);
@@ -98,13 +120,9 @@ Deno.test("--help, -h and help print the main help on stdout: exit 0", async () 
 });
 
 Deno.test("every --help fits 80 columns, no flag runs into its help, exit codes list unchanged", () => {
-  const helps = {
-    "outage-sync --help": mainHelp(),
-    "sync --help": syncCommand.help,
-    "check --help": checkCommand.help,
-    "demo --help": demoCommand.help,
-    "mock-api --help": mockApiCommand.help,
-  };
+  assert.deepEqual(Object.keys(COMMAND_HELPS).sort(), [...COMMAND_NAMES].sort());
+  const helps: Record<string, string> = { "outage-sync --help": mainHelp() };
+  for (const [name, { help }] of Object.entries(COMMAND_HELPS)) helps[`${name} --help`] = help;
   for (const [where, help] of Object.entries(helps)) {
     for (const line of help.split("\n")) {
       assert.ok(line.length <= 80, `${where}: ${line.length} columns: ${line}`);
@@ -159,16 +177,7 @@ Deno.test("every option of sync and check, flag and variable, is documented ever
 });
 
 Deno.test("each command's --help prints its own text: what that command takes", async (t) => {
-  const commands = {
-    sync: { help: syncCommand.help, has: ["--dry-run", "--since"], lacks: ["--rate-limit"] },
-    check: { help: checkCommand.help, has: ["--since", "--api-key-file"], lacks: ["--port"] },
-    demo: { help: demoCommand.help, has: ["--json", "--verbose"], lacks: ["--since", "--port"] },
-    "mock-api": {
-      help: mockApiCommand.help,
-      has: ["--rate-limit N", "--port N", "--fail-rate P", "--synthetic N", "--data FILE"],
-      lacks: ["--since", "--dry-run"],
-    },
-  };
+  const commands = COMMAND_HELPS;
   await t.step("every command of the dispatcher's table is here", () => {
     assert.deepEqual(Object.keys(commands).sort(), [...COMMAND_NAMES].sort());
   });

@@ -71,7 +71,7 @@ export function stubApi(plan: StubPlan): OutageApi & { calls: StubCall[] } {
       if (!(siteId in sites)) {
         return Promise.reject(
           new ApiError(
-            "status",
+            "http",
             `GET /site-info/${siteId}`,
             `GET /site-info/${siteId}: the API answered 404`,
             {

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
 import { createRedactor } from "../src/redact.ts";
-import {
-  ByteCollector,
-  declaredCharset,
-  decodeUtf8,
-  invalidUtf8Offset,
-  readCapped,
-} from "../src/http/body.ts";
+import { declaredCharset, decodeUtf8, invalidUtf8Offset, readCapped } from "../src/http/body.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -121,30 +115,6 @@ Deno.test("readCapped: one-byte chunks are copied as they come; no chunk is kept
       `${read.buffer.byteLength} bytes held for ${sample.length}`,
     );
   }
-});
-
-Deno.test("ByteCollector: memory held stays proportional to the bytes held, whatever the chunks", () => {
-  const collector = new ByteCollector(1 << 30);
-  let expected = 0;
-  for (let i = 0; i < 200_000; i++) {
-    const chunk = new Uint8Array(64 * 1024).subarray(7, 8);
-    chunk[0] = i & 0xff;
-    collector.push(chunk);
-    expected += 1;
-    assert.ok(collector.held <= Math.max(2 * collector.size, 16 * 1024));
-  }
-  assert.equal(collector.size, expected);
-  const bytes = collector.bytes();
-  assert.equal(bytes.length, 200_000);
-  assert.equal(bytes[199_999], 199_999 & 0xff);
-  // Its growth stops at the limit: a 1000-byte limit never allocates more.
-  const capped = new ByteCollector(1000);
-  for (let i = 0; i < 10; i++) capped.push(new Uint8Array(100));
-  assert.equal(capped.held, 1000);
-  // A known length is the one buffer.
-  const known = new ByteCollector(1 << 30, 300);
-  for (let i = 0; i < 3; i++) known.push(new Uint8Array(100));
-  assert.equal(known.held, 300);
 });
 
 Deno.test("readCapped: the cap counts the bytes read, one-byte chunks included: over it, refused", async () => {

@@ -164,7 +164,7 @@ Deno.test("non-2xx answers map to typed errors with the status and the API's mes
     await t.step(`${status}`, async () => {
       await using server = startScriptedServer(() => response);
       const error = await rejected(apiFor(server).getSiteInfo("s"));
-      assert.equal(error.kind, "status");
+      assert.equal(error.kind, "http");
       assert.equal(error.status, status);
       assert.equal(error.endpoint, "GET /site-info/s");
       assert.match(error.message, message);
@@ -304,7 +304,7 @@ Deno.test("the run's signal interrupts a request: aborted, not retried", async (
   await arrived.promise;
   controller.abort(new Error("SIGINT"));
   const error = await rejected(pending);
-  assert.equal(error.kind, "aborted");
+  assert.equal(error.kind, "interrupted");
   assert.equal(error.message, "GET /outages: interrupted");
   assert.equal(server.requests.length, 1);
 });

@@ -36,7 +36,7 @@ Deno.test("classifyFailure", async (t) => {
   await t.step("interrupted: aborted, whatever else happened", () => {
     for (const stage of ["connect", "body"] as const) {
       const error = classifyFailure(cause, context({ stage, interrupted: true, timedOut: true }));
-      assert.equal(error.kind, "aborted");
+      assert.equal(error.kind, "interrupted");
       assert.equal(error.endpoint, ENDPOINT);
       assert.equal(error.message, "GET /outages: interrupted");
       assert.equal(error.cause, cause);

@@ -195,6 +195,16 @@ Deno.test("renderJsonReport shows every field of the report unless it is listed 
   assert.deepEqual([...runKeys].sort(), expected(report, HIDDEN_JSON_FIELDS.run));
   assert.deepEqual([...siteKeys].sort(), expected(site, HIDDEN_JSON_FIELDS.site));
   assert.deepEqual(HIDDEN_JSON_FIELDS, { run: ["sitesConfigured"], site: ["lastChange"] });
+  // And the README's shapes of the document (sync's, then check's) name every field it shows.
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  const shapes = [
+    /With `--json`, one document:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? "",
+    /`check --json` has its own shape:\s*`([^`]*)`/.exec(readme)?.[1] ?? "",
+  ].join("\n");
+  const named = new Set(shapes.match(/\b[a-z][A-Za-z]*\b(?=\??[,:}\]\s])/g));
+  assert.ok(named.has("dryRun") && named.has("devices"), "both shapes were found");
+  const unnamed = [...runKeys, ...siteKeys].filter((key) => !named.has(key));
+  assert.deepEqual(unnamed, [], "fields the README's JSON shapes do not name");
 });
 
 Deno.test("renderTextReport", async (t) => {

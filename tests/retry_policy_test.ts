@@ -50,7 +50,7 @@ function fakeClock(randoms: number[] = [0.5]) {
 
 function statusError(status: number, retryAfter?: string): ApiError {
   return new ApiError(
-    "status",
+    "http",
     ENDPOINT,
     `${ENDPOINT}: the API answered ${status}`,
     { status, retryAfter },
@@ -143,10 +143,10 @@ Deno.test("isRetryable: docs/spec.md §7's list, and nothing that is not an ApiE
   for (const kind of ["network", "timeout", "body"] as const) {
     assert.equal(isRetryable(new ApiError(kind, ENDPOINT, "x")), true, kind);
   }
-  for (const kind of ["redirect", "too-large", "deadline", "aborted"] as const) {
+  for (const kind of ["redirect", "too-large", "deadline", "interrupted"] as const) {
     assert.equal(isRetryable(new ApiError(kind, ENDPOINT, "x", { status: 503 })), false, kind);
   }
-  assert.equal(isRetryable(new ApiError("status", ENDPOINT, "no status")), false);
+  assert.equal(isRetryable(new ApiError("http", ENDPOINT, "no status")), false);
   assert.equal(isRetryable(new TypeError("a bug")), false);
   assert.equal(isRetryable("503"), false);
 });
@@ -220,12 +220,12 @@ Deno.test("withRetries", async (t) => {
     ["network", undefined],
     ["timeout", undefined],
     ["body", undefined],
-    ["status", 408],
-    ["status", 429],
-    ["status", 500],
-    ["status", 502],
-    ["status", 503],
-    ["status", 504],
+    ["http", 408],
+    ["http", 429],
+    ["http", 500],
+    ["http", 502],
+    ["http", 503],
+    ["http", 504],
   ];
   for (const [kind, status] of retried) {
     await t.step(`${kind}${status === undefined ? "" : ` ${status}`} is retried`, async () => {
@@ -238,15 +238,15 @@ Deno.test("withRetries", async (t) => {
   }
 
   const final: [ApiErrorKind, number | undefined][] = [
-    ["status", 400],
-    ["status", 403],
-    ["status", 404],
-    ["status", 409],
-    ["status", 501],
+    ["http", 400],
+    ["http", 403],
+    ["http", 404],
+    ["http", 409],
+    ["http", 501],
     ["redirect", 301],
     ["too-large", undefined],
     ["deadline", undefined],
-    ["aborted", undefined],
+    ["interrupted", undefined],
   ];
   for (const [kind, status] of final) {
     await t.step(`${kind}${status === undefined ? "" : ` ${status}`} is not retried`, async () => {
@@ -280,11 +280,11 @@ Deno.test("withRetries", async (t) => {
     "another request's error (the abort reason of a shared failure) is passed on as it is",
     async () => {
       const fake = fakeClock();
-      const shared = new ApiError("status", "GET /outages", "GET /outages: the API answered 400", {
+      const shared = new ApiError("http", "GET /outages", "GET /outages: the API answered 400", {
         status: 400,
       });
       const endpoint = "GET /site-info/a";
-      const own = new ApiError("status", endpoint, `${endpoint}: the API answered 500`, {
+      const own = new ApiError("http", endpoint, `${endpoint}: the API answered 500`, {
         status: 500,
       });
       const { attempt, calls } = scripted([own, own, shared]);
@@ -424,7 +424,7 @@ Deno.test("withRetries", async (t) => {
     assert.deepEqual(fake.sleeps, []);
   });
 
-  await t.step("an abort during the sleep ends with an 'aborted' ApiError", async () => {
+  await t.step("an abort during the sleep ends with an 'interrupted' ApiError", async () => {
     const controller = new AbortController();
     const sleeps: number[] = [];
     const clock: RetryClock = {
@@ -443,7 +443,7 @@ Deno.test("withRetries", async (t) => {
       withRetries(attempt, options(clock, { signal: controller.signal })),
     );
     assert.ok(thrown instanceof ApiError);
-    assert.equal(thrown.kind, "aborted");
+    assert.equal(thrown.kind, "interrupted");
     assert.equal(thrown.endpoint, ENDPOINT);
     assert.match(thrown.message, /interrupted/);
     assert.match(thrown.message, /SIGINT received/);

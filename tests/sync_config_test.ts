@@ -747,3 +747,17 @@ Deno.test("resolveSyncConfig: --sites-file and KRAKENFLEX_SITES_FILE", async (t)
     },
   );
 });
+
+Deno.test("every field of SyncConfig is read by the sync command: an option parsed but never used fails here", async () => {
+  const read = (path: string) => Deno.readTextFile(new URL(path, import.meta.url));
+  const source = await read("../src/config/sync_config.ts");
+  const block = /^export interface SyncConfig \{\n([\s\S]*?)\n\}/m.exec(source)?.[1] ?? "";
+  const fields = [...block.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((match) => match[1]);
+  assert.ok(fields.includes("timeoutMs") && fields.includes("warnings"), "the interface was read");
+  const command = await read("../src/cli/sync_command.ts");
+  // apiKeyFile is read where the configuration is resolved, for its file-mode warning.
+  const unread = fields.filter((field) =>
+    field !== "apiKeyFile" && !new RegExp(`\\bconfig\\.${field}\\b`).test(command)
+  );
+  assert.deepEqual(unread, [], "fields of SyncConfig that src/cli/sync_command.ts never reads");
+});

@@ -28,7 +28,7 @@ const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
 const exitCodeFor = (report: RunReport) => exitCodeForStatuses(report.sites.map((s) => s.status));
 
 const serverError = (endpoint: string) =>
-  new ApiError("status", endpoint, `${endpoint}: the API answered 500: boom`, { status: 500 });
+  new ApiError("http", endpoint, `${endpoint}: the API answered 500: boom`, { status: 500 });
 
 Deno.test("sync posts the real data's expected payload once, in order", async () => {
   const api = stubApi({});

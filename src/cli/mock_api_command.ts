@@ -14,6 +14,7 @@ import {
   valueOption,
 } from "../config/flags.ts";
 import { MIN_KEY_LENGTH } from "../config/api_key.ts";
+import { requireNamedFile } from "../config/named_file.ts";
 import { createSettings, type Settings } from "../config/settings.ts";
 import { parsePath } from "../config/values.ts";
 import { errorMessage, FileRefused, UsageError } from "../errors.ts";
@@ -266,25 +267,17 @@ function readScriptFile(file: string, io: CliIo): ScriptEntry[] {
 }
 
 /**
- * The text of the file that `--flag` names, of at most `maxBytes`: a file that cannot be read is a
- * usage error naming the flag, the file and why.
+ * The text of the file that `--flag` names, of at most `maxBytes`: the one reader of named files
+ * (`requireNamedFile`), so that a file that cannot be read is a usage error naming the flag, the
+ * file, why, and the next step.
  */
 function readFlagFile(io: CliIo, flag: string, file: string, maxBytes: number): string {
-  let text: string | undefined;
-  try {
-    text = io.readTextFile(file, maxBytes);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot read "--${flag}" file "${file}": ${FileRefused.reasonFor(error)}`,
-      error instanceof FileRefused
-        ? `The --${flag} file must be a regular file of at most ${sizeText(maxBytes)}.`
-        : "Check the file's path and permissions.",
-    );
-  }
-  if (text === undefined) {
-    throw new UsageError(`Cannot read "--${flag}" file "${file}": no such file`);
-  }
-  return text;
+  return requireNamedFile({
+    what: `"--${flag}" file`,
+    path: file,
+    maxBytes,
+    shape: `The --${flag} file must be a regular file of at most ${sizeText(maxBytes)}.`,
+  }, (path, max) => io.readTextFile(path, max));
 }
 
 /** A whole number of GiB or MiB, as the hints say it. */

@@ -22,7 +22,7 @@ import type { BodyProgress } from "../http/body.ts";
 import { createConnections, createHttpApi, type RequestStats } from "../http/client.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { pushMetrics } from "../http/pushgateway.ts";
-import { checkMetricsPath, renderMetrics, writeMetricsFile } from "../metrics.ts";
+import { checkMetricsPath, renderMetrics, type RunFacts, writeMetricsFile } from "../metrics.ts";
 import { pushBody, pushBudgetMs } from "../metrics_push.ts";
 import { ExitCode, exitCodeFor } from "../outcome.ts";
 import { Pacer } from "../pacer.ts";
@@ -96,7 +96,7 @@ async function checkMetricsFile(path: string, io: CliIo): Promise<void> {
 async function writeMetrics(
   path: string,
   report: RunReport | undefined,
-  facts: { attempts: number; retries: number; exitCode: number; endedAt: number },
+  facts: Omit<RunFacts, "previousLastSuccess">,
   io: CliIo,
   logger: Logger,
 ): Promise<string | undefined> {
@@ -153,7 +153,7 @@ async function pushRunMetrics(
 async function recordRunMetrics(
   config: SyncConfig,
   report: RunReport | undefined,
-  facts: { attempts: number; retries: number; exitCode: number; endedAt: number },
+  facts: Omit<RunFacts, "previousLastSuccess">,
   io: CliIo,
   context: RunContext,
 ): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 /**
  * A file that a flag or a variable names (`--env-file`, `--sites-file`, `--api-key-file` and their
- * variables), read once, one way: bounded, regular files only (the reader refuses anything else),
+ * variables; mock-api's `--data` and `--script`), read once, one way: bounded, regular files only (the reader refuses anything else),
  * and every failure a usage error that names the file, where its name came from, and what to do.
  * @module
  */

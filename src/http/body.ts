@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ByteCollector } from "../bytes.ts";
 import { ApiError } from "../errors.ts";
 import type { Redactor } from "../redact.ts";
 
@@ -27,57 +28,6 @@ export const PROGRESS_EVERY_MS = 1000;
 
 /** Bodies declared smaller than this are read in one piece: they never take long enough to show. */
 const READ_WHOLE_BELOW = 1 << 20;
-
-/** The first buffer a body of unknown length is collected in. */
-const FIRST_BUFFER = 16 * 1024;
-
-/**
- * A body's bytes, collected chunk by chunk into one buffer that doubles as it fills (never past
- * `limit`). Every chunk is copied: the runtime hands over each chunk as a view onto a buffer of its
- * own (64 KiB, however few bytes it holds), so keeping the chunks themselves would hold up to 64 KiB
- * per byte of a body sent one byte at a time. The memory held stays under twice the bytes held
- * (or {@link FIRST_BUFFER}).
- */
-export class ByteCollector {
-  #buffer: Uint8Array;
-  #size = 0;
-  readonly #limit: number;
-
-  /** A collector for at most `limit` bytes; `expected`, when known, is the first buffer's size. */
-  constructor(limit: number, expected?: number) {
-    this.#limit = limit;
-    this.#buffer = new Uint8Array(Math.min(limit, expected ?? FIRST_BUFFER));
-  }
-
-  /** The bytes collected so far. */
-  get size(): number {
-    return this.#size;
-  }
-
-  /** The bytes of memory the collector holds (its buffer), whatever the chunks it was given. */
-  get held(): number {
-    return this.#buffer.buffer.byteLength;
-  }
-
-  /** Copies `chunk` in; the caller has checked that the total stays within the limit. */
-  push(chunk: Uint8Array): void {
-    const needed = this.#size + chunk.byteLength;
-    if (needed > this.#buffer.length) {
-      const grown = new Uint8Array(
-        Math.min(this.#limit, Math.max(needed, this.#buffer.length * 2)),
-      );
-      grown.set(this.#buffer.subarray(0, this.#size));
-      this.#buffer = grown;
-    }
-    this.#buffer.set(chunk, this.#size);
-    this.#size = needed;
-  }
-
-  /** The bytes collected, as a view onto the collector's buffer. */
-  bytes(): Uint8Array {
-    return this.#buffer.subarray(0, this.#size);
-  }
-}
 
 /**
  * A body's chunks, each valid until the next is read. The runtime's own bodies are byte streams,

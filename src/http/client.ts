@@ -97,8 +97,8 @@ export interface RequestStats {
   retries: number;
 }
 
-/** One request, as every attempt of it is made. */
-interface Request<T> {
+/** One HTTP request (not the platform's `Request`), as every attempt of it is made. */
+interface HttpRequest<T> {
   readonly method: "GET" | "POST";
   /** The path under the base URL, e.g. `site-info/norwich-pear-tree`. */
   readonly path: string;
@@ -163,12 +163,12 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
 }
 
 /** Makes a request (its span, with tracing on, around its attempts). */
-function perform<T>(http: Http, request: Request<T>): Promise<T> {
+function perform<T>(http: Http, request: HttpRequest<T>): Promise<T> {
   return traceRequest(request.method, request.path, () => tries(http, request));
 }
 
 /** The attempts of one request, as often as the retry policy allows, logging each retry. */
-function tries<T>(http: Http, request: Request<T>): Promise<T> {
+function tries<T>(http: Http, request: HttpRequest<T>): Promise<T> {
   const { options, stats } = http;
   return withRetries((n) => traceAttempt(n, () => attempt(http, request, n)), {
     endpoint: `${request.method} /${request.path}`,
@@ -195,7 +195,7 @@ function tries<T>(http: Http, request: Request<T>): Promise<T> {
  * with its body read under the cap, and the answer interpreted. Throws an {@link ApiError} that
  * the retry policy classifies, or a {@link ValidationError}.
  */
-async function attempt<T>(http: Http, request: Request<T>, attemptNumber: number): Promise<T> {
+async function attempt<T>(http: Http, request: HttpRequest<T>, attemptNumber: number): Promise<T> {
   const prepared = await preflight(http, request);
   const answer = await send(http, request, prepared, attemptNumber);
   return interpret(http, request, prepared.endpoint, answer);
@@ -205,7 +205,7 @@ async function attempt<T>(http: Http, request: Request<T>, attemptNumber: number
  * Checks that the request may go out: its URL stays on the base URL's origin, the pacer lets it
  * (after a 429), and the run's deadline leaves it time.
  */
-async function preflight(http: Http, request: Request<unknown>): Promise<Attempt> {
+async function preflight(http: Http, request: HttpRequest<unknown>): Promise<Attempt> {
   const { options } = http;
   const endpoint = `${request.method} /${request.path}`;
   const url = new URL(request.path, options.baseUrl);
@@ -224,7 +224,7 @@ async function preflight(http: Http, request: Request<unknown>): Promise<Attempt
 async function waitForPacer(
   http: Http,
   pacer: Pacer,
-  request: Request<unknown>,
+  request: HttpRequest<unknown>,
   endpoint: string,
 ): Promise<void> {
   const { options } = http;
@@ -272,7 +272,7 @@ function attemptBudget(http: Http, endpoint: string): number {
  */
 async function send(
   http: Http,
-  request: Request<unknown>,
+  request: HttpRequest<unknown>,
   prepared: Attempt,
   attemptNumber: number,
 ): Promise<Answer> {
@@ -331,7 +331,10 @@ async function send(
 }
 
 /** The request's headers: the key, what it accepts, who asks, and the body's type when it has one. */
-function headersFor(options: HttpApiOptions, request: Request<unknown>): Record<string, string> {
+function headersFor(
+  options: HttpApiOptions,
+  request: HttpRequest<unknown>,
+): Record<string, string> {
   const headers: Record<string, string> = {
     "x-api-key": options.apiKey.reveal(),
     "accept": "application/json",
@@ -345,7 +348,7 @@ function headersFor(options: HttpApiOptions, request: Request<unknown>): Record<
  * What an answer means: the pacer told of a 429 or a success; a status other than 2xx (or than
  * 200 for a GET) is an error; a GET's body is decoded as UTF-8 and read.
  */
-function interpret<T>(http: Http, request: Request<T>, endpoint: string, answer: Answer): T {
+function interpret<T>(http: Http, request: HttpRequest<T>, endpoint: string, answer: Answer): T {
   const { options, redact } = http;
   const { response, bytes } = answer;
   const { status } = response;
@@ -357,7 +360,7 @@ function interpret<T>(http: Http, request: Request<T>, endpoint: string, answer:
   }
   if (status < 200 || status >= 300) {
     throw new ApiError(
-      "status",
+      "http",
       endpoint,
       `${endpoint}: the API answered ${status}: ${
         errorBodyMessage(new TextDecoder().decode(bytes), redact)
@@ -368,7 +371,7 @@ function interpret<T>(http: Http, request: Request<T>, endpoint: string, answer:
   if (request.method === "POST") return undefined as T; // Success bodies ({} or empty) say nothing.
   if (status !== 200) {
     throw new ApiError(
-      "status",
+      "http",
       endpoint,
       `${endpoint}: the API answered ${status}; only 200 is a success for a GET, so the body ` +
         "was not used",
@@ -400,7 +403,7 @@ function whatToCheck(keySource: string | undefined, status: number, path: string
  */
 function readSuccess<T>(
   http: Http,
-  request: Request<T>,
+  request: HttpRequest<T>,
   endpoint: string,
   text: string,
   status: number,

@@ -102,7 +102,7 @@ export function classifyFailure(error: unknown, context: FailureContext): ApiErr
   if (error instanceof ApiError) return error;
   const { endpoint } = context;
   if (context.interrupted) {
-    return new ApiError("aborted", endpoint, `${endpoint}: interrupted`, { cause: error });
+    return new ApiError("interrupted", endpoint, `${endpoint}: interrupted`, { cause: error });
   }
   if (context.timedOut) {
     const limit = context.timeoutMs < context.configuredTimeoutMs

@@ -7,14 +7,13 @@
  * @module
  */
 
+import { ByteCollector } from "../bytes.ts";
+
 /** The default cap of a request body: 64 MiB, room for a POST of some 500,000 outages. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** The default budget of all the bodies being read at once: two bodies at the default cap. */
 export const DEFAULT_MAX_HELD_BODY_BYTES = 128 * 1024 * 1024;
-
-/** The first buffer of a body of unknown length; it doubles as the body grows. */
-const FIRST_BUFFER_BYTES = 16 * 1024;
 
 /** What reading a body gave: its bytes, too many bytes, no room left, or a client that went away. */
 export type BodyRead =
@@ -67,39 +66,29 @@ export async function readBody(
   }
   if (request.body === null) return { kind: "read", bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
-  let buffer = new Uint8Array(0);
-  let total = 0;
+  // Nothing is allocated before the first chunk, and each growth is taken from the budget first.
+  const collected = new ByteCollector(max, 0);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (total + value.length > max) {
+      if (collected.size + value.length > max) {
         await reader.cancel().catch(() => {});
         return { kind: "too-large", note: `the body is over the cap of ${max} bytes` };
       }
-      if (total + value.length > buffer.length) {
-        const size = Math.min(
-          max,
-          Math.max(FIRST_BUFFER_BYTES, buffer.length * 2, total + value.length),
-        );
-        if (!budget.take(size - buffer.length)) {
-          await reader.cancel().catch(() => {});
-          return {
-            kind: "busy",
-            note: `the bodies being read would hold over ${budget.max} bytes: not read`,
-          };
-        }
-        const grown = new Uint8Array(size);
-        grown.set(buffer.subarray(0, total));
-        buffer = grown;
+      if (!budget.take(collected.heldAfter(value.length) - collected.held)) {
+        await reader.cancel().catch(() => {});
+        return {
+          kind: "busy",
+          note: `the bodies being read would hold over ${budget.max} bytes: not read`,
+        };
       }
-      buffer.set(value, total);
-      total += value.length;
+      collected.push(value);
     }
   } catch {
     return { kind: "gone" };
   } finally {
-    budget.give(buffer.length);
+    budget.give(collected.held);
   }
-  return { kind: "read", bytes: buffer.subarray(0, total) };
+  return { kind: "read", bytes: collected.bytes() };
 }

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { createMockApi, type MockApi, type MockApiOptions } from "./handler.ts";
 import { dropOf, JSON_TYPE, MESSAGES } from "./responses.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** How to start the emulator's server. */
 export interface MockServerOptions extends MockApiOptions {
@@ -307,7 +308,7 @@ async function send(
       if (done) break;
       chunks.push(value);
     }
-    const bytes = chunks.length === 1 ? chunks[0] : concat(chunks);
+    const bytes = concatBytes(chunks);
     res.setHeader("content-length", String(bytes.length));
     res.end(bytes);
     return;
@@ -341,14 +342,4 @@ function drained(res: ServerResponse): Promise<void> {
     res.once("drain", done);
     res.once("close", done);
   });
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }

@@ -273,7 +273,8 @@ export function createHttpApi(options: HttpApiOptions): OutageApi {
   }
 
   function send<T>(request: Request<T>): Promise<T> {
-    return withRetries((n) => attempt(request, n), {
+    const paced = options.pacer;
+    return withRetries((n) => paced?.onWire(() => attempt(request, n)) ?? attempt(request, n), {
       endpoint: `${request.method} /${request.path}`,
       maxAttempts: options.maxAttempts,
       deadline: options.deadline,

@@ -16,7 +16,8 @@ import type { RunMode } from "./outcome.ts";
 import { Pacer } from "./pacer.ts";
 import type { RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
-import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
+import type { EnhancedOutage, SiteInfo } from "./api_shapes.ts";
+import type { OutageTable } from "./outage_table.ts";
 import { payloadChanges, payloadDigest, STATE_FORMAT, type StateStore, verdict } from "./state.ts";
 import { describeInvalidOutage, validatePayload, validateSiteInfo } from "./validate.ts";
 
@@ -60,7 +61,7 @@ export interface SyncContext {
 export const INDEX_FROM_SITES = 4;
 
 interface FetchedOutages {
-  outages: readonly Outage[];
+  outages: OutageTable;
 }
 
 /** Runs `worker` over `items` with at most `limit` at a time, keeping results in item order. */
@@ -151,7 +152,7 @@ export async function runSync(options: SyncOptions, context: SyncContext): Promi
     options.mode !== "check";
   /** The site's payload: through the index for a fleet, by a scan (with `names`) otherwise. */
   const filter = (
-    outages: readonly Outage[],
+    outages: OutageTable,
     site: SiteInfo,
     names: Map<string, string> | undefined,
     where: string,

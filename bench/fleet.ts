@@ -2,7 +2,8 @@
 /**
  * Fleets (issue "Scale"): the emulator and the program as separate processes over loopback.
  *
- *   deno run -A bench/fleet.ts [grid] [latency] [dead] [ratelimit] [--runs N] [--before DIR]
+ *   deno run -A bench/fleet.ts [grid] [latency] [dead] [ratelimit] [ratio] [state] [--runs N]
+ *     [--before DIR]
  *
  * - `grid`: sites ∈ {1, 10, 100, 1000} × outages ∈ {10k, 100k, 1M} (`--synthetic N --sites S`,
  *   1000 devices a site), `--concurrency 16`, the sites named in a `--sites-file`; wall time and
@@ -15,12 +16,33 @@
  *   exhausted its retries plus one round of in-flight requests, never at the deadline.
  * - `ratelimit`: 200 sites against `--rate-limit 100` (per clock minute): how many requests the
  *   emulator answered 429, with the pacer and (with `--before`) without.
+ * - `ratio` (not in the default set): the sync and the yardstick (`bench/yardstick.ts`) run
+ *   alternately against one emulator — 1,000 sites of 5 devices over 1M outages at
+ *   `--concurrency 16`, and 1,000 sites (1,000 devices each, 100k outages) at `--latency 100`,
+ *   `--concurrency 50`. Targets: 1.3 × and 1.15 × the yardstick.
+ * - `state` (not in the default set): 1,000 sites of 5 devices over 1M outages with a state
+ *   directory, alternately: no state; state, nothing changed (posts nothing); state with
+ *   `--force` (every step of a changed site: read, digest, diff, POST, write). Targets: unchanged
+ *   faster than no state; forced ≤ 1.1 × no state.
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { syntheticSiteId } from "../src/mock/synthetic.ts";
-import { type Emulator, runProgramSync, startEmulator, stats } from "./harness.ts";
+import {
+  BENCH_KEY,
+  type Emulator,
+  RATIO_HEADER,
+  ratioCells,
+  runDeno,
+  runProgramSync,
+  runYardstick,
+  sideBySide,
+  startEmulator,
+  stats,
+  type Timed,
+  writeYardstickPayloads,
+} from "./harness.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -211,6 +233,135 @@ async function ratelimit(): Promise<void> {
   );
 }
 
-const scenarios: Record<string, () => Promise<void>> = { grid, latency, dead, ratelimit };
+/** A sync of this checkout that must post every site; its report's `durationMs` kept. */
+async function timedSync(url: string, args: string[], extra: string[] = []): Promise<Timed> {
+  const run = await runDeno([
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-env",
+    "--allow-read",
+    ...extra,
+    "main.ts",
+    "sync",
+    "--base-url",
+    url,
+    "--json",
+    "--quiet",
+    ...args,
+  ], { KRAKENFLEX_API_KEY: BENCH_KEY });
+  const report = JSON.parse(run.stdout) as { durationMs: number; sites: { status: string }[] };
+  const bad = report.sites.filter((site) =>
+    site.status !== "posted" && site.status !== "unchanged"
+  );
+  if (run.code !== 0 || bad.length > 0) {
+    throw new Error(`The sync failed (exit ${run.code}): ${run.stderr.slice(0, 500)}`);
+  }
+  return { wallMs: run.wallMs, peakRssMB: run.peakRssMB, durationMs: report.durationMs };
+}
+
+async function ratio(): Promise<void> {
+  const shapes = [
+    {
+      label: "1,000 sites × 5 devices, 1M outages, `--concurrency 16`",
+      outages: 1_000_000,
+      devices: 5,
+      latency: 0,
+      concurrency: 16,
+    },
+    {
+      label: "1,000 sites × 1,000 devices, 100k outages, `--latency 100`, `--concurrency 50`",
+      outages: 100_000,
+      devices: 1000,
+      latency: 100,
+      concurrency: 50,
+    },
+  ];
+  console.log("\n### Against the yardstick: fleets, alternate runs\n");
+  console.log(`| scenario | ${RATIO_HEADER.join(" | ")} |`);
+  console.log(`| --- | ${RATIO_HEADER.map(() => "---").join(" | ")} |`);
+  const program = programs[0];
+  for (const shape of shapes) {
+    const args = [
+      "--synthetic",
+      String(shape.outages),
+      "--sites",
+      "1000",
+      "--devices-per-site",
+      String(shape.devices),
+    ];
+    await withEmulator([...args, "--latency", String(shape.latency)], async (emulator) => {
+      const payloads = await writeYardstickPayloads(dir, {
+        outages: shape.outages,
+        sites: 1000,
+        devicesPerSite: shape.devices,
+      });
+      const sites = await siteArgs(program, 1000);
+      const s = await sideBySide(
+        RUNS,
+        () => timedSync(emulator.url, [...sites, "--concurrency", String(shape.concurrency)]),
+        () => runYardstick(emulator.url, payloads, shape.concurrency),
+        () => emulator.reset(),
+      );
+      console.log(`| ${shape.label} | ${ratioCells(s).join(" | ")} |`);
+    });
+  }
+}
+
+async function state(): Promise<void> {
+  const stateDir = await Deno.makeTempDir({ prefix: "outage-sync-state-" });
+  const perms = [`--allow-write=${stateDir}`, "--allow-sys=uid"];
+  console.log(
+    "\n### A state directory: 1,000 sites × 5 devices over 1M outages, `--concurrency 16`\n",
+  );
+  console.log(
+    "| run | runs | durationMs s (median, range) | wall s | ratio to no state (durationMs) |",
+  );
+  console.log("| --- | --- | --- | --- | --- |");
+  await withEmulator(
+    ["--synthetic", "1000000", "--sites", "1000", "--devices-per-site", "5"],
+    async (emulator) => {
+      const sites = await siteArgs(programs[0], 1000);
+      const base = [...sites, "--concurrency", "16"];
+      const kinds = {
+        "no state": () => timedSync(emulator.url, base),
+        "state, nothing changed": () =>
+          timedSync(emulator.url, [...base, "--state-dir", stateDir], perms),
+        "state, `--force` (all posted)": () =>
+          timedSync(emulator.url, [...base, "--state-dir", stateDir, "--force"], perms),
+      };
+      const results = new Map<string, Timed[]>(Object.keys(kinds).map((k) => [k, []]));
+      await emulator.reset();
+      await kinds["state, nothing changed"](); // primes the state directory (and warms up)
+      for (let i = 0; i < RUNS; i++) {
+        for (const [kind, run] of Object.entries(kinds)) {
+          await emulator.reset();
+          results.get(kind)?.push(await run());
+        }
+      }
+      const median = (runs: Timed[], key: keyof Timed) => stats(runs.map((r) => r[key])).median;
+      const none = median(results.get("no state") ?? [], "durationMs");
+      for (const [kind, runs] of results) {
+        const d = stats(runs.map((r) => r.durationMs / 1000));
+        console.log(
+          `| ${kind} | ${runs.length} | ${d.median.toFixed(2)} (${d.min.toFixed(2)}–${
+            d.max.toFixed(2)
+          }) | ${(median(runs, "wallMs") / 1000).toFixed(2)} | ${
+            (median(runs, "durationMs") / none).toFixed(2)
+          } × |`,
+        );
+      }
+    },
+  );
+  await Deno.remove(stateDir, { recursive: true });
+}
+
+const scenarios: Record<string, () => Promise<void>> = {
+  grid,
+  latency,
+  dead,
+  ratelimit,
+  ratio,
+  state,
+};
 for (const name of chosen) await scenarios[name]();
 await Deno.remove(dir, { recursive: true });

@@ -52,8 +52,9 @@ class FeedBuilder {
 
   constructor(body: string) {
     this.#body = body;
-    // The API's records take about 114 characters: sized for that, grown if need be.
-    this.table = new OutageTableBuilder(body, Math.ceil(body.length / 100));
+    // The API's records take 114 characters (`{"id":"…36…","begin":"…24…","end":"…24…"},`):
+    // sized for a little more than that, grown if need be.
+    this.table = new OutageTableBuilder(body, Math.ceil(body.length / 110));
   }
 
   /**

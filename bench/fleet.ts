@@ -16,10 +16,12 @@
  *   exhausted its retries plus one round of in-flight requests, never at the deadline.
  * - `ratelimit`: 200 sites against `--rate-limit 100` (per clock minute): how many requests the
  *   emulator answered 429, with the pacer and (with `--before`) without.
- * - `ratio` (not in the default set): the sync and the yardstick (`bench/yardstick.ts`) run
+ * - `ratio` (`ratio-cpu` and `ratio-latency` alone; not in the default set): the sync and the yardstick (`bench/yardstick.ts`) run
  *   alternately against one emulator — 1,000 sites of 5 devices over 1M outages at
  *   `--concurrency 16`, and 1,000 sites (1,000 devices each, 100k outages) at `--latency 100`,
  *   `--concurrency 50`. Targets: 1.3 × and 1.15 × the yardstick.
+ * - `burst` (not in the default set): 300 sites at `--concurrency 20` against a server answering
+ *   every request 429 (`Retry-After: 1`) for 5 s: how many 429s (target: ≤ 40).
  * - `state` (not in the default set): 1,000 sites of 5 devices over 1M outages with a state
  *   directory, alternately: no state; state, nothing changed (posts nothing); state with
  *   `--force` (every step of a changed site: read, digest, diff, POST, write). Targets: unchanged
@@ -251,7 +253,7 @@ async function timedSync(url: string, args: string[], extra: string[] = []): Pro
   ], { KRAKENFLEX_API_KEY: BENCH_KEY });
   const report = JSON.parse(run.stdout) as { durationMs: number; sites: { status: string }[] };
   const bad = report.sites.filter((site) =>
-    site.status !== "posted" && site.status !== "unchanged"
+    !["posted", "unchanged", "skipped-empty"].includes(site.status)
   );
   if (run.code !== 0 || bad.length > 0) {
     throw new Error(`The sync failed (exit ${run.code}): ${run.stderr.slice(0, 500)}`);
@@ -259,52 +261,45 @@ async function timedSync(url: string, args: string[], extra: string[] = []): Pro
   return { wallMs: run.wallMs, peakRssMB: run.peakRssMB, durationMs: report.durationMs };
 }
 
-async function ratio(): Promise<void> {
-  const shapes = [
-    {
-      label: "1,000 sites × 5 devices, 1M outages, `--concurrency 16`",
-      outages: 1_000_000,
-      devices: 5,
-      latency: 0,
-      concurrency: 16,
-    },
-    {
-      label: "1,000 sites × 1,000 devices, 100k outages, `--latency 100`, `--concurrency 50`",
-      outages: 100_000,
-      devices: 1000,
-      latency: 100,
-      concurrency: 50,
-    },
-  ];
-  console.log("\n### Against the yardstick: fleets, alternate runs\n");
+const RATIO_SHAPES = {
+  cpu: {
+    label: "1,000 sites × 5 devices, 1M outages, `--concurrency 16`",
+    outages: 1_000_000,
+    devices: 5,
+    latency: 0,
+    concurrency: 16,
+  },
+  latency: {
+    label: "1,000 sites × 1,000 devices, 100k outages, `--latency 100`, `--concurrency 50`",
+    outages: 100_000,
+    devices: 1000,
+    latency: 100,
+    concurrency: 50,
+  },
+};
+
+/** The sync and the yardstick, alternately, on one fleet shape. */
+async function ratioOf(shape: typeof RATIO_SHAPES.cpu): Promise<void> {
+  console.log("\n### Against the yardstick: a fleet, alternate runs\n");
   console.log(`| scenario | ${RATIO_HEADER.join(" | ")} |`);
   console.log(`| --- | ${RATIO_HEADER.map(() => "---").join(" | ")} |`);
-  const program = programs[0];
-  for (const shape of shapes) {
-    const args = [
-      "--synthetic",
-      String(shape.outages),
-      "--sites",
-      "1000",
-      "--devices-per-site",
-      String(shape.devices),
-    ];
-    await withEmulator([...args, "--latency", String(shape.latency)], async (emulator) => {
-      const payloads = await writeYardstickPayloads(dir, {
-        outages: shape.outages,
-        sites: 1000,
-        devicesPerSite: shape.devices,
-      });
-      const sites = await siteArgs(program, 1000);
-      const s = await sideBySide(
-        RUNS,
-        () => timedSync(emulator.url, [...sites, "--concurrency", String(shape.concurrency)]),
-        () => runYardstick(emulator.url, payloads, shape.concurrency),
-        () => emulator.reset(),
-      );
-      console.log(`| ${shape.label} | ${ratioCells(s).join(" | ")} |`);
+  const size = ["--sites", "1000", "--devices-per-site", String(shape.devices)];
+  const emulatorArgs = ["--synthetic", String(shape.outages), ...size];
+  await withEmulator([...emulatorArgs, "--latency", String(shape.latency)], async (emulator) => {
+    const payloads = await writeYardstickPayloads(dir, {
+      outages: shape.outages,
+      sites: 1000,
+      devicesPerSite: shape.devices,
     });
-  }
+    const sites = await siteArgs(programs[0], 1000);
+    const s = await sideBySide(
+      RUNS,
+      () => timedSync(emulator.url, [...sites, "--concurrency", String(shape.concurrency)]),
+      () => runYardstick(emulator.url, payloads, shape.concurrency),
+      () => emulator.reset(),
+    );
+    console.log(`| ${shape.label} | ${ratioCells(s).join(" | ")} |`);
+  });
 }
 
 async function state(): Promise<void> {
@@ -355,13 +350,76 @@ async function state(): Promise<void> {
   await Deno.remove(stateDir, { recursive: true });
 }
 
+/**
+ * 300 sites at `--concurrency 20` against a server that answers every request 429 with
+ * `Retry-After: 1` for the first 5 s after the first one (issue "Performance close to the limit",
+ * target 6: ≤ 40 answers 429). The server is a bare `Deno.serve` in this process.
+ */
+async function burst(): Promise<void> {
+  console.log(
+    "\n### 300 sites, `--concurrency 20`, every request answered 429 (`Retry-After: 1`) for 5 s\n",
+  );
+  console.log("| program | run | answered 429 | per second of the window | wall s | outcome |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  for (const program of programs) {
+    for (let run = 1; run <= RUNS; run++) {
+      let first: number | undefined;
+      const limited: number[] = [];
+      const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+        const now = performance.now();
+        first ??= now;
+        const path = new URL(request.url).pathname;
+        if (now - first < 5000) {
+          limited.push(now - first);
+          return Response.json({ message: "Too Many Requests" }, {
+            status: 429,
+            headers: { "retry-after": "1" },
+          });
+        }
+        if (path === "/outages") return Response.json([]);
+        if (request.method === "POST") return Response.json({});
+        const id = decodeURIComponent(path.split("/").pop() ?? "");
+        return Response.json({ id, name: id, devices: [] });
+      });
+      try {
+        const result = await sync(program, `http://127.0.0.1:${server.addr.port}`, [
+          ...await siteArgs(program, 300),
+          "--concurrency",
+          "20",
+          "--max-attempts",
+          "20",
+          "--post-empty",
+          "--deadline",
+          "300",
+        ]);
+        const perSecond = [0, 1, 2, 3, 4].map((s) =>
+          limited.filter((at) => at >= s * 1000 && at < (s + 1) * 1000).length
+        );
+        console.log(
+          `| ${program.label} | ${run} | ${limited.length} | ${perSecond.join(", ")} | ${
+            (result.wallMs / 1000).toFixed(1)
+          } | ${summary(result)} |`,
+        );
+      } finally {
+        await server.shutdown();
+      }
+    }
+  }
+}
+
 const scenarios: Record<string, () => Promise<void>> = {
   grid,
   latency,
   dead,
   ratelimit,
-  ratio,
+  ratio: async () => {
+    await ratioOf(RATIO_SHAPES.cpu);
+    await ratioOf(RATIO_SHAPES.latency);
+  },
+  "ratio-cpu": () => ratioOf(RATIO_SHAPES.cpu),
+  "ratio-latency": () => ratioOf(RATIO_SHAPES.latency),
   state,
+  burst,
 };
 for (const name of chosen) await scenarios[name]();
 await Deno.remove(dir, { recursive: true });

@@ -5,7 +5,8 @@
  *
  * Its rules — change them only together with `docs/benchmarks.md`:
  * 1. The same requests as a sync of the same sites: `GET /outages` once, started first; for each
- *    site `GET /site-info/{id}`, then (once the outages are in) `POST /site-outages/{id}`.
+ *    site `GET /site-info/{id}`, then (once the outages are in) `POST /site-outages/{id}` — unless
+ *    its payload is empty, which the sync does not post either (without `--post-empty`).
  * 2. The same concurrency: at most `--concurrency` requests of sites in flight (`GET /outages`
  *    aside), `4 × --concurrency` sites under way, as `src/sync.ts` schedules them.
  * 3. Each success body is read whole and given to `JSON.parse`; nothing is validated, filtered,
@@ -99,6 +100,7 @@ export async function runYardstick(options: YardstickOptions): Promise<number> {
         slots.release();
       }
       await outages;
+      if (payload === "[]") continue;
       await slots.acquire();
       try {
         requests++;

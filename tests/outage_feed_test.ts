@@ -200,3 +200,16 @@ Deno.test("OutageTable: spans of the body and decoded records read back as the s
   assert.equal(feed.outages.idIs(1, "Battéry"), true, "a decoded id, in the second text");
   assert.equal(feed.outages.idIs(2, ""), true);
 });
+
+Deno.test("OutageTable grows past its first guess, spans and decoded records interleaved", () => {
+  // Short records: many more than the body's length predicts for the API's 114-character ones.
+  const records = Array.from({ length: 2000 }, (_, i) => ({
+    id: i % 3 === 0 ? `d\u00e9${i}` : `${i}`,
+    begin: "2022-01-01T00:00:00Z",
+    end: "2022-01-02T00:00:00Z",
+  }));
+  const text = JSON.stringify(records).replaceAll("\u00e9", "\\u00e9");
+  const feed = parseOutageFeed(text);
+  assert.deepEqual(feed.outages.toArray(), records);
+  assert.deepEqual(plain(feed), plain(feedFromRecords(records)));
+});

@@ -5,9 +5,10 @@
  * the wall time (spawn to exit), of the report's `durationMs` (measured inside the program from the
  * start of the sync, so process start-up is excluded) and of the peak RSS.
  *
- *   deno run -A bench/e2e.ts [startup] [latency] [sites] [large] [--runs N] [--sizes 10000,100000]
+ *   deno run -A bench/e2e.ts [startup] [latency] [sites] [large] [ratio] [--runs N]
+ *     [--sizes 10000,100000]
  *
- * With no scenario named, all four run (about three minutes). Scenarios:
+ * With no scenario named, all five run (about four minutes). Scenarios:
  * - `startup`: `deno run -P main.ts --version` (target: median ≤ 60 ms).
  * - `latency`: one site, the embedded captures, emulator `--latency 100` (target: `durationMs` ≤
  *   1.1 × 200 ms, the two parallel GETs then the POST).
@@ -15,6 +16,9 @@
  *   ≤ 1.2 × ⌈50/8⌉ × 200 ms).
  * - `large`: `--synthetic N` for 10k, 100k and 1M outages, one site of 1000 devices, a real POST
  *   of the kept outages (target at 1M: wall ≤ 1.5 s, peak RSS ≤ 700 MB).
+ * - `ratio`: one site over 1M outages, the sync and the yardstick (`bench/yardstick.ts`) run
+ *   alternately against one emulator (targets: `durationMs` ≤ 1.15 × the yardstick's, peak RSS ≤
+ *   400 MB).
  * @module
  */
 
@@ -22,11 +26,16 @@ import { parseArgs } from "node:util";
 import {
   formatStats,
   hasGnuTime,
+  RATIO_HEADER,
+  ratioCells,
   runDeno,
   runSync,
+  runYardstick,
+  sideBySide,
   type Stats,
   stats,
   type SyncRun,
+  writeYardstickPayloads,
 } from "./harness.ts";
 import { type Emulator, startEmulator } from "./harness.ts";
 
@@ -35,7 +44,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { runs: { type: "string" }, sizes: { type: "string" } },
 });
-const SCENARIOS = ["startup", "latency", "sites", "large"];
+const SCENARIOS = ["startup", "latency", "sites", "large", "ratio"];
 const chosen = positionals.length === 0 ? SCENARIOS : positionals;
 for (const name of chosen) {
   if (!SCENARIOS.includes(name)) {
@@ -217,10 +226,33 @@ async function large(): Promise<void> {
   ], rows));
 }
 
+async function ratio(): Promise<void> {
+  const outages = 1_000_000;
+  const dir = await Deno.makeTempDir({ prefix: "outage-sync-e2e-" });
+  const emulator = await startEmulator(["--synthetic", String(outages)]);
+  try {
+    const payloads = await writeYardstickPayloads(dir, { outages });
+    const s = await sideBySide(
+      runsOr(5),
+      async () => {
+        const run = await runSync(emulator.url, ["--site", "synthetic-site-1"]);
+        return { ...run, durationMs: run.report.durationMs };
+      },
+      () => runYardstick(emulator.url, payloads, 4),
+      () => emulator.reset(),
+    );
+    console.log(`\n### Against the yardstick: one site over 1M outages, alternate runs\n`);
+    console.log(table(["scenario", ...RATIO_HEADER], [["1 site × 1M", ...ratioCells(s)]]));
+  } finally {
+    await emulator.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 console.log(
   `Deno ${Deno.version.deno}, V8 ${Deno.version.v8}; peak RSS from ${
     (await hasGnuTime()) ? "GNU time (%M)" : "/proc/PID/status VmHWM"
   }`,
 );
-const scenarios: Record<string, () => Promise<void>> = { startup, latency, sites, large };
+const scenarios: Record<string, () => Promise<void>> = { startup, latency, sites, large, ratio };
 for (const name of chosen) await scenarios[name]();

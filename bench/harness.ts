@@ -242,3 +242,139 @@ export async function runSync(url: string, args: readonly string[]): Promise<Syn
   }
   return { ...run, report };
 }
+
+/** One measured run of the yardstick (`bench/yardstick.ts`). */
+export interface YardstickRun extends ProcessRun {
+  /** From its first request to its last answer, as the sync's `durationMs`. */
+  readonly durationMs: number;
+}
+
+/**
+ * Writes the payloads `bench/yardstick.ts` posts for the emulator's `--synthetic` dataset of these
+ * options (the generator is deterministic: the emulator serves the same data) and returns the path.
+ */
+export async function writeYardstickPayloads(
+  dir: string,
+  options: { outages: number; sites?: number; devicesPerSite?: number },
+): Promise<string> {
+  const { syntheticDataset } = await import("../src/mock/synthetic.ts");
+  const dataset = syntheticDataset(options);
+  const path = `${dir}/payloads-${options.outages}-${options.sites ?? 1}-${
+    options.devicesPerSite ?? 1000
+  }.json`;
+  await Deno.writeTextFile(path, JSON.stringify(dataset.expected));
+  return path;
+}
+
+/** Runs the yardstick against `url` with `payloads` (see {@link writeYardstickPayloads}). */
+export async function runYardstick(
+  url: string,
+  payloads: string,
+  concurrency: number,
+): Promise<YardstickRun> {
+  const run = await runDeno([
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-read",
+    "--allow-env",
+    "bench/yardstick.ts",
+    "--base-url",
+    url,
+    "--payloads",
+    payloads,
+    "--concurrency",
+    String(concurrency),
+  ], { KRAKENFLEX_API_KEY: BENCH_KEY });
+  if (run.code !== 0) {
+    throw new Error(`The yardstick failed (exit ${run.code}): ${run.stderr.slice(0, 500)}`);
+  }
+  return { ...run, durationMs: JSON.parse(run.stdout).durationMs };
+}
+
+/** The load average of the last minute (`/proc/loadavg`), for the tables' notes. */
+export function loadAverage(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** What a side-by-side measurement keeps of each run. */
+export interface Timed {
+  readonly wallMs: number;
+  readonly durationMs: number;
+  readonly peakRssMB: number;
+}
+
+/** The sync's and the yardstick's runs of one scenario, measured alternately. */
+export interface SideBySide {
+  readonly sync: readonly Timed[];
+  readonly yardstick: readonly Timed[];
+  /** The load average before the first and after the last run. */
+  readonly load: readonly [number, number];
+}
+
+/**
+ * Runs `sync` and `yardstick` alternately `runs` times each (after one untimed warm-up of each),
+ * `before` (an emulator reset, say) ahead of every run: on a shared machine, interleaving gives
+ * both the same background load, so that their ratio means something.
+ */
+export async function sideBySide(
+  runs: number,
+  sync: () => Promise<Timed>,
+  yardstick: () => Promise<Timed>,
+  before: () => Promise<void> = () => Promise.resolve(),
+): Promise<SideBySide> {
+  const load0 = loadAverage();
+  await before();
+  await sync();
+  await before();
+  await yardstick();
+  const result = { sync: [] as Timed[], yardstick: [] as Timed[] };
+  for (let i = 0; i < runs; i++) {
+    // Alternate which goes first, so that neither always follows the other's garbage.
+    const order = i % 2 === 0 ? ["sync", "yardstick"] as const : ["yardstick", "sync"] as const;
+    for (const which of order) {
+      await before();
+      result[which].push(await (which === "sync" ? sync() : yardstick()));
+    }
+  }
+  return { ...result, load: [load0, loadAverage()] };
+}
+
+/** One table row's cells for a side-by-side: medians, ranges and the ratios of the medians. */
+export function ratioCells(s: SideBySide): string[] {
+  const f = (values: readonly number[], scale: number, digits: number) => {
+    const st = stats(values.map((v) => v / scale));
+    return `${st.median.toFixed(digits)} (${st.min.toFixed(digits)}–${st.max.toFixed(digits)})`;
+  };
+  const median = (runs: readonly Timed[], key: keyof Timed) =>
+    stats(runs.map((r) => r[key])).median;
+  return [
+    String(s.sync.length),
+    f(s.sync.map((r) => r.durationMs), 1000, 2),
+    f(s.yardstick.map((r) => r.durationMs), 1000, 2),
+    `**${(median(s.sync, "durationMs") / median(s.yardstick, "durationMs")).toFixed(2)} ×**`,
+    f(s.sync.map((r) => r.wallMs), 1000, 2),
+    f(s.yardstick.map((r) => r.wallMs), 1000, 2),
+    `${(median(s.sync, "wallMs") / median(s.yardstick, "wallMs")).toFixed(2)} ×`,
+    f(s.sync.map((r) => r.peakRssMB), 1, 0),
+    f(s.yardstick.map((r) => r.peakRssMB), 1, 0),
+    `${s.load[0].toFixed(1)}, ${s.load[1].toFixed(1)}`,
+  ];
+}
+
+/** The header of {@link ratioCells}' rows. */
+export const RATIO_HEADER: readonly string[] = [
+  "runs",
+  "sync s (durationMs)",
+  "yardstick s",
+  "ratio",
+  "sync wall s",
+  "yardstick wall s",
+  "wall ratio",
+  "sync RSS MB",
+  "yardstick RSS MB",
+  "load avg (before, after)",
+];

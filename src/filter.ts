@@ -7,6 +7,7 @@
 import { ValidationError } from "./errors.ts";
 import { isAtOrAfter, type Since } from "./timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
+import { OutageTable } from "./outage_table.ts";
 import { quote } from "./validate.ts";
 
 /** The error for a device listed twice under two names: the payload's names would be a guess. */
@@ -44,17 +45,18 @@ export function deviceNames(
 }
 
 /**
- * A fingerprint of an id: its length and five of its UTF-16 code units, mixed. Equal ids have equal
- * fingerprints, so an id whose fingerprint no device of the site has is not one of its devices.
+ * A fingerprint of the id `text[start, end)`: its length and five of its UTF-16 code units, mixed.
+ * Equal ids have equal fingerprints, so an id whose fingerprint no device of the site has is not
+ * one of its devices. Read in place, so that an outage's id needs no string of its own.
  */
-function idFingerprint(id: string): number {
-  const n = id.length;
+function idFingerprint(text: string, start: number, end: number): number {
+  const n = end - start;
   if (n === 0) return 0;
-  let h = Math.imul(n ^ id.charCodeAt(0), 0x9e3779b1);
-  h = Math.imul(h ^ id.charCodeAt(n - 1), 0x85ebca6b);
-  h = Math.imul(h ^ id.charCodeAt(n >> 2), 0xc2b2ae35);
-  h = Math.imul(h ^ id.charCodeAt((3 * n) >> 2), 0x27d4eb2f);
-  h = Math.imul(h ^ id.charCodeAt((n - 1) >> 1), 0x165667b1);
+  let h = Math.imul(n ^ text.charCodeAt(start), 0x9e3779b1);
+  h = Math.imul(h ^ text.charCodeAt(start + n - 1), 0x85ebca6b);
+  h = Math.imul(h ^ text.charCodeAt(start + (n >> 2)), 0xc2b2ae35);
+  h = Math.imul(h ^ text.charCodeAt(start + ((3 * n) >> 2)), 0x27d4eb2f);
+  h = Math.imul(h ^ text.charCodeAt(start + ((n - 1) >> 1)), 0x165667b1);
   return h ^ (h >>> 15);
 }
 
@@ -74,14 +76,14 @@ class DeviceFingerprints {
     this.#bits = new Uint32Array(size >>> 5);
     this.#mask = size - 1;
     for (const id of ids) {
-      const bit = idFingerprint(id) & this.#mask;
+      const bit = idFingerprint(id, 0, id.length) & this.#mask;
       this.#bits[bit >>> 5] |= 1 << (bit & 31);
     }
   }
 
-  /** `false` when `id` is certainly not a device of the site; `true` when it may be one. */
-  mayHave(id: string): boolean {
-    const bit = idFingerprint(id) & this.#mask;
+  /** `false` when the id `text[start, end)` is certainly not a device of the site. */
+  mayHave(text: string, start: number, end: number): boolean {
+    const bit = idFingerprint(text, start, end) & this.#mask;
     return (this.#bits[bit >>> 5] & (1 << (bit & 31))) !== 0;
   }
 }
@@ -100,24 +102,29 @@ export interface SiteOutages {
  * Keeps the outages whose device belongs to the site and whose `begin` is at or after `since`,
  * as instants, exactly; attaches the device's display name. Input order and duplicates are kept;
  * `begin` and `end` are passed on byte for byte; other fields are not forwarded.
- * The outages must already be validated (the feed of `src/outage_feed.ts` holds only valid ones).
+ * The outages must already be validated (`outage_feed.ts`); an array is read into a table first.
  */
 export function filterSiteOutages(
-  outages: readonly Outage[],
+  outages: OutageTable | readonly Outage[],
   names: ReadonlyMap<string, string>,
   since: Since,
 ): SiteOutages {
+  const table = outages instanceof OutageTable ? outages : OutageTable.from(outages);
   const payload: EnhancedOutage[] = [];
   let droppedBeforeSince = 0;
   let droppedUnknownDevice = 0;
   const fingerprints = new DeviceFingerprints(names.keys(), names.size);
-  for (let i = 0; i < outages.length; i++) {
-    const outage = outages[i];
-    const name = fingerprints.mayHave(outage.id) ? names.get(outage.id) : undefined;
+  for (let i = 0; i < table.length; i++) {
+    const name = fingerprints.mayHave(table.textOf(i), table.idStart(i), table.idEnd(i))
+      ? names.get(table.id(i))
+      : undefined;
     if (name === undefined) {
       droppedUnknownDevice++;
-    } else if (isAtOrAfter(outage.begin, since)) {
-      payload.push({ id: outage.id, name, begin: outage.begin, end: outage.end });
+      continue;
+    }
+    const begin = table.begin(i);
+    if (isAtOrAfter(begin, since)) {
+      payload.push({ id: table.id(i), name, begin, end: table.end(i) });
     } else {
       droppedBeforeSince++;
     }

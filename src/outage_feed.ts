@@ -13,7 +13,7 @@
 
 import type { Outage } from "./api_shapes.ts";
 import { JsonSyntaxError, scanString, scanValue, skipWhitespace } from "./json_scan.ts";
-import { isRfc3339 } from "./timestamp.ts";
+import { isRfc3339Span, OutageTable, OutageTableBuilder } from "./outage_table.ts";
 import { type InvalidOutage, outageProblem } from "./validate.ts";
 
 /** How many invalid records a feed keeps, with their problems, for the log and the error. */
@@ -21,8 +21,8 @@ export const INVALID_SAMPLES = 100;
 
 /** A validated `GET /outages` body. */
 export interface OutageFeed {
-  /** The valid outages, in body order. */
-  readonly outages: readonly Outage[];
+  /** The valid outages, in body order, held compactly. */
+  readonly outages: OutageTable;
   /** How many records the body held, valid or not. */
   readonly total: number;
   /** How many of them were invalid. */
@@ -50,7 +50,7 @@ export class NotAnArrayError extends Error {
 
 /** A feed built from records already parsed (a test's stub, say), with the same rules. */
 export function feedFromRecords(records: readonly unknown[]): OutageFeed {
-  const builder = new FeedBuilder();
+  const builder = new FeedBuilder("");
   for (const record of records) builder.add(record);
   return builder.feed();
 }
@@ -59,20 +59,42 @@ export function feedFromRecords(records: readonly unknown[]): OutageFeed {
 export const MAX_INVALID_IDS = 10_000;
 
 class FeedBuilder {
-  readonly outages: Outage[] = [];
+  readonly table: OutageTableBuilder;
   readonly samples: InvalidOutage[] = [];
   readonly byDevice = new Map<string, number>();
   unattributed = 0;
+  readonly #body: string;
   total = 0;
   invalid = 0;
 
-  /** Adds a record of the API's own shape, already known to hold three plain strings. */
-  addPlain(id: string, begin: string, end: string): void {
-    if (isRfc3339(begin) && isRfc3339(end)) {
+  constructor(body: string) {
+    this.#body = body;
+    // The API's records take 114 characters (`{"id":"…36…","begin":"…24…","end":"…24…"},`):
+    // sized for a little more than that, grown if need be.
+    this.table = new OutageTableBuilder(body, Math.ceil(body.length / 110));
+  }
+
+  /**
+   * Adds a record of the API's own shape, `{"id":"…","begin":"…","end":"…"}` at `pos` with plain
+   * strings (no escape, no quote): its fields are found by their quotes, and kept as spans.
+   */
+  addPlain(pos: number): void {
+    const text = this.#body;
+    const idStart = pos + 7; // {"id":"
+    const idEnd = text.indexOf('"', idStart);
+    const beginStart = idEnd + 11; // ","begin":"
+    const beginEnd = text.indexOf('"', beginStart);
+    const endStart = beginEnd + 9; // ","end":"
+    const endEnd = text.indexOf('"', endStart);
+    if (isRfc3339Span(text, beginStart, beginEnd) && isRfc3339Span(text, endStart, endEnd)) {
       this.total++;
-      this.outages.push({ id, begin, end });
+      this.table.addSpans(idStart, idEnd, beginStart, beginEnd, endStart, endEnd);
     } else {
-      this.add({ id, begin, end });
+      this.add({
+        id: text.slice(idStart, idEnd),
+        begin: text.slice(beginStart, beginEnd),
+        end: text.slice(endStart, endEnd),
+      });
     }
   }
 
@@ -82,7 +104,7 @@ class FeedBuilder {
     if (problem === undefined) {
       this.total++;
       const { id, begin, end } = record as Outage;
-      this.outages.push({ id, begin, end });
+      this.table.addDecoded(id, begin, end);
     } else {
       const id = typeof record === "object" && record !== null && !Array.isArray(record)
         ? (record as { id?: unknown }).id
@@ -113,7 +135,7 @@ class FeedBuilder {
 
   feed(): OutageFeed {
     return {
-      outages: this.outages,
+      outages: this.table.build(),
       total: this.total,
       invalidCount: this.invalid,
       invalidSamples: this.samples,
@@ -123,10 +145,13 @@ class FeedBuilder {
   }
 }
 
-const PLAIN = String.raw`"([^"\\\x00-\x1f]*)"`;
-/** One record of the API's own shape, then the separator after it. */
+const PLAIN = String.raw`"[^"\\\x00-\x1f]*"`;
+/**
+ * One record of the API's own shape, then the separator after it. No capture groups: a match
+ * then builds no strings (the fields are found by their quotes, `FeedBuilder.addPlain`).
+ */
 const API_RECORD = new RegExp(
-  String.raw`\{"id":${PLAIN},"begin":${PLAIN},"end":${PLAIN}\}[ \t\n\r]*([,\]])`,
+  String.raw`\{"id":${PLAIN},"begin":${PLAIN},"end":${PLAIN}\}[ \t\n\r]*[,\]]`,
   "y",
 );
 
@@ -199,17 +224,16 @@ export function parseOutageFeed(text: string): OutageFeed {
       : `a ${typeof kind}`;
     throw new NotAnArrayError(`expected a JSON array of outages, got ${what}`);
   }
-  const builder = new FeedBuilder();
+  const builder = new FeedBuilder(text);
   pos = skipWhitespace(text, pos + 1);
   if (text.charCodeAt(pos) === RBRACKET) return finish(text, pos + 1, builder);
   for (;;) {
     API_RECORD.lastIndex = pos;
-    const match = API_RECORD.exec(text);
     let separator: number;
-    if (match !== null) {
-      builder.addPlain(match[1], match[2], match[3]);
+    if (API_RECORD.test(text)) {
+      builder.addPlain(pos);
       pos = API_RECORD.lastIndex;
-      separator = match[4] === "]" ? RBRACKET : COMMA;
+      separator = text.charCodeAt(pos - 1);
     } else {
       if (text.charCodeAt(pos) === LBRACE) {
         const [record, end] = readObjectRecord(text, pos);

@@ -12,12 +12,13 @@
 
 import type { Device, EnhancedOutage, Outage } from "./api_shapes.ts";
 import { deviceNames, namesConflict, type SiteOutages } from "./filter.ts";
+import { OutageTable } from "./outage_table.ts";
 import { isAtOrAfter, type Since } from "./timestamp.ts";
 
-/** The hash of every code unit of `id` under `seed`: FNV-1a, then mixed. */
-function fullHash(id: string, seed: number): number {
+/** The hash of every code unit of the id `text[start, end)` under `seed`: FNV-1a, then mixed. */
+function fullHash(text: string, start: number, end: number, seed: number): number {
   let h = seed ^ 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 0;
 }
@@ -27,14 +28,14 @@ function fullHash(id: string, seed: number): number {
  * {@link fullHash} on the API's 36-character ids. Ids that agree at those places collide, so an
  * index whose buckets come out lopsided is rebuilt with the full hash.
  */
-function quickHash(id: string, seed: number): number {
-  const n = id.length;
+function quickHash(text: string, start: number, end: number, seed: number): number {
+  const n = end - start;
   let h = Math.imul(seed ^ n, 0x9e3779b1);
   if (n > 0) {
     for (let k = 0; k < 8; k++) {
-      h = Math.imul(h ^ id.charCodeAt(((n - 1) * k) >> 3), 0x01000193);
+      h = Math.imul(h ^ text.charCodeAt(start + (((n - 1) * k) >> 3)), 0x01000193);
     }
-    h = Math.imul(h ^ id.charCodeAt(n - 1), 0x01000193);
+    h = Math.imul(h ^ text.charCodeAt(end - 1), 0x01000193);
   }
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 0;
@@ -49,9 +50,9 @@ const LOPSIDED = 64;
 
 /** The outages of a run, grouped by device id. */
 export class OutageIndex {
-  readonly #outages: readonly Outage[];
+  readonly #outages: OutageTable;
   readonly #seed: number;
-  readonly #hash: (id: string, seed: number) => number;
+  readonly #hash: (text: string, start: number, end: number, seed: number) => number;
   readonly #mask: number;
   /** Bucket `b`'s outages are `#order[#starts[b]]` to `#order[#starts[b + 1] - 1]`, in input order. */
   readonly #starts: Uint32Array;
@@ -59,7 +60,11 @@ export class OutageIndex {
   /** The full hash of each entry of `#order`, beside it: most non-matches never touch an outage. */
   readonly #hashes: Uint32Array;
 
-  constructor(outages: readonly Outage[], seed = crypto.getRandomValues(new Uint32Array(1))[0]) {
+  constructor(
+    outages: OutageTable | readonly Outage[],
+    seed = crypto.getRandomValues(new Uint32Array(1))[0],
+  ) {
+    if (!(outages instanceof OutageTable)) outages = OutageTable.from(outages);
     this.#outages = outages;
     this.#seed = seed;
     let size = 1024;
@@ -69,7 +74,7 @@ export class OutageIndex {
     let starts = new Uint32Array(size + 1);
     this.#hash = quickHash;
     for (let i = 0; i < outages.length; i++) {
-      const hash = quickHash(outages[i].id, seed);
+      const hash = quickHash(outages.textOf(i), outages.idStart(i), outages.idEnd(i), seed);
       hashes[i] = hash;
       starts[(hash & this.#mask) + 1]++;
     }
@@ -79,7 +84,7 @@ export class OutageIndex {
       this.#hash = fullHash;
       starts = new Uint32Array(size + 1);
       for (let i = 0; i < outages.length; i++) {
-        const hash = fullHash(outages[i].id, seed);
+        const hash = fullHash(outages.textOf(i), outages.idStart(i), outages.idEnd(i), seed);
         hashes[i] = hash;
         starts[(hash & this.#mask) + 1]++;
       }
@@ -118,7 +123,8 @@ export class OutageIndex {
     const hashOf = new Uint32Array(count);
     const byBucket = new Float64Array(count);
     for (let d = 0; d < count; d++) {
-      hashOf[d] = this.#hash(devices[d].id, this.#seed);
+      const id = devices[d].id;
+      hashOf[d] = this.#hash(id, 0, id.length, this.#seed);
       byBucket[d] = (hashOf[d] & this.#mask) * DEVICES + d;
     }
     byBucket.sort();
@@ -150,7 +156,7 @@ export class OutageIndex {
         continue;
       }
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
-        if (hashes[k] === hash && outages[order[k]].id === id) matches.push(order[k] * DEVICES + d);
+        if (hashes[k] === hash && outages.idIs(order[k], id)) matches.push(order[k] * DEVICES + d);
       }
     }
     if (conflict < count) {
@@ -161,10 +167,11 @@ export class OutageIndex {
     const sorted = Float64Array.from(matches).sort();
     const payload: EnhancedOutage[] = [];
     for (const match of sorted) {
-      const outage = outages[Math.floor(match / DEVICES)];
-      if (isAtOrAfter(outage.begin, since)) {
+      const i = Math.floor(match / DEVICES);
+      const begin = outages.begin(i);
+      if (isAtOrAfter(begin, since)) {
         const name = devices[match % DEVICES].name;
-        payload.push({ id: outage.id, name, begin: outage.begin, end: outage.end });
+        payload.push({ id: outages.id(i), name, begin, end: outages.end(i) });
       }
     }
     return {
@@ -191,19 +198,19 @@ export class OutageIndex {
     const outages = this.#outages;
     const positions: number[] = [];
     for (const id of names.keys()) {
-      const hash = this.#hash(id, this.#seed);
+      const hash = this.#hash(id, 0, id.length, this.#seed);
       const bucket = hash & this.#mask;
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
-        if (hashes[k] === hash && outages[order[k]].id === id) positions.push(order[k]);
+        if (hashes[k] === hash && outages.idIs(order[k], id)) positions.push(order[k]);
       }
     }
     const sorted = Uint32Array.from(positions).sort();
     const payload: EnhancedOutage[] = [];
     for (const position of sorted) {
-      const outage = outages[position];
-      if (isAtOrAfter(outage.begin, since)) {
-        const name = names.get(outage.id) as string;
-        payload.push({ id: outage.id, name, begin: outage.begin, end: outage.end });
+      const begin = outages.begin(position);
+      if (isAtOrAfter(begin, since)) {
+        const id = outages.id(position);
+        payload.push({ id, name: names.get(id) as string, begin, end: outages.end(position) });
       }
     }
     return {

@@ -4,6 +4,11 @@
  * decrease — halved on a 429, grown by one per window of successful answers, up to
  * `--concurrency` — and a `Retry-After` holds back every lane's next request, not only the one
  * that was told.
+ *
+ * The window bounds two things: the sites admitted ({@link Pacer.acquire}) and, once the run is
+ * slowed, the requests on the wire ({@link Pacer.onWire}). The second matters because sites
+ * admitted before a 429 stay admitted: without it every one of them would send its retry when the
+ * hold ends, and a window of 20 halved to 1 would still draw 20 answers 429 a `Retry-After`.
  * @module
  */
 
@@ -31,6 +36,9 @@ export class Pacer {
   #active = 0;
   #notBefore = 0;
   readonly #waiting: (() => void)[] = [];
+  /** Requests sent (or about to be, past their hold) and not yet answered. */
+  #sending = 0;
+  readonly #waitingToSend: (() => void)[] = [];
 
   constructor(max: number, clock: PacerClock, onChange?: (change: PaceChange) => void) {
     this.#max = max;
@@ -61,6 +69,40 @@ export class Pacer {
 
   #wake(): void {
     while (this.#waiting.length > 0 && this.#active < this.window) this.#waiting.shift()?.();
+    while (this.#waitingToSend.length > 0 && this.#mayAlsoSend()) {
+      this.#sending++;
+      this.#waitingToSend.shift()?.();
+    }
+  }
+
+  /**
+   * Whether one more request may go on the wire: always at full pace (the admitted sites bound
+   * them, and `GET /outages`, admitted by none, never waits behind a site), else while fewer than
+   * the window's requests are out.
+   */
+  #mayAlsoSend(): boolean {
+    return this.#window >= this.#max || this.#sending < this.window;
+  }
+
+  /**
+   * Runs one attempt of a request once it may go on the wire: at most `window` attempts are out
+   * while the run is slowed, each still waiting its hold ({@link beforeRequest}) inside `attempt`.
+   * So after a 429 at most one wave of the shrunken window reaches the API per `Retry-After`,
+   * however many sites were admitted before it shrank.
+   */
+  async onWire<T>(attempt: () => Promise<T>): Promise<T> {
+    if (this.#waitingToSend.length === 0 && this.#mayAlsoSend()) {
+      this.#sending++;
+    } else {
+      // `#wake` counts this request in before it resolves, so that no other overtakes it.
+      await new Promise<void>((resolve) => this.#waitingToSend.push(resolve));
+    }
+    try {
+      return await attempt();
+    } finally {
+      this.#sending--;
+      this.#wake();
+    }
   }
 
   /** Milliseconds until requests may start again (0: now). */

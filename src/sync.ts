@@ -18,7 +18,8 @@ import type { RunMode } from "./outcome.ts";
 import { Pacer } from "./pacer.ts";
 import type { RepostReason, RunReport, SiteReport } from "./report.ts";
 import type { Since } from "./timestamp.ts";
-import type { EnhancedOutage, Outage, SiteInfo } from "./api_shapes.ts";
+import type { EnhancedOutage, SiteInfo } from "./api_shapes.ts";
+import type { OutageTable } from "./outage_table.ts";
 import {
   payloadChanges,
   payloadDigest,
@@ -77,7 +78,7 @@ export interface SyncContext {
 export const INDEX_FROM_SITES = 4;
 
 interface FetchedOutages {
-  outages: readonly Outage[];
+  outages: OutageTable;
   /** The skipped invalid records, counted per device id (`OutageFeed.invalidByDevice`). */
   invalidByDevice: ReadonlyMap<string, number>;
   /** Skipped records that could not be counted under their device (`OutageFeed`). */

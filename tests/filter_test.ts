@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ValidationError } from "../src/errors.ts";
 import { deviceNames, filterSiteOutages } from "../src/filter.ts";
+import { parseOutageFeed } from "../src/outage_feed.ts";
 import { parseSince } from "../src/timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "../src/api_shapes.ts";
 import { validateSiteInfo } from "../src/validate.ts";
@@ -328,6 +329,9 @@ Deno.test("property: the filter's laws", () => {
         const since = parseSince(sinceText);
         const names = deviceNames(site(devices));
         const result = filterSiteOutages(outages, names, since);
+        // The same, from the compact table a body is read into (ids read where they lie).
+        const table = parseOutageFeed(JSON.stringify(outages)).outages;
+        assert.deepEqual(filterSiteOutages(table, names, since), result);
         const byId = new Map(devices.map((d) => [d.id, d.name]));
         const kept: EnhancedOutage[] = [];
         let before = 0;

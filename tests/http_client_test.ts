@@ -54,7 +54,7 @@ Deno.test("every request carries x-api-key; the POST carries Content-Type and th
     seen.method === "POST" ? new Response(null, { status: 200 }) : json(realOutages)
   );
   const api = apiFor(server);
-  assert.deepEqual((await api.getOutages()).outages, realOutages);
+  assert.deepEqual((await api.getOutages()).outages.toArray(), realOutages);
   await api.postSiteOutages("norwich-pear-tree", realExpected);
   assert.equal(server.requests.length, 2);
   for (const seen of server.requests) assert.equal(seen.headers.get("x-api-key"), KEY);
@@ -80,7 +80,7 @@ Deno.test("JSON is read whatever the Content-Type parameters", async () => {
       headers: { "content-type": "application/json; charset=UTF-8; foo=bar" },
     })
   );
-  assert.deepEqual((await apiFor(server).getOutages()).outages, realOutages);
+  assert.deepEqual((await apiFor(server).getOutages()).outages.toArray(), realOutages);
 });
 
 Deno.test("empty and {} POST success bodies are success", async () => {
@@ -244,7 +244,7 @@ Deno.test("a body within the cap is read whole, streamed in chunks or compressed
         }),
       )
     );
-    assert.deepEqual((await apiFor(server).getOutages()).outages, realOutages);
+    assert.deepEqual((await apiFor(server).getOutages()).outages.toArray(), realOutages);
   });
   await t.step("gzip", async () => {
     const gzipped = await new Response(
@@ -253,7 +253,7 @@ Deno.test("a body within the cap is read whole, streamed in chunks or compressed
     await using server = startScriptedServer(() =>
       new Response(gzipped, { headers: { "content-encoding": "gzip" } })
     );
-    assert.deepEqual((await apiFor(server).getOutages()).outages, realOutages);
+    assert.deepEqual((await apiFor(server).getOutages()).outages.toArray(), realOutages);
   });
 });
 
@@ -320,7 +320,7 @@ Deno.test("retried statuses are retried up to --max-attempts; other 4xx are not"
     const stats = { attempts: 0, retries: 0 };
     const logger = memoryLogger();
     const api = apiFor(server, { maxAttempts: 5, stats, logger });
-    assert.deepEqual((await api.getOutages()).outages, realOutages);
+    assert.deepEqual((await api.getOutages()).outages.toArray(), realOutages);
     assert.deepEqual(stats, { attempts: 3, retries: 2 });
     const retries = logger.lines.filter((line) => line.msg === "retrying");
     assert.deepEqual(retries.map((line) => line.level), ["warn", "warn"]);
@@ -360,8 +360,8 @@ Deno.test("a loopback base URL is asked directly, in origin form: GET /v1/outage
   using client = createConnections(parseBaseUrl(`${server.url}/v1`, "test"));
   assert.equal(Deno.env.get("NO_PROXY"), noProxy, "NO_PROXY is as it was");
   const api = apiFor(server, { client, maxAttempts: 3 }, "/v1");
-  assert.deepEqual((await api.getOutages()).outages, realOutages);
-  assert.deepEqual((await api.getOutages()).outages, realOutages);
+  assert.deepEqual((await api.getOutages()).outages.toArray(), realOutages);
+  assert.deepEqual((await api.getOutages()).outages.toArray(), realOutages);
   assert.deepEqual(server.requests.map((r) => `${r.method} ${r.target}`), [
     "GET /v1/outages",
     "GET /v1/outages",

@@ -6,9 +6,17 @@ import {
   INVALID_SAMPLES,
   MAX_INVALID_IDS,
   NotAnArrayError,
+  type OutageFeed,
   parseOutageFeed,
 } from "../src/outage_feed.ts";
+import { isRfc3339Span, OutageTable } from "../src/outage_table.ts";
+import { isRfc3339 } from "../src/timestamp.ts";
 import { realOutages } from "./helpers.ts";
+
+/** A feed with its compact table as plain objects, to compare feeds however they were built. */
+function plain(feed: OutageFeed) {
+  return { ...feed, outages: feed.outages.toArray() };
+}
 
 const timestampArb = fc.oneof(
   fc.constantFrom(
@@ -48,7 +56,7 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
         fc.constantFrom(undefined, 1, "\t"),
         (records, indent) => {
           const text = JSON.stringify(records, null, indent);
-          assert.deepEqual(parseOutageFeed(text), feedFromRecords(JSON.parse(text)));
+          assert.deepEqual(plain(parseOutageFeed(text)), plain(feedFromRecords(JSON.parse(text))));
         },
       ),
       { seed: 20261201, numRuns: 500 },
@@ -59,11 +67,11 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
     const feed = parseOutageFeed(JSON.stringify(realOutages));
     assert.equal(feed.total, 108);
     assert.equal(feed.invalidCount, 0);
-    assert.deepEqual(feed.outages, realOutages);
+    assert.deepEqual(feed.outages.toArray(), realOutages);
     const withExtra = parseOutageFeed(
       '[{"id":"a","begin":"2022-01-01T00:00:00Z","end":"2022-01-02T00:00:00Z","x":[1,{"y":2}]}]',
     );
-    assert.deepEqual(withExtra.outages, [{
+    assert.deepEqual(withExtra.outages.toArray(), [{
       id: "a",
       begin: "2022-01-01T00:00:00Z",
       end: "2022-01-02T00:00:00Z",
@@ -75,7 +83,7 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
     () => {
       const text =
         '[{"id":"Batt\\u00e9ry","begin":"x","end":"2022-01-02T00:00:00Z","begin":"2022-01-01T00:00:00Z"}]';
-      assert.deepEqual(parseOutageFeed(text).outages, [
+      assert.deepEqual(parseOutageFeed(text).outages.toArray(), [
         { id: "Battéry", begin: "2022-01-01T00:00:00Z", end: "2022-01-02T00:00:00Z" },
       ]);
     },
@@ -173,4 +181,70 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
       );
     }
   });
+});
+
+Deno.test("isRfc3339Span says what isRfc3339 of the slice says, in place", () => {
+  const digits = fc.string({ minLength: 1, maxLength: 2, unit: fc.constantFrom(..."0123456789") });
+  const canonicalLike = fc.tuple(
+    fc.constantFrom("2022", "2024", "1900", "2000", "0000", "9999"),
+    digits,
+    digits,
+    digits,
+    digits,
+    digits,
+    fc.constantFrom(".000Z", ".999Z", ".5Z", "Z", ".000z", "+01:00", ".000+00:00"),
+    fc.constantFrom("T", "t", " "),
+  ).map(([y, mo, d, h, mi, s, tail, t]) =>
+    `${y}-${mo.padStart(2, "0")}-${d.padStart(2, "0")}${t}${h.padStart(2, "0")}:${
+      mi.padStart(2, "0")
+    }:${s.padStart(2, "0")}${tail}`
+  );
+  fc.assert(
+    fc.property(
+      fc.oneof(canonicalLike, fc.string({ maxLength: 30 })),
+      fc.string({ maxLength: 3 }),
+      fc.string({ maxLength: 3 }),
+      (timestamp, before, after) => {
+        const text = before + timestamp + after;
+        const start = before.length, end = start + timestamp.length;
+        assert.equal(isRfc3339Span(text, start, end), isRfc3339(timestamp), timestamp);
+      },
+    ),
+    { seed: 2112, numRuns: 5000 },
+  );
+});
+
+Deno.test("OutageTable: spans of the body and decoded records read back as the same outages", () => {
+  const text = "[" + [
+    '{"id":"a","begin":"2022-01-01T00:00:00.000Z","end":"2022-01-02T00:00:00.000Z"}',
+    '{"id":"Batt\\u00e9ry","begin":"2024-02-29T00:00:00Z","end":"2024-03-01T00:00:00+01:00"}',
+    '{"id":"b","begin":"2022-02-29T00:00:00.000Z","end":"2022-03-01T00:00:00.000Z"}',
+    '{"id":"","begin":"2024-02-29T00:00:00.000Z","end":"2024-03-01T00:00:00.000Z"}',
+  ].join(",") + "]";
+  const feed = parseOutageFeed(text);
+  const expected = [
+    { id: "a", begin: "2022-01-01T00:00:00.000Z", end: "2022-01-02T00:00:00.000Z" },
+    { id: "Battéry", begin: "2024-02-29T00:00:00Z", end: "2024-03-01T00:00:00+01:00" },
+    { id: "", begin: "2024-02-29T00:00:00.000Z", end: "2024-03-01T00:00:00.000Z" },
+  ];
+  assert.deepEqual(feed.outages.toArray(), expected, "2022-02-29 does not exist: invalid");
+  assert.equal(feed.invalidCount, 1);
+  assert.deepEqual(OutageTable.from(expected).toArray(), expected);
+  assert.equal(feed.outages.idIs(0, "a"), true);
+  assert.equal(feed.outages.idIs(0, "ab"), false);
+  assert.equal(feed.outages.idIs(1, "Battéry"), true, "a decoded id, in the second text");
+  assert.equal(feed.outages.idIs(2, ""), true);
+});
+
+Deno.test("OutageTable grows past its first guess, spans and decoded records interleaved", () => {
+  // Short records: many more than the body's length predicts for the API's 114-character ones.
+  const records = Array.from({ length: 2000 }, (_, i) => ({
+    id: i % 3 === 0 ? `d\u00e9${i}` : `${i}`,
+    begin: "2022-01-01T00:00:00Z",
+    end: "2022-01-02T00:00:00Z",
+  }));
+  const text = JSON.stringify(records).replaceAll("\u00e9", "\\u00e9");
+  const feed = parseOutageFeed(text);
+  assert.deepEqual(feed.outages.toArray(), records);
+  assert.deepEqual(plain(feed), plain(feedFromRecords(records)));
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { Outage } from "../src/api_shapes.ts";
 import { deviceNames, filterSiteOutages } from "../src/filter.ts";
+import { parseOutageFeed } from "../src/outage_feed.ts";
 import { OutageIndex } from "../src/outage_index.ts";
 import { parseSince } from "../src/timestamp.ts";
 
@@ -34,6 +35,11 @@ Deno.test("OutageIndex gives what deviceNames and the scan give: payload, order,
       fc.integer(),
       (outages, sites, seed) => {
         const index = new OutageIndex(outages, seed >>> 0);
+        // The same index over the compact table a body is read into.
+        const fromBody = new OutageIndex(
+          parseOutageFeed(JSON.stringify(outages)).outages,
+          seed >>> 0,
+        );
         for (const pairs of sites) {
           const devices = pairs.map(([id, name]) => ({ id, name }));
           let expected: unknown;
@@ -50,6 +56,13 @@ Deno.test("OutageIndex gives what deviceNames and the scan give: payload, order,
             actual = error;
           }
           assert.deepEqual(actual, expected);
+          let fromText: unknown;
+          try {
+            fromText = fromBody.filterDevices(devices, SINCE, "GET /site-info/s");
+          } catch (error) {
+            fromText = error;
+          }
+          assert.deepEqual(fromText, expected);
         }
       },
     ),

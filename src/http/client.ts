@@ -170,7 +170,11 @@ function perform<T>(http: Http, request: HttpRequest<T>): Promise<T> {
 /** The attempts of one request, as often as the retry policy allows, logging each retry. */
 function tries<T>(http: Http, request: HttpRequest<T>): Promise<T> {
   const { options, stats } = http;
-  return withRetries((n) => traceAttempt(n, () => attempt(http, request, n)), {
+  // Once a 429 has slowed the run, each attempt waits for room on the wire (Pacer.onWire).
+  const paced = options.pacer;
+  const once = (n: number) =>
+    paced?.onWire(() => attempt(http, request, n)) ?? attempt(http, request, n);
+  return withRetries((n) => traceAttempt(n, () => once(n)), {
     endpoint: `${request.method} /${request.path}`,
     maxAttempts: options.maxAttempts,
     deadline: options.deadline,

@@ -105,9 +105,9 @@ async function mutate(module: string): Promise<{ tally: Tally; seconds: number }
     ...JSON.parse(await Deno.readTextFile("mutation/stryker.config.json")),
     mutate: [`src/${module}.ts`],
     commandRunner: {
-      // --no-check: Stryker marks the instrumented file @ts-nocheck anyway; `deno task check`
-      // type-checks the real code.
-      command: `deno test --allow-all --frozen --no-check ${MODULES[module].join(" ")}`,
+      // --no-check: Stryker marks the instrumented file @ts-nocheck anyway, and `deno task check`
+      // type-checks the real code; --fail-fast: a mutant is killed by its first failing test.
+      command: `deno test --allow-all --frozen --no-check --fail-fast ${MODULES[module].join(" ")}`,
     },
     jsonReporter: { fileName: `${dir}/${slug}.json` },
     incrementalFile: `${dir}/${slug}.incremental.json`,

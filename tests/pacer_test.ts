@@ -98,3 +98,17 @@ Deno.test("Pacer: when the window grows back, a waiting site starts at once", as
   (await waiting)();
   assert.equal(started, true);
 });
+
+Deno.test("Pacer: a site released twice frees its slot once", async () => {
+  const { clock } = fakeClock();
+  const pacer = new Pacer(2, clock);
+  const first = await pacer.acquire();
+  await pacer.acquire();
+  first();
+  first();
+  await pacer.acquire();
+  let fourth = false;
+  pacer.acquire().then(() => (fourth = true));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(fourth, false, "two sites in flight: the fourth waits");
+});

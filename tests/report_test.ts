@@ -346,6 +346,12 @@ Deno.test("renderTextReport: each status's line, the changes, and the summary, w
   );
   assert.equal(renderTextReport(report), [...lines, `${summary}; 1.50 s`, ""].join("\n"));
 
+  assert.equal(
+    renderTextReport(runReport([siteReport("posted")])).split("\n")[0],
+    "posted        site-posted (Site posted): 7 outages posted; dropped 11 before " +
+      "2022-01-01T00:00:00.000Z, 90 of other devices",
+    "without a state directory, nothing about changes",
+  );
   const dryRun = renderTextReport(
     runReport([siteReport("dry-run")], { dryRun: true, mode: "dry-run" }),
   );

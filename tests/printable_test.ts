@@ -76,7 +76,8 @@ Deno.test("escapeControls: each unsafe range is escaped to its edges, and its ne
   const special: Record<number, string> = { 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t" };
   for (const [first, last] of UNSAFE_RANGES) {
     for (const code of [first, last]) {
-      const expected = special[code] ?? (code < 0x100 ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`);
+      const expected = special[code] ??
+        (code < 0x100 ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`);
       assert.equal(escapeControls(`<${String.fromCharCode(code)}>`), `<${expected}>`, hex(code, 4));
     }
   }
@@ -105,6 +106,10 @@ Deno.test("cut: text of exactly `max` characters is whole; only a high surrogate
   assert.equal(cut("x".repeat(11), 10), "xxxxxxxxxx… (1 more characters)");
   for (const [unit, kept] of [[0xd7ff, 3], [0xd800, 2], [0xdbff, 2], [0xdc00, 3]] as const) {
     const text = `ab${String.fromCharCode(unit)}cd`;
-    assert.equal(cut(text, 3), `${text.slice(0, kept)}… (${5 - kept} more characters)`, hex(unit, 4));
+    assert.equal(
+      cut(text, 3),
+      `${text.slice(0, kept)}… (${5 - kept} more characters)`,
+      hex(unit, 4),
+    );
   }
 });

@@ -112,3 +112,41 @@ Deno.test("OutageIndex: a site whose devices crowd one bucket is still checked a
     /device "y0y00y9y+" is listed twice with different names, "Battery 9" and "Other"/,
   );
 });
+
+Deno.test("OutageIndex: a crowded site's outages come out in the list's order, counted as the scan counts", () => {
+  // Device ids alike wherever the quick hash looks (one bucket for the site's 3,000 devices), and
+  // their outages interleaved in the list: the payload must keep the list's order, not the devices'.
+  const ids = Array.from({ length: 3000 }, (_, i) => {
+    const chars = Array.from("z".repeat(23));
+    const digits = String(i).padStart(4, "0");
+    [1, 3, 4, 6].forEach((at, k) => (chars[at] = digits[k]));
+    return chars.join("");
+  });
+  const outages = [2900, 5, 2, 5, 1500, 2, 2900, 7].map((device, i) => ({
+    id: ids[device],
+    begin: i === 3 ? "2021-06-01T00:00:00Z" : `2022-03-0${i + 1}T00:00:00Z`,
+    end: "2022-04-01T00:00:00Z",
+  }));
+  outages.push({ id: "elsewhere", begin: "2022-05-01T00:00:00Z", end: "2022-05-02T00:00:00Z" });
+  const index = new OutageIndex(outages, 3);
+  const devices = ids.map((id, i) => ({ id, name: `Battery ${i}` }));
+  const result = index.filterDevices(devices, SINCE, "here");
+  assert.deepEqual(
+    result.payload.map((outage) => [outage.name, outage.begin]),
+    [
+      ["Battery 2900", "2022-03-01T00:00:00Z"],
+      ["Battery 5", "2022-03-02T00:00:00Z"],
+      ["Battery 2", "2022-03-03T00:00:00Z"],
+      ["Battery 1500", "2022-03-05T00:00:00Z"],
+      ["Battery 2", "2022-03-06T00:00:00Z"],
+      ["Battery 2900", "2022-03-07T00:00:00Z"],
+      ["Battery 7", "2022-03-08T00:00:00Z"],
+    ],
+  );
+  assert.equal(result.droppedBeforeSince, 1);
+  assert.equal(result.droppedUnknownDevice, 1);
+  assert.deepEqual(
+    result,
+    filterSiteOutages(outages, new Map(devices.map((d) => [d.id, d.name])), SINCE),
+  );
+});

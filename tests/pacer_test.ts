@@ -185,3 +185,54 @@ Deno.test("Pacer.onWire: unbounded at full pace; once slowed, at most `window` a
   gates[3].resolve();
   await slowed;
 });
+
+Deno.test("Pacer: a pace change is reported once per step, not on every success", () => {
+  const { clock, advance } = fakeClock();
+  const changes: PaceChange[] = [];
+  const pacer = new Pacer(4, clock, (change) => changes.push(change));
+  for (let i = 0; i < 10; i++) pacer.succeeded();
+  assert.deepEqual(changes, [], "at full pace, successes change nothing");
+  pacer.rateLimited(1000);
+  pacer.rateLimited(1000);
+  advance(400);
+  for (let i = 0; i < 3; i++) pacer.succeeded();
+  advance(1000);
+  for (let i = 0; i < 20; i++) pacer.succeeded();
+  assert.deepEqual(changes, [
+    { window: 2, holdMs: 1000 },
+    { window: 1, holdMs: 1000 },
+    { window: 2, holdMs: 600 },
+    { window: 3, holdMs: 0 },
+    { window: 4, holdMs: 0 },
+  ]);
+});
+
+Deno.test("Pacer: when the window grows back, a waiting site starts at once", async () => {
+  const { clock } = fakeClock();
+  const pacer = new Pacer(2, clock);
+  pacer.rateLimited(0);
+  assert.equal(pacer.window, 1);
+  await pacer.acquire();
+  let started = false;
+  const waiting = pacer.acquire().then((release) => (started = true, release));
+  await Promise.resolve();
+  assert.equal(started, false, "one site in flight at a time after the 429");
+  pacer.succeeded();
+  assert.equal(pacer.window, 2);
+  (await waiting)();
+  assert.equal(started, true);
+});
+
+Deno.test("Pacer: a site released twice frees its slot once", async () => {
+  const { clock } = fakeClock();
+  const pacer = new Pacer(2, clock);
+  const first = await pacer.acquire();
+  await pacer.acquire();
+  first();
+  first();
+  await pacer.acquire();
+  let fourth = false;
+  pacer.acquire().then(() => (fourth = true));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(fourth, false, "two sites in flight: the fourth waits");
+});

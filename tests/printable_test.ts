@@ -33,3 +33,83 @@ Deno.test("escapeJsonText: the same JSON value, with nothing a terminal would in
   });
   assert.deepEqual(raw, [], json);
 });
+
+/** Every unsafe range, first and last character; then characters just outside that must stay. */
+const UNSAFE_RANGES: [number, number][] = [
+  [0x00, 0x1f],
+  [0x7f, 0x9f],
+  [0xad, 0xad],
+  [0x61c, 0x61c],
+  [0x180e, 0x180e],
+  [0x200b, 0x200f],
+  [0x2028, 0x202e],
+  [0x2060, 0x2064],
+  [0x2066, 0x206f],
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xfffb],
+];
+const SAFE_NEIGHBOURS = [
+  0x20,
+  0x7e,
+  0xa0,
+  0xac,
+  0xae,
+  0x61b,
+  0x61d,
+  0x180d,
+  0x180f,
+  0x200a,
+  0x2010,
+  0x2027,
+  0x202f,
+  0x205f,
+  0x2065,
+  0x2070,
+  0xfefe,
+  0xff00,
+  0xfff8,
+  0xfffc,
+];
+const hex = (code: number, width: number) => code.toString(16).padStart(width, "0");
+
+Deno.test("escapeControls: each unsafe range is escaped to its edges, and its neighbours are printed", () => {
+  const special: Record<number, string> = { 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t" };
+  for (const [first, last] of UNSAFE_RANGES) {
+    for (const code of [first, last]) {
+      const expected = special[code] ??
+        (code < 0x100 ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`);
+      assert.equal(escapeControls(`<${String.fromCharCode(code)}>`), `<${expected}>`, hex(code, 4));
+    }
+  }
+  for (const code of SAFE_NEIGHBOURS) {
+    const text = `<${String.fromCharCode(code)}>`;
+    assert.equal(escapeControls(text), text, hex(code, 4));
+  }
+});
+
+Deno.test("escapeJsonText: each range JSON leaves raw is escaped to its edges, and only those", () => {
+  for (const [first, last] of UNSAFE_RANGES.slice(1)) {
+    for (const code of [first, last]) {
+      const json = JSON.stringify(`<${String.fromCharCode(code)}>`);
+      assert.equal(escapeJsonText(json), `"<\\u${hex(code, 4)}>"`, hex(code, 4));
+    }
+  }
+  for (const code of SAFE_NEIGHBOURS) {
+    const json = JSON.stringify(`<${String.fromCharCode(code)}>`);
+    assert.equal(escapeJsonText(json), json, hex(code, 4));
+  }
+  assert.equal(escapeJsonText('"\\u001b"'), '"\\u001b"', "JSON's own escapes are left alone");
+});
+
+Deno.test("cut: text of exactly `max` characters is whole; only a high surrogate moves the cut", () => {
+  assert.equal(cut("x".repeat(10), 10), "x".repeat(10));
+  assert.equal(cut("x".repeat(11), 10), "xxxxxxxxxx… (1 more characters)");
+  for (const [unit, kept] of [[0xd7ff, 3], [0xd800, 2], [0xdbff, 2], [0xdc00, 3]] as const) {
+    const text = `ab${String.fromCharCode(unit)}cd`;
+    assert.equal(
+      cut(text, 3),
+      `${text.slice(0, kept)}… (${5 - kept} more characters)`,
+      hex(unit, 4),
+    );
+  }
+});

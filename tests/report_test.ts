@@ -1,6 +1,7 @@
 /** The run's report rendered as one JSON document and as readable text. */
 
 import assert from "node:assert/strict";
+import type { ErrorReport } from "../src/errors.ts";
 import type { SiteStatus } from "../src/outcome.ts";
 import {
   HIDDEN_JSON_FIELDS,
@@ -340,4 +341,129 @@ Deno.test("renderTextReport: a partial failure, a run that handled no site, and 
     /\(its state file could not be used, so posted as if new\)/,
   );
   assert.doesNotMatch(posted("state-unreadable"), /never posted before/);
+});
+
+const INVERTER = {
+  id: "dev-2",
+  name: "Inverter",
+  begin: "2022-05-01T00:00:00.000Z",
+  end: "2022-05-02T00:00:00.000Z",
+};
+const METER = {
+  id: "dev-3",
+  name: "Meter",
+  begin: "2022-04-01T00:00:00.000Z",
+  end: "2022-04-02T00:00:00.000Z",
+};
+
+/** Sites of a sync run with a state directory: what changed since the accepted payload. */
+function stateSites(): SiteReport[] {
+  const base = { siteName: "Norwich", kept: 3, droppedBeforeSince: 1, droppedUnknownDevice: 4 };
+  return [
+    {
+      ...base,
+      siteId: "a",
+      status: "posted",
+      changes: {
+        added: 1,
+        removed: 1,
+        since: "2022-06-01T00:00:00.000Z",
+        addedOutages: [INVERTER],
+        removedOutages: [METER],
+      },
+    },
+    { ...base, siteId: "b", status: "posted", changes: { added: 3, removed: 0, since: null } },
+    {
+      ...base,
+      siteId: "c",
+      status: "unchanged",
+      changes: { added: 0, removed: 0, since: "2022-06-02T00:00:00.000Z" },
+    },
+    { ...base, siteId: "d", status: "unchanged" },
+    { ...base, siteId: "e", status: "skipped-empty", kept: 0 },
+  ];
+}
+
+Deno.test("renderTextReport: each status's line, the changes, and the summary, word for word", () => {
+  const report = runReport(stateSites(), {
+    outagesFetched: 9,
+    outagesInvalid: 2,
+    durationMs: 1500,
+  });
+  const counts = "; dropped 1 before 2022-01-01T00:00:00.000Z, 4 of other devices";
+  const lines = [
+    `posted        a (Norwich): 3 outages posted (1 added, 1 removed)${counts}`,
+    '+ dev-2  "Inverter"  2022-05-01T00:00:00.000Z .. 2022-05-02T00:00:00.000Z',
+    '- dev-3  "Meter"  2022-04-01T00:00:00.000Z .. 2022-04-02T00:00:00.000Z',
+    `posted        b (Norwich): 3 outages posted (never posted before)${counts}`,
+    "unchanged     c (Norwich): 3 outages, as accepted at 2022-06-02T00:00:00.000Z: not posted " +
+    `again (--force posts anyway)${counts}`,
+    "unchanged     d (Norwich): 3 outages, as accepted at ?: not posted again (--force posts " +
+    `anyway)${counts}`,
+    "skipped-empty e (Norwich): nothing to post, nothing sent (use --post-empty to send [])" +
+    counts,
+  ];
+  const summary =
+    "OK: 5 sites (2 posted, 2 unchanged, 1 skipped-empty); 9 outages fetched, 2 invalid";
+  assert.equal(
+    renderTextReport(report, { skipInvalid: true }),
+    [...lines, `${summary} skipped; 1.50 s`, ""].join("\n"),
+  );
+  assert.equal(renderTextReport(report), [...lines, `${summary}; 1.50 s`, ""].join("\n"));
+
+  assert.equal(
+    renderTextReport(runReport([siteReport("posted")])).split("\n")[0],
+    "posted        site-posted (Site posted): 7 outages posted; dropped 11 before " +
+      "2022-01-01T00:00:00.000Z, 90 of other devices",
+    "without a state directory, nothing about changes",
+  );
+  const dryRun = renderTextReport(
+    runReport([siteReport("dry-run")], { dryRun: true, mode: "dry-run" }),
+  );
+  assert.equal(
+    dryRun.split("\n")[1],
+    '  dev-1  "Battery 1"  2022-02-01T00:00:00.000Z .. 2022-03-01T00:00:00.000Z',
+  );
+  assert.match(dryRun, /; 1\.23 s; dry run, nothing posted\n$/);
+});
+
+Deno.test("renderTextReport: a run-wide error is said unless every site already says it", () => {
+  const outages: ErrorReport = {
+    message: "GET /outages: the API answered 500: Internal error",
+    kind: "http",
+    status: 500,
+  };
+  const summary = "FAILED: 0 sites; 108 outages fetched; 1.23 s";
+  assert.equal(
+    renderTextReport(runReport([], { error: outages })),
+    `GET /outages failed: the API answered 500: Internal error\n${summary}\n`,
+  );
+  const sameError = { ...siteReport("failed"), error: outages };
+  const saidOnce = renderTextReport(
+    runReport([sameError, siteReport("posted")], { error: outages }),
+  );
+  assert.match(saidOnce, /^GET \/outages failed: the API answered 500: Internal error$/m);
+  const saidByAll = renderTextReport(runReport([sameError, sameError], { error: outages }));
+  assert.doesNotMatch(saidByAll, /GET \/outages failed/);
+
+  const other: ErrorReport = {
+    message: "state: not GET /outages: the lock is held",
+    kind: "locked",
+  };
+  assert.equal(
+    renderTextReport(runReport([], { error: other })),
+    `the run failed: state: not GET /outages: the lock is held\n${summary}\n`,
+  );
+});
+
+Deno.test("renderJsonReport carries what changed for each site; a failure document ends its line", () => {
+  const document = JSON.parse(renderJsonReport(runReport(stateSites())));
+  assert.deepEqual(document.sites[0].changes, stateSites()[0].changes);
+  assert.deepEqual(document.sites[1].changes, { added: 3, removed: 0, since: null });
+  assert.equal("changes" in document.sites[3], false);
+  const error: ErrorReport = { message: "bad flag", kind: "usage" };
+  assert.equal(
+    renderJsonFailure(error),
+    '{\n  "ok": false,\n  "error": {\n    "message": "bad flag",\n    "kind": "usage"\n  }\n}\n',
+  );
 });

@@ -498,3 +498,16 @@ Deno.test("realClock", async (t) => {
     assert.ok(Math.abs(realClock.now() - Date.now()) < 1000);
   });
 });
+
+Deno.test("withRetries: `Retry-After: 0` or a past date waits the computed backoff, not the floor", async () => {
+  const past = new Date(START - 60_000).toUTCString();
+  const fake = fakeClock([0.5, 0.75, 0.5]);
+  const infos: RetryInfo[] = [];
+  const errors = [statusError(429, "0"), statusError(503, past), statusError(429, " 0 ")];
+  const { attempt, calls } = scripted(errors);
+  await withRetries(attempt, options(fake.clock, { onRetry: (info) => infos.push(info) }));
+  assert.deepEqual(calls, [1, 2, 3, 4]);
+  // Full jitter over 250, 500 and 1000 ms: a server answering 0 every time still backs off.
+  assert.deepEqual(fake.sleeps, [125, 375, 500]);
+  assert.deepEqual(infos.map((i) => i.serverDelay), [false, false, false]);
+});

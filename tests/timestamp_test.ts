@@ -462,3 +462,26 @@ Deno.test("isAtOrAfter: a canonical leap second is read as :59, as Temporal read
   assert.equal(isAtOrAfter("2016-12-31T23:59:60.700Z", since), true);
   assert.equal(isAtOrAfter("2016-12-31T23:59:59.699Z", since), false);
 });
+
+Deno.test("rfc3339Problem: one wrong character in the API's canonical shape is never accepted", () => {
+  // A non-digit where a digit belongs (":" reads as the digit 10 to a careless check, which the
+  // range checks of a ones digit would let through), a digit where a separator belongs, one
+  // character too many or too few: each is a record the sync must refuse.
+  const canonical = "2000-01-01T00:00:00.000Z";
+  const broken = [...canonical].map((c, i) => {
+    const replacement = c >= "0" && c <= "9" ? ":" : "0";
+    return canonical.slice(0, i) + replacement + canonical.slice(i + 1);
+  });
+  broken.push(`${canonical}0`, canonical.slice(0, 23), `0${canonical}`);
+  for (const text of broken) {
+    assert.equal(rfc3339Problem(text), "not an RFC 3339 timestamp with offset", text);
+    assert.equal(isRfc3339(text), false, text);
+  }
+});
+
+Deno.test("isAtOrAfter: a lower-case t or z is compared as the instant it names", () => {
+  const since = parseSince("2022-01-01T12:00:00.000Z");
+  assert.equal(isAtOrAfter("2022-01-01t11:59:59.999Z", since), false);
+  assert.equal(isAtOrAfter("2022-01-01t12:00:00.000z", since), true);
+  assert.equal(isAtOrAfter("2022-01-01T11:59:59.999z", since), false);
+});

@@ -9,7 +9,7 @@
 import { describeFileKind, type FileKind, type FileWriter } from "../atomic_file.ts";
 import { concatBytes } from "../bytes.ts";
 import { FileRefused } from "../errors.ts";
-import type { CliIo, FileFacts, StateFiles } from "./io.ts";
+import type { CheckedRead, CliIo, FileFacts, StateFiles } from "./io.ts";
 
 /** What a stat says is at a path. */
 function kindOf(info: Deno.FileInfo): FileKind {
@@ -200,6 +200,46 @@ async function openLockFile(path: string): Promise<Deno.FsFile> {
   }
 }
 
+/**
+ * {@link StateFiles.readFile} on the real file system, synchronously: one `lstat`, an `open` and
+ * an `fstat` (what a run does for each site it has state for; async ops cost more than the calls).
+ */
+function readCheckedFile(path: string, maxBytes: number): CheckedRead | undefined {
+  let before: Deno.FileInfo;
+  try {
+    before = Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new FileRefused(path, `cannot be read: ${osReason(error)}`);
+  }
+  // Anything but a regular file is never opened: a FIFO or a device could block or never end.
+  if (!before.isFile) return { facts: factsOf(before) };
+  const limit = `the ${formatBytes(maxBytes)} limit`;
+  if (before.size > maxBytes) {
+    throw new FileRefused(path, `is ${formatBytes(before.size)}, more than ${limit}`);
+  }
+  let bytes: Uint8Array;
+  let opened: Deno.FileInfo;
+  try {
+    using file = Deno.openSync(path, { read: true });
+    opened = file.statSync();
+    if (!opened.isFile || opened.dev !== before.dev || opened.ino !== before.ino) {
+      return { facts: factsOf(opened), replaced: true };
+    }
+    bytes = readAtMost(file, maxBytes + 1);
+  } catch (error) {
+    // Removed between the lstat and the open: it was replaced while it was read.
+    if (error instanceof Deno.errors.NotFound) return { facts: factsOf(before), replaced: true };
+    throw new FileRefused(path, `cannot be read: ${osReason(error)}`);
+  }
+  if (bytes.length > maxBytes) throw new FileRefused(path, `is larger than ${limit}`);
+  try {
+    return { facts: factsOf(opened), text: new TextDecoder().decode(bytes) };
+  } catch {
+    throw new FileRefused(path, `is ${formatBytes(bytes.length)}, too large to read as text`);
+  }
+}
+
 /** The state directory's own operations, on the real file system. */
 export const stateFiles: StateFiles = {
   async ensureDir(path) {
@@ -214,6 +254,7 @@ export const stateFiles: StateFiles = {
       throw error;
     }
   },
+  readFile: readCheckedFile,
   async tryLock(path, holder) {
     const file = await openLockFile(path);
     if (!(await file.tryLock(true))) {

@@ -264,7 +264,7 @@ function startRun(options: SyncOptions, context: SyncContext, now: () => number)
  * is the site's status and error.
  */
 async function syncSite(run: Run, siteId: string): Promise<SiteReport> {
-  const { context } = run;
+  const { options, context } = run;
   const report: SiteReport = {
     siteId,
     siteName: null,
@@ -277,38 +277,25 @@ async function syncSite(run: Run, siteId: string): Promise<SiteReport> {
     if (context.signal?.aborted) {
       throw new NotStarted("interrupted before this site was started; nothing was posted");
     }
-    const payload = await buildPayload(run, siteId, report);
-    if (payload !== undefined) await deliver(run, siteId, payload, report);
+    const where = siteInfoEndpoint(siteId);
+    const site = await readSiteInfo(run, siteId, where);
+    report.siteName = site.name;
+    // A device listed under two names fails the site here, or in the index's own check.
+    const names = indexed(run, site) ? undefined : deviceNames(site, where);
+    context.logger.debug("site info fetched", { site: siteId, devices: site.devices.length });
+    const fetched = await run.outages;
+    if (!fetched.ok) throw fetched.error;
+    if (options.mode === "check") {
+      report.status = "checked";
+      report.devices = site.devices.length;
+      return report;
+    }
+    const payload = sitePayload(run, site, names, fetched.value, report);
+    await deliver(run, siteId, payload, report);
   } catch (error) {
     failSite(run, report, error);
   }
   return report;
-}
-
-/**
- * The site's payload from its site-info, its counts written to `report`; `undefined` in a check
- * run (the site is then checked). The parsed site-info (a thousand device objects, say) is
- * unreachable once this returns: it is not kept alive through the POST's round trip.
- */
-async function buildPayload(
-  run: Run,
-  siteId: string,
-  report: SiteReport,
-): Promise<EnhancedOutage[] | undefined> {
-  const where = siteInfoEndpoint(siteId);
-  const site = await readSiteInfo(run, siteId, where);
-  report.siteName = site.name;
-  // A device listed under two names fails the site here, or in the index's own check.
-  const names = indexed(run, site) ? undefined : deviceNames(site, where);
-  run.context.logger.debug("site info fetched", { site: siteId, devices: site.devices.length });
-  const fetched = await run.outages;
-  if (!fetched.ok) throw fetched.error;
-  if (run.options.mode === "check") {
-    report.status = "checked";
-    report.devices = site.devices.length;
-    return undefined;
-  }
-  return sitePayload(run, site, names, fetched.value, report);
 }
 
 /** The site-info request, as errors name it. */

@@ -115,11 +115,40 @@ export class OutageIndex {
    * device ids (hashing a thousand fresh strings into one cost more than the rest of a site).
    */
   filterDevices(devices: readonly Device[], since: Since, where: string): SiteOutages {
-    const starts = this.#starts, order = this.#order, hashes = this.#hashes;
+    const { hashOf, byBucket } = this.#byBucket(devices);
+    if (this.#lopsided(byBucket)) {
+      // Many of the site's devices share a bucket (ids alike where the quick hash looks): checking
+      // them pair by pair would cost their square. The `Map` costs a hash of each id instead.
+      const names = deviceNames({ id: "", name: "", devices }, where);
+      return this.#filterNames(names, since);
+    }
+    const matches = this.#matches(devices, hashOf, byBucket, where);
+    // Input order, as the scan would give it: positions of different devices interleave.
+    const sorted = Float64Array.from(matches).sort();
     const outages = this.#outages;
+    const payload: EnhancedOutage[] = [];
+    for (const match of sorted) {
+      const i = Math.floor(match / DEVICES);
+      const begin = outages.begin(i);
+      if (isAtOrAfter(begin, since)) {
+        const name = devices[match % DEVICES].name;
+        payload.push({ id: outages.id(i), name, begin, end: outages.end(i) });
+      }
+    }
+    return {
+      payload,
+      droppedBeforeSince: sorted.length - payload.length,
+      droppedUnknownDevice: outages.length - sorted.length,
+    };
+  }
+
+  /**
+   * Each device's hash, and the devices in bucket order (then list order) as bucket × 2^21 +
+   * device: the index is then walked from one end to the other rather than at random — the same
+   * work, a fraction of the cache misses.
+   */
+  #byBucket(devices: readonly Device[]): { hashOf: Uint32Array; byBucket: Float64Array } {
     const count = devices.length;
-    // The devices in bucket order (then list order), so that the index is walked from one end to
-    // the other rather than at random: the same work, a fraction of the cache misses.
     const hashOf = new Uint32Array(count);
     const byBucket = new Float64Array(count);
     for (let d = 0; d < count; d++) {
@@ -128,13 +157,23 @@ export class OutageIndex {
       byBucket[d] = (hashOf[d] & this.#mask) * DEVICES + d;
     }
     byBucket.sort();
-    if (this.#lopsided(byBucket)) {
-      // Many of the site's devices share a bucket (ids alike where the quick hash looks): checking
-      // them pair by pair would cost their square. The `Map` costs a hash of each id instead.
-      const names = deviceNames({ id: "", name: "", devices }, where);
-      return this.#filterNames(names, since);
-    }
-    // Each match as position × 2^21 + device: sorting the numbers sorts by position.
+    return { hashOf, byBucket };
+  }
+
+  /**
+   * Every outage of the devices, as position × 2^21 + device (sorting the numbers sorts by
+   * position), each device id looked up once; throws when an id is listed twice under two names
+   * (the earliest such listing, in list order, as `deviceNames` names it).
+   */
+  #matches(
+    devices: readonly Device[],
+    hashOf: Uint32Array,
+    byBucket: Float64Array,
+    where: string,
+  ): number[] {
+    const starts = this.#starts, order = this.#order, hashes = this.#hashes;
+    const outages = this.#outages;
+    const count = devices.length;
     const matches: number[] = [];
     // The earliest device (in list order) named otherwise than its id's first listing, if any.
     let conflict = count;
@@ -163,22 +202,7 @@ export class OutageIndex {
       const { id, name } = devices[conflict];
       throw namesConflict(where, id, devices[conflictFirst].name, name);
     }
-    // Input order, as the scan would give it: positions of different devices interleave.
-    const sorted = Float64Array.from(matches).sort();
-    const payload: EnhancedOutage[] = [];
-    for (const match of sorted) {
-      const i = Math.floor(match / DEVICES);
-      const begin = outages.begin(i);
-      if (isAtOrAfter(begin, since)) {
-        const name = devices[match % DEVICES].name;
-        payload.push({ id: outages.id(i), name, begin, end: outages.end(i) });
-      }
-    }
-    return {
-      payload,
-      droppedBeforeSince: sorted.length - payload.length,
-      droppedUnknownDevice: outages.length - sorted.length,
-    };
+    return matches;
   }
 
   /** Whether more than {@link LOPSIDED} of the sorted devices share a bucket. */

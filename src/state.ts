@@ -6,6 +6,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import type { EnhancedOutage } from "./api_shapes.ts";
 import { rfc3339Problem } from "./timestamp.ts";
 import { enhancedOutageProblem } from "./validate.ts";
@@ -38,15 +39,19 @@ export interface SiteState {
 }
 
 /** A site's file name for any id: a readable part, then a digest of the whole id. */
-export async function stateFileName(siteId: string): Promise<string> {
+export function stateFileName(siteId: string): string {
   const readable = siteId.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 40);
-  const hash = await sha256Hex(siteId);
+  const hash = sha256Hex(siteId);
   return `site-${readable === "" ? "" : `${readable}-`}${hash.slice(0, 16)}.json`;
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return new Uint8Array(digest).toHex();
+/**
+ * SHA-256 of the text's UTF-8 bytes, in hex. Synchronous: for the short texts hashed here (an id,
+ * a site's payload) `node:crypto` costs a third of `crypto.subtle.digest`, whose every call is a
+ * round trip through an async op (measured: docs/benchmarks.md, target 5b).
+ */
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(new TextEncoder().encode(text)).digest("hex");
 }
 
 /** Each outage's canonical text, once: the digest and the diff of a run read the same objects. */
@@ -80,8 +85,8 @@ function canonicalElement(outage: EnhancedOutage): string {
 }
 
 /** The payload's digest as a multiset: the canonical elements, sorted, hashed. */
-export async function payloadDigest(payload: readonly EnhancedOutage[]): Promise<string> {
-  return `sha256:${await sha256Hex(payload.map(canonicalElement).sort().join("\n"))}`;
+export function payloadDigest(payload: readonly EnhancedOutage[]): string {
+  return `sha256:${sha256Hex(payload.map(canonicalElement).sort().join("\n"))}`;
 }
 
 /** What changed from `before` to `after`, as multisets: each side's elements the other lacks. */
@@ -215,10 +220,10 @@ function fieldProblem(field: (typeof FIELDS)[number], value: unknown): string | 
  * version, a field missing, of the wrong type or shape (times must be RFC 3339), a payload whose digest or count is not the one
  * recorded — a file cut short or edited by hand).
  */
-export async function parseState(
+export function parseState(
   text: string,
   siteId: string,
-): Promise<{ state: SiteState } | { problem: string }> {
+): { state: SiteState } | { problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -246,7 +251,7 @@ export async function parseState(
     if (problem !== undefined) return { problem: `payload item ${i}: ${problem}` };
   }
   const payload = record.payload as EnhancedOutage[];
-  if (payload.length !== record.count || (await payloadDigest(payload)) !== record.digest) {
+  if (payload.length !== record.count || payloadDigest(payload) !== record.digest) {
     return { problem: "its payload does not match its recorded count and digest" };
   }
   return { state: record as unknown as SiteState };

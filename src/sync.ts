@@ -411,7 +411,7 @@ async function compare(
   const { options } = run;
   const stored = await run.context.state?.read(siteId);
   const previous = stored ?? undefined;
-  const digest = await payloadDigest(payload);
+  const digest = payloadDigest(payload);
   const candidate = { baseUrl: options.baseUrl, sinceInstant: run.sinceInstant, digest };
   const known = {
     previous,

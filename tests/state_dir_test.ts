@@ -4,9 +4,11 @@
  */
 
 import assert from "node:assert/strict";
+import type { CliIo } from "../src/cli/io.ts";
 import { readTextFile, stateFiles } from "../src/cli/real_io.ts";
-import { stateFileName } from "../src/state.ts";
-import { realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
+import { openStateDir } from "../src/cli/state_store.ts";
+import { payloadDigest, STATE_FORMAT, stateFileName } from "../src/state.ts";
+import { memoryLogger, realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
 import { runProcess } from "./cli_process.ts";
 import { runMain } from "./in_process.ts";
 import { parsePrometheus } from "./prometheus.ts";
@@ -357,4 +359,71 @@ Deno.test("state: a postedAt in the future is a warning and counts as too old: t
   const again = await sync(server.url, dir.path, ["--repost-after", "30d"]);
   assert.match(again.stdout, /^unchanged +norwich-pear-tree/m, "the rewritten state is trusted");
   assert.equal(server.posts.length, 2);
+});
+
+Deno.test("stateFiles.readFile: a regular file's text and facts; a link or a FIFO is never opened; nothing there is undefined", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/state.json`;
+  await Deno.writeTextFile(file, '{"format":"x"}', { mode: 0o600 });
+  const read = stateFiles.readFile(file, 1024);
+  assert.equal(read?.text, '{"format":"x"}');
+  assert.equal(read?.facts.kind, "file");
+  assert.equal(read?.facts.uid, Deno.uid());
+  assert.equal(read?.facts.mode! & 0o777, 0o600);
+  assert.equal(read?.replaced, undefined);
+
+  const link = `${dir.path}/link.json`;
+  await Deno.symlink(file, link);
+  assert.deepEqual(
+    {
+      kind: stateFiles.readFile(link, 1024)?.facts.kind,
+      text: stateFiles.readFile(link, 1024)?.text,
+    },
+    { kind: "symlink", text: undefined },
+  );
+  const fifo = `${dir.path}/fifo.json`;
+  await mkfifo(fifo);
+  // Opened, a FIFO with no writer would block this test forever.
+  assert.equal(stateFiles.readFile(fifo, 1024)?.facts.kind, "fifo");
+  assert.equal(stateFiles.readFile(`${dir.path}/none.json`, 1024), undefined);
+  assert.throws(() => stateFiles.readFile(file, 4), /is 14 bytes, more than the 4 bytes limit/);
+});
+
+Deno.test("state store: a site's write after its read inspects the path once (the read's lstat is kept)", async () => {
+  await using dir = await tempDir();
+  const kinds: string[] = [];
+  const fs = {
+    ...realFileWriter,
+    kind: (path: string) => (kinds.push(path), realFileWriter.kind(path)),
+  };
+  const io = { fs, stateFiles, readTextFile, writablePaths: [dir.path] } as unknown as CliIo;
+  const clock = { now: () => Date.now(), sleep: () => Promise.resolve() };
+  const open = await openStateDir(dir.path, io, {
+    logger: memoryLogger(),
+    clock,
+    deadline: Date.now() + 60_000,
+  });
+  try {
+    const state = {
+      format: STATE_FORMAT,
+      baseUrl: "http://127.0.0.1:1",
+      siteId: SITE,
+      since: "2022-01-01T00:00:00.000Z",
+      sinceInstant: "1640995200000000000",
+      digest: payloadDigest([]),
+      count: 0,
+      postedAt: "2026-12-01T10:00:00.000Z",
+      changedAt: "2026-12-01T10:00:00.000Z",
+      payload: [],
+    } as const;
+    for (let run = 0; run < 2; run++) {
+      kinds.length = 0;
+      const before = await open.store.read(SITE);
+      assert.deepEqual(before, run === 0 ? undefined : state);
+      await open.store.write(state);
+      assert.deepEqual(kinds, [`${dir.path}/${stateFileName(SITE)}`], `run ${run}`);
+    }
+  } finally {
+    open.release();
+  }
 });

@@ -59,6 +59,16 @@ export interface FileFacts {
   readonly identity: string | null;
 }
 
+/** What {@link StateFiles.readFile} found at a path. */
+export interface CheckedRead {
+  /** The file opened (`fstat`), or what is at the path when it is not a regular file (`lstat`). */
+  readonly facts: FileFacts;
+  /** The text of a regular file; absent for anything else, and when `replaced`. */
+  readonly text?: string;
+  /** The path named another file by the time it was opened (swapped for a link, say). */
+  readonly replaced?: boolean;
+}
+
 /** The file operations of the state directory beyond reads and atomic writes. */
 export interface StateFiles {
   /** Creates the directory and its parents (mode 0700) when missing; throws when it cannot. */
@@ -70,6 +80,13 @@ export interface StateFiles {
   userId(): number | null;
   /** What is at `path` (a symbolic link itself unless `follow`), or `undefined` when nothing is. */
   inspect(path: string, follow?: boolean): Promise<FileFacts | undefined>;
+  /**
+   * Reads `path` (at most `maxBytes`) without following a symbolic link: `lstat`s it, opens only
+   * a regular file, and `fstat`s what was opened, which must be the file that was checked. The text
+   * is given only then. `undefined` when nothing is there; throws `FileRefused` for a file larger
+   * than `maxBytes` or one that cannot be read.
+   */
+  readFile(path: string, maxBytes: number): CheckedRead | undefined;
   /**
    * Takes an exclusive lock on `path` (created if missing) without waiting, writing `holder` in it.
    * Never opens it through a symbolic link: throws `FileRefused` unless `path` is a regular file of

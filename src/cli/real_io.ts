@@ -9,7 +9,7 @@
 import { describeFileKind, type FileKind, type FileWriter } from "../atomic_file.ts";
 import { concatBytes } from "../bytes.ts";
 import { FileRefused } from "../errors.ts";
-import type { CliIo, FileFacts, StateFiles } from "./io.ts";
+import type { CheckedRead, CliIo, FileFacts, StateFiles } from "./io.ts";
 
 /** What a stat says is at a path. */
 function kindOf(info: Deno.FileInfo): FileKind {
@@ -99,12 +99,16 @@ export function readTextFile(path: string, maxBytes: number): string | undefined
   }
 }
 
-/** Reads `file` to its end or to `limit` bytes, whichever comes first. */
-function readAtMost(file: Deno.FsFile, limit: number): Uint8Array {
+/**
+ * Reads `file` to its end or to `limit` bytes, whichever comes first. `expected` (the size a stat
+ * gave) sizes the first chunk: a small file is read into one small buffer, not a zeroed 64 KiB one.
+ */
+function readAtMost(file: Deno.FsFile, limit: number, expected = 64 * 1024): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   while (total < limit) {
-    const chunk = new Uint8Array(Math.min(64 * 1024, limit - total));
+    const size = chunks.length === 0 ? Math.max(expected + 1, 1024) : 64 * 1024;
+    const chunk = new Uint8Array(Math.min(size, limit - total));
     const read = file.readSync(chunk);
     if (read === null) break;
     chunks.push(chunk.subarray(0, read));
@@ -124,9 +128,10 @@ export function fileMode(path: string): number | undefined {
 
 /** The real file system, for `--metrics-file` (world-readable, 0644) and the state files (0600). */
 export const realFileWriter: FileWriter = {
+  // deno-lint-ignore require-await -- synchronous inside: an lstat costs less than an async op
   async kind(path) {
     try {
-      return kindOf(await Deno.lstat(path));
+      return kindOf(Deno.lstatSync(path));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return "missing";
       throw error;
@@ -200,6 +205,46 @@ async function openLockFile(path: string): Promise<Deno.FsFile> {
   }
 }
 
+/**
+ * {@link StateFiles.readFile} on the real file system, synchronously: one `lstat`, an `open` and
+ * an `fstat` (what a run does for each site it has state for; async ops cost more than the calls).
+ */
+function readCheckedFile(path: string, maxBytes: number): CheckedRead | undefined {
+  let before: Deno.FileInfo;
+  try {
+    before = Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new FileRefused(path, `cannot be read: ${osReason(error)}`);
+  }
+  // Anything but a regular file is never opened: a FIFO or a device could block or never end.
+  if (!before.isFile) return { facts: factsOf(before) };
+  const limit = `the ${formatBytes(maxBytes)} limit`;
+  if (before.size > maxBytes) {
+    throw new FileRefused(path, `is ${formatBytes(before.size)}, more than ${limit}`);
+  }
+  let bytes: Uint8Array;
+  let opened: Deno.FileInfo;
+  try {
+    using file = Deno.openSync(path, { read: true });
+    opened = file.statSync();
+    if (!opened.isFile || opened.dev !== before.dev || opened.ino !== before.ino) {
+      return { facts: factsOf(opened), replaced: true };
+    }
+    bytes = readAtMost(file, maxBytes + 1, opened.size);
+  } catch (error) {
+    // Removed between the lstat and the open: it was replaced while it was read.
+    if (error instanceof Deno.errors.NotFound) return { facts: factsOf(before), replaced: true };
+    throw new FileRefused(path, `cannot be read: ${osReason(error)}`);
+  }
+  if (bytes.length > maxBytes) throw new FileRefused(path, `is larger than ${limit}`);
+  try {
+    return { facts: factsOf(opened), text: new TextDecoder().decode(bytes) };
+  } catch {
+    throw new FileRefused(path, `is ${formatBytes(bytes.length)}, too large to read as text`);
+  }
+}
+
 /** The state directory's own operations, on the real file system. */
 export const stateFiles: StateFiles = {
   async ensureDir(path) {
@@ -214,6 +259,7 @@ export const stateFiles: StateFiles = {
       throw error;
     }
   },
+  readFile: readCheckedFile,
   async tryLock(path, holder) {
     const file = await openLockFile(path);
     if (!(await file.tryLock(true))) {

@@ -194,39 +194,46 @@ function distrust(facts: FileFacts, uid: number | null): string | undefined {
   return undefined;
 }
 
-/** The state file's text, or `undefined` (with a warning) when there is none to trust. */
-async function readTrusted(
+/** What a site's read found at its path, kept for its write: the path, and whether it was a file. */
+interface Seen {
+  readonly path: string;
+  /** A regular file or nothing was there: the write need not remove anything first. */
+  readonly plain: boolean;
+}
+
+/**
+ * The state file's text, or `undefined` when there is none, or `null` (with a warning) when there
+ * is one not to trust. The file is `lstat`ed, opened only when it is a regular file, and `fstat`ed
+ * once open: it must be the file checked, this user's, writable by no one else.
+ */
+function readTrusted(
   path: string,
   io: CliIo,
   uid: number | null,
   logger: Logger,
-): Promise<string | undefined | null> {
-  const stateFiles = io.stateFiles!;
-  const ignored = (problem: string) => {
+): { text: string | undefined | null; plain: boolean } {
+  const ignored = (problem: string, plain: boolean) => {
     logger.warn("state file not trusted, ignored: the site is posted and the file replaced", {
       path,
       problem,
     });
-    return null;
+    return { text: null, plain };
   };
   try {
-    const before = await stateFiles.inspect(path);
-    if (before === undefined) return undefined;
-    const problem = distrust(before, uid);
-    if (problem !== undefined) return ignored(problem);
-    const text = io.readTextFile(path, STATE_FILE_MAX_BYTES);
+    const read = io.stateFiles!.readFile(path, STATE_FILE_MAX_BYTES);
+    if (read === undefined) return { text: undefined, plain: true };
+    const plain = read.facts.kind === "file";
     // The path must still name the file that was checked: not swapped for a link meanwhile.
-    const after = await stateFiles.inspect(path);
-    if (text === undefined || after?.kind !== "file" || after.identity !== before.identity) {
-      return ignored("it was replaced while it was read");
-    }
-    return text;
+    if (read.replaced === true) return ignored("it was replaced while it was read", false);
+    const problem = distrust(read.facts, uid);
+    if (problem !== undefined) return ignored(problem, plain);
+    return { text: read.text ?? null, plain };
   } catch (error) {
     logger.warn("state file unreadable, treated as absent: the site is posted", {
       path,
       problem: FileRefused.reasonFor(error),
     });
-    return null;
+    return { text: null, plain: false };
   }
 }
 
@@ -237,13 +244,17 @@ function createStore(
 ): StateStore {
   const fs = io.fs!;
   const { logger, clock, uid } = options;
+  // Each site's read, for its write: the file name is hashed once, the path inspected once.
+  const seen = new Map<string, Seen>();
   return {
+    // deno-lint-ignore require-await -- the store's interface is async; this one reads synchronously
     async read(siteId) {
-      const path = `${dir}/${await stateFileName(siteId)}`;
-      const text = await readTrusted(path, io, uid, logger);
+      const path = `${dir}/${stateFileName(siteId)}`;
+      const { text, plain } = readTrusted(path, io, uid, logger);
+      seen.set(siteId, { path, plain });
       if (text === null) return null;
       if (text === undefined) return undefined;
-      const parsed = await parseState(text, siteId);
+      const parsed = parseState(text, siteId);
       if ("problem" in parsed) {
         logger.warn("state file unusable, treated as absent: the site is posted", {
           path,
@@ -261,11 +272,16 @@ function createStore(
       return parsed.state;
     },
     async write(state) {
-      const path = `${dir}/${await stateFileName(state.siteId)}`;
-      // A link, FIFO or the like in its place (ignored when read) is removed, never followed:
-      // the directory is this user's alone, so nothing else can have put it there since.
-      const kind = await fs.kind(path);
-      if (kind !== "file" && kind !== "missing" && kind !== "directory") await fs.remove(path);
+      const before = seen.get(state.siteId);
+      seen.delete(state.siteId);
+      const path = before?.path ?? `${dir}/${stateFileName(state.siteId)}`;
+      if (before?.plain !== true) {
+        // A link, FIFO or the like in its place (ignored when read) is removed, never followed:
+        // the directory is this user's alone, so nothing else can have put it there since.
+        const kind = await fs.kind(path);
+        if (kind !== "file" && kind !== "missing" && kind !== "directory") await fs.remove(path);
+      }
+      // (Anything but a file found there now is refused, never replaced: the write rejects.)
       await writeFileAtomically(path, renderState(state), fs, 0o600);
     },
   };

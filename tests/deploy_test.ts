@@ -278,6 +278,7 @@ Deno.test({
       ['{status="failed"} == 1', '{status="failed"} == 2'],
       ["> 7 * 86400", "> 70 * 86400"],
       ["for: 5m", "for: 0m"],
+      ["outage_sync_run_exit_code != 0 unless", "outage_sync_run_exit_code > 1 unless"],
     ];
     await Promise.all(mutants.map(async ([from, to], i) => {
       assert.ok(rules.includes(from), from);

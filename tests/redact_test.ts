@@ -232,3 +232,18 @@ Deno.test("createRedactor: base64 is only matched for six bytes or more, and tex
   const key = "SENTINEL-ab12";
   assert.equal(createRedactor([key])("SENTINEL-\\/b12"), "SENTINEL-\\/b12");
 });
+
+Deno.test("createRedactor: a key with a character of several UTF-8 bytes, percent-encoded", () => {
+  const key = "SENTINEL-clé-€-9";
+  const redact = createRedactor([key]);
+  assert.equal(redact(`?k=${encodeURIComponent(key)}&x=1`), "?k=[redacted]&x=1");
+  assert.equal(redact(`?k=${encodeURIComponent(encodeURIComponent(key))}`), "?k=[redacted]");
+});
+
+Deno.test("createRedactor: with two keys, the shorter is redacted raw even when only its raw form matches", () => {
+  // `"`, `%` and `&` are escaped in every layer but the raw one: only that layer matches.
+  const short = 'k%&"ey-12';
+  const redact = createRedactor(["a-much-longer-key-123456", short]);
+  assert.equal(redact(`<${short}>`), "<[redacted]>");
+  assert.equal(redact("<a-much-longer-key-123456>"), "<[redacted]>");
+});

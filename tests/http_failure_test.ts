@@ -365,3 +365,26 @@ Deno.test("snippet: only the first 4000 characters are read", () => {
   assert.equal(snippet(" ".repeat(4000) + "tail"), "");
   assert.equal(snippet(" ".repeat(3996) + "tail"), "tail");
 });
+
+Deno.test("describeNetworkFailure: details end where the next cause begins, and only a leading request prefix is cut", () => {
+  const url = new URL("https://api.example.net/v1/outages");
+  const certificate = new TypeError("invalid peer certificate: UnknownIssuer", {
+    cause: new Error("os"),
+  });
+  assert.equal(
+    describeNetworkFailure(certificate, url).what,
+    "TLS: the certificate of api.example.net was rejected (invalid peer certificate: UnknownIssuer)",
+  );
+  const wrapped = new TypeError("proxy said: error sending request for url (x): boom");
+  assert.equal(
+    describeNetworkFailure(wrapped, url).what,
+    "proxy said: error sending request for url (x): boom (api.example.net:443)",
+  );
+});
+
+Deno.test("classifyFailure: a body cut short keeps what cut it as its cause", () => {
+  const cause = new Error("connection reset");
+  const error = classifyFailure(cause, context({ stage: "body" }));
+  assert.equal(error.cause, cause);
+  assert.equal(error.message, "GET /outages: the response body was cut short: connection reset");
+});

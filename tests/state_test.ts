@@ -350,3 +350,20 @@ Deno.test("parseState: each problem named as the warning prints it", async () =>
     assert.ok("state" in parsed, sinceInstant);
   }
 });
+
+Deno.test("stateFileName: a run of unsafe characters is one underscore; only leading dots go", async () => {
+  const name = await stateFileName("a  b/ c.d");
+  assert.match(name, /^site-a_b_c\.d-[0-9a-f]{16}\.json$/);
+  assert.match(await stateFileName("a.b_c"), /^site-a\.b_c-[0-9a-f]{16}\.json$/);
+});
+
+Deno.test("verdict: --repost-after 0 reposts even a payload whose postedAt is a little ahead", async () => {
+  const previous = await state([A]);
+  const candidate = {
+    baseUrl: previous.baseUrl,
+    sinceInstant: previous.sinceInstant,
+    digest: previous.digest,
+  };
+  const now = Date.parse(previous.postedAt) - 60_000; // the clock moved back a minute
+  assert.equal(verdict(previous, candidate, { now, repostAfterMs: 0, force: false }), "stale");
+});

@@ -356,3 +356,38 @@ Deno.test("declaredCharset: spacing, letter case and quotes around the parameter
   assert.equal(declaredCharset("text/json; xcharset=latin1"), undefined);
   assert.equal(declaredCharset("charset=latin1"), undefined);
 });
+
+Deno.test("readCapped: a declared length over the cap with no body at all is still refused", async () => {
+  const response = new Response(null, { status: 200, headers: { "content-length": "5000" } });
+  await assert.rejects(readCapped(response, 1000, "GET /x"), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.kind, "too-large");
+    return true;
+  });
+});
+
+Deno.test("declaredCharset: no Content-Type, with the key's redactor: none", () => {
+  assert.equal(declaredCharset(null, createRedactor([CHARSET_KEY])), undefined);
+});
+
+Deno.test("invalidUtf8Offset: a continuation byte is never a lead, of any length", () => {
+  for (
+    const bytes of [[0x9f, 0x80], [0xbf, 0xbf], [0x8f, 0xbf, 0xbf], [0x84, 0x80, 0x80, 0x80], [
+      0xf8,
+      0x90,
+      0x80,
+      0x80,
+    ]]
+  ) {
+    assert.equal(invalidUtf8Offset(new Uint8Array(bytes)), 0, bytes.join(" "));
+  }
+});
+
+Deno.test("decodeUtf8: a bad first byte is refused; a foreign charset is an encoding error, not retried", () => {
+  assert.throws(() => decodeUtf8(new Uint8Array([0xff, 0x41]), undefined, "GET /x"), /offset 0\)/);
+  assert.throws(() => decodeUtf8(encode("[]"), "latin1", "GET /x"), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.kind, "encoding");
+    return true;
+  });
+});

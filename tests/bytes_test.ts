@@ -66,3 +66,10 @@ Deno.test("ByteCollector: every byte pushed is kept, in order, across each growt
   assert.deepEqual(exact.bytes(), Uint8Array.from([1, 1, 1, 1, 1, 1, 2, 2, 2, 2]));
   assert.equal(exact.held, 10);
 });
+
+Deno.test("ByteCollector.heldAfter: a chunk that fills the buffer exactly needs no growth", () => {
+  const known = new ByteCollector(1 << 30, 300);
+  known.push(new Uint8Array(200));
+  assert.equal(known.heldAfter(100), 300);
+  assert.equal(known.heldAfter(101), 16 * 1024);
+});

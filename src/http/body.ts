@@ -190,7 +190,6 @@ export async function readCapped(
       collected.push(value);
       progress.update(collected.size);
     }
-    // Stryker disable next-line BlockStatement: the body is not read again after this.
   } finally {
     // Stryker disable next-line CallExpression: the body is not read again after this.
     reader.release();

@@ -30,6 +30,7 @@ export const MODULES: Readonly<Record<string, readonly string[]>> = {
   "report": ["tests/report_test.ts"],
   "http/failure": ["tests/http_failure_test.ts"],
   "http/body": ["tests/http_body_test.ts"],
+  "bytes": ["tests/bytes_test.ts"],
 };
 
 /** A module's mutants by Stryker's status. */

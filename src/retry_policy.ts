@@ -233,9 +233,11 @@ export const realClock: RetryClock = {
         reject(signal?.reason);
       };
       const timer = setTimeout(() => {
+        // Stryker disable next-line StringLiteral: a listener left on a settled sleep does nothing.
         signal?.removeEventListener("abort", onAbort);
         resolve();
       }, ms);
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: a signal aborts once at most.
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };

@@ -15,7 +15,9 @@ const RFC3339 =
 const DASH = 45, T = 84, COLON = 58, DOT = 46, Z = 90;
 
 /** The digit whose character code is `code`, or a number above 9 when it is not a digit. */
+// Stryker disable next-line BlockStatement: no character reads as a digit, so the fast paths defer.
 function digit(code: number): number {
+  // Stryker disable next-line ArithmeticOperator: then no digit, so the fast paths defer.
   return (code - 48) >>> 0;
 }
 
@@ -24,18 +26,30 @@ function digit(code: number): number {
  * upper-case `T` and `Z`, a digit or the separator at every position. Field ranges are not checked
  * here. Character codes rather than a pattern: this runs twice per outage, a million times.
  */
+// Stryker disable next-line BlockStatement: not canonical, so `Temporal` compares, exactly.
 function isCanonicalShape(text: string): boolean {
+  // Stryker disable next-line EqualityOperator: valid, with `T` at 10, `Z` at 23: it has these.
   return text.length === 24 && text.charCodeAt(4) === DASH && text.charCodeAt(7) === DASH &&
     text.charCodeAt(10) === T && text.charCodeAt(13) === COLON &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     text.charCodeAt(16) === COLON && text.charCodeAt(19) === DOT && text.charCodeAt(23) === Z &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(0)) <= 9 && digit(text.charCodeAt(1)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(2)) <= 9 && digit(text.charCodeAt(3)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(5)) <= 9 && digit(text.charCodeAt(6)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(8)) <= 9 && digit(text.charCodeAt(9)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(11)) <= 9 && digit(text.charCodeAt(12)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(14)) <= 9 && digit(text.charCodeAt(15)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(17)) <= 9 && digit(text.charCodeAt(18)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(20)) <= 9 && digit(text.charCodeAt(21)) <= 9 &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: implied by `T`, `Z`.
     digit(text.charCodeAt(22)) <= 9;
 }
 
@@ -44,6 +58,7 @@ function isCanonicalShape(text: string): boolean {
  * range, so that the general path would find no problem either. `false` says nothing: the
  * general path then decides, and words the problem. Reads each character once.
  */
+// Stryker disable next-line BlockStatement: `false`, so the general path decides.
 function isValidCanonical(text: string): boolean {
   if (
     text.length !== 24 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH ||
@@ -70,6 +85,7 @@ function isValidCanonical(text: string): boolean {
   const month = mo0 * 10 + mo1;
   const day = d0 * 10 + d1;
   if (month < 1 || month > 12 || day < 1) return false;
+  // Stryker disable next-line ArithmeticOperator,LogicalOperator: defers only 29 February.
   if (day > 28 && day > daysInMonth(y0 * 1000 + y1 * 100 + y2 * 10 + y3, month)) return false;
   // Minutes 00–59 and seconds 00–60 (a leap second), as the general path allows.
   return h0 * 10 + h1 <= 23 && mi0 <= 5 && s0 * 10 + s1 <= 60;
@@ -157,6 +173,7 @@ export function parseSince(text: string): Since {
 export function isAtOrAfter(text: string, since: Since): boolean {
   const prefix = since.millisecondPrefix;
   // A leap second (`:60`) is left to `Temporal`, which reads it as `:59`.
+  // Stryker disable next-line BlockStatement: `Temporal` compares, exactly.
   if (prefix !== undefined && isCanonicalShape(text) && text.charCodeAt(17) < 54 /* "6" */) {
     // Same shape, same width, digits in the same places: the first differing character decides.
     for (let i = 0; i < 23; i++) {

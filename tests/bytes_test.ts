@@ -51,3 +51,29 @@ Deno.test("ByteCollector: memory held stays proportional to the bytes held, what
   assert.equal(empty.heldAfter(100), 16 * 1024);
   assert.equal(empty.heldAfter(16 * 1024), 32 * 1024);
 });
+
+Deno.test("ByteCollector: every byte pushed is kept, in order, across each growth of its buffer", () => {
+  const collector = new ByteCollector(1 << 20, 0);
+  const expected: number[] = [];
+  for (let i = 0; i < 40_000; i += 7) {
+    const chunk = Uint8Array.from({ length: 7 }, (_, k) => (i + k) % 251);
+    collector.push(chunk);
+    expected.push(...chunk);
+  }
+  assert.equal(collector.size, expected.length);
+  assert.deepEqual(collector.bytes(), Uint8Array.from(expected));
+  // Past the limit the buffer never grows, however the chunks come.
+  assert.ok(collector.held <= 1 << 20);
+  const exact = new ByteCollector(10);
+  exact.push(new Uint8Array(6).fill(1));
+  exact.push(new Uint8Array(4).fill(2));
+  assert.deepEqual(exact.bytes(), Uint8Array.from([1, 1, 1, 1, 1, 1, 2, 2, 2, 2]));
+  assert.equal(exact.held, 10);
+});
+
+Deno.test("ByteCollector.heldAfter: a chunk that fills the buffer exactly needs no growth", () => {
+  const known = new ByteCollector(1 << 30, 300);
+  known.push(new Uint8Array(200));
+  assert.equal(known.heldAfter(100), 300);
+  assert.equal(known.heldAfter(101), 16 * 1024);
+});

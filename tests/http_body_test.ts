@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
 import { createRedactor } from "../src/redact.ts";
-import { declaredCharset, decodeUtf8, invalidUtf8Offset, readCapped } from "../src/http/body.ts";
+import {
+  type BodyProgress,
+  declaredCharset,
+  decodeUtf8,
+  invalidUtf8Offset,
+  readCapped,
+} from "../src/http/body.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -126,6 +132,262 @@ Deno.test("readCapped: the cap counts the bytes read, one-byte chunks included: 
       error.message,
       /^GET \/outages: the response body is over the 0\.001 MiB cap \(1000 bytes\); /,
     );
+    return true;
+  });
+});
+
+/** A response whose body is `chunks`, one per read, counting what was read and whether it ended. */
+function streamed(
+  chunks: Uint8Array[],
+  headers: Record<string, string> = {},
+  type?: "bytes",
+): { response: Response; reads: () => number; cancelled: () => boolean } {
+  let next = 0;
+  let cancelled = false;
+  const source = {
+    type,
+    pull(controller: ReadableStreamDefaultController<Uint8Array>) {
+      if (next === chunks.length) {
+        controller.close();
+        // A byte stream's reader waits on its request until it is answered.
+        return (controller as ReadableByteStreamController).byobRequest?.respond(0);
+      }
+      controller.enqueue(chunks[next++].slice());
+    },
+    cancel() {
+      cancelled = true;
+    },
+  };
+  // deno-lint-ignore no-explicit-any -- one source for a byte stream and a default one
+  const body = new ReadableStream<Uint8Array>(source as any, { highWaterMark: 0 });
+  return {
+    response: new Response(body, { status: 200, headers }),
+    reads: () => next,
+    cancelled: () => cancelled,
+  };
+}
+
+const TAIL = " (raise --max-response-mb if the API's data has really grown that large)";
+
+Deno.test("readCapped: a declared length over the cap is refused unread, naming both", async () => {
+  const { response, reads, cancelled } = streamed([encode("x".repeat(10))], {
+    "content-length": "1572865",
+  });
+  const limit = 1.5 * 2 ** 20;
+  await assert.rejects(readCapped(response, limit, "GET /outages"), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.kind, "too-large");
+    assert.equal(error.status, 200);
+    assert.equal(
+      error.message,
+      "GET /outages: the response body (Content-Length 1572865) is over the 1.5 MiB cap " +
+        `(1572864 bytes); it was not read${TAIL}`,
+    );
+    return true;
+  });
+  assert.equal(reads(), 0, "not a byte read");
+  assert.equal(cancelled(), true, "the body was cancelled, so the connection is not kept busy");
+});
+
+Deno.test("readCapped: a body of exactly the cap is read, declared or not", async () => {
+  const bytes = encode("y".repeat(1000));
+  for (const headers of [{ "content-length": "1000" }, {} as Record<string, string>]) {
+    const { response } = streamed([bytes.subarray(0, 600), bytes.subarray(600)], headers);
+    assert.deepEqual(await readCapped(response, 1000, "GET /outages"), bytes);
+  }
+  const { response } = streamed([bytes.subarray(0, 600), bytes.subarray(600)]);
+  await assert.rejects(readCapped(response, 999, "GET /outages"), /over the 0\.001 MiB cap/);
+});
+
+Deno.test("readCapped: no body is an empty one", async () => {
+  assert.deepEqual(await readCapped(new Response(null), 10, "GET /x"), new Uint8Array(0));
+});
+
+Deno.test("readCapped: a compressed body is capped as decoded, whatever length it declares", async () => {
+  for (const encoding of ["gzip", " BR "]) {
+    const { response, cancelled } = streamed(
+      [encode("z".repeat(700)), encode("z".repeat(700)), encode("z".repeat(700))],
+      { "content-encoding": encoding, "content-length": "10" },
+    );
+    await assert.rejects(readCapped(response, 1000, "GET /outages"), (error: unknown) => {
+      assert.ok(error instanceof ApiError);
+      assert.equal(
+        error.message,
+        "GET /outages: the response body is over the 0.001 MiB cap (1000 bytes) once decoded " +
+          `(it came compressed); it was read no further${TAIL}`,
+      );
+      return true;
+    });
+    assert.equal(cancelled(), true);
+  }
+  // `identity`, in any case and spacing, is no compression.
+  const { response } = streamed([encode("z".repeat(2000))], { "content-encoding": " Identity " });
+  await assert.rejects(
+    readCapped(response, 1000, "GET /outages"),
+    /\(1000 bytes\); it was read no further \(raise/,
+  );
+});
+
+Deno.test("readCapped: a byte stream (the runtime's bodies) is read whole through one reused buffer", async () => {
+  const chunks = [50_000, 70_000, 1, 65_536, 30_000].map((n, i) =>
+    new Uint8Array(n).fill(0x61 + i)
+  );
+  const whole = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  chunks.reduce((offset, c) => (whole.set(c, offset), offset + c.length), 0);
+  const { response } = streamed(chunks, {}, "bytes");
+  assert.deepEqual(await readCapped(response, 1 << 20, "GET /outages"), whole);
+  const over = streamed(chunks, {}, "bytes");
+  await assert.rejects(readCapped(over.response, 200_000, "GET /outages"), /over the/);
+  assert.equal(over.cancelled(), true);
+});
+
+Deno.test("readCapped: a slow body reports its progress each second, then once when done", async () => {
+  const chunk = new Uint8Array(300_000).fill(0x30);
+  let clock = 5_000;
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next === 5) return controller.close();
+      next++;
+      clock += 600;
+      controller.enqueue(chunk.slice());
+    },
+  }, { highWaterMark: 0 });
+  const response = new Response(body, { headers: { "content-length": "1500000" } });
+  const seen: BodyProgress[] = [];
+  const read = await readCapped(
+    response,
+    1 << 22,
+    "GET /outages",
+    (progress) => seen.push(progress),
+    () => clock,
+  );
+  assert.equal(read.length, 1_500_000);
+  const common = { endpoint: "GET /outages", total: 1_500_000 };
+  assert.deepEqual(seen, [
+    { ...common, bytes: 600_000, ms: 1200, done: false },
+    { ...common, bytes: 1_200_000, ms: 2400, done: false },
+    { ...common, bytes: 1_500_000, ms: 3000, done: true },
+  ]);
+});
+
+Deno.test("readCapped: a body quicker than a second reports nothing, not even its end", async () => {
+  const seen: BodyProgress[] = [];
+  let clock = 0;
+  const chunks = [new Uint8Array(10), new Uint8Array(10)];
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next === chunks.length) return controller.close();
+      clock += 499;
+      controller.enqueue(chunks[next++]);
+    },
+  }, { highWaterMark: 0 });
+  await readCapped(new Response(body), 1000, "GET /x", (p) => seen.push(p), () => clock);
+  assert.deepEqual(seen, []);
+  // Exactly a second: shown, with no declared total.
+  clock = 0;
+  next = 0;
+  const again = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next === 1) return controller.close();
+      clock += 1000;
+      controller.enqueue(chunks[next++]);
+    },
+  }, { highWaterMark: 0 });
+  const shown: BodyProgress[] = [];
+  await readCapped(new Response(again), 1000, "GET /x", (p) => shown.push(p), () => clock);
+  assert.deepEqual(shown, [
+    { endpoint: "GET /x", bytes: 10, total: undefined, ms: 1000, done: false },
+    { endpoint: "GET /x", bytes: 10, total: undefined, ms: 1000, done: true },
+  ]);
+});
+
+Deno.test("invalidUtf8Offset: the edges of each sequence length", () => {
+  const cases: [number[], number][] = [
+    [[0x7f], -1],
+    [[0xc1, 0xbf], 0], // overlong 2-byte
+    [[0xc2, 0x80], -1], // U+0080
+    [[0xdf, 0xbf], -1], // U+07FF
+    [[0xe0, 0x9f, 0xbf], 0], // overlong 3-byte
+    [[0xe0, 0xa0, 0x80], -1], // U+0800
+    [[0xed, 0x9f, 0xbf], -1], // U+D7FF
+    [[0xed, 0xbf, 0xbf], 0], // U+DFFF, a surrogate
+    [[0xee, 0x80, 0x80], -1], // U+E000
+    [[0xef, 0xbf, 0xbf], -1], // U+FFFF
+    [[0xf0, 0x8f, 0xbf, 0xbf], 0], // overlong 4-byte
+    [[0xf0, 0x90, 0x80, 0x80], -1], // U+10000
+    [[0xf4, 0x8f, 0xbf, 0xbf], -1], // U+10FFFF
+    [[0xf5, 0x80, 0x80, 0x80], 0],
+    [[0xff], 0],
+    [[0x41, 0xc3, 0x41], 1], // a continuation that is not one
+    [[0x41, 0xc3, 0xc3], 1],
+    [[0x41, 0xf0, 0x90, 0x80], 1], // cut short at the end
+    [[0xc3, 0xa9, 0x41, 0xe2, 0x82, 0xac, 0x80], 6],
+  ];
+  for (const [bytes, offset] of cases) {
+    assert.equal(
+      invalidUtf8Offset(new Uint8Array(bytes)),
+      offset,
+      bytes.map((b) => b.toString(16)).join(" "),
+    );
+  }
+});
+
+Deno.test("decodeUtf8: a body with a U+FFFD and a bad byte after it names the bad byte", () => {
+  const bytes = new Uint8Array([...encode("\ufffd ok "), 0xc0, 0x41]);
+  assert.throws(
+    () => decodeUtf8(bytes, "UTF8", "GET /outages"),
+    (error: unknown) => {
+      assert.ok(error instanceof ApiError);
+      assert.equal(
+        error.message,
+        "GET /outages: the response body is not valid UTF-8 (first bad byte at offset 7); " +
+          "nothing was decoded with replacement characters",
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("declaredCharset: spacing, letter case and quotes around the parameter", () => {
+  assert.equal(declaredCharset('text/json ;  CharSet = "utf-8" ; x=y'), "utf-8");
+  assert.equal(declaredCharset("text/json;charset=latin1;x=y"), "latin1");
+  assert.equal(declaredCharset("text/json; xcharset=latin1"), undefined);
+  assert.equal(declaredCharset("charset=latin1"), undefined);
+});
+
+Deno.test("readCapped: a declared length over the cap with no body at all is still refused", async () => {
+  const response = new Response(null, { status: 200, headers: { "content-length": "5000" } });
+  await assert.rejects(readCapped(response, 1000, "GET /x"), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.kind, "too-large");
+    return true;
+  });
+});
+
+Deno.test("declaredCharset: no Content-Type, with the key's redactor: none", () => {
+  assert.equal(declaredCharset(null, createRedactor([CHARSET_KEY])), undefined);
+});
+
+Deno.test("invalidUtf8Offset: a continuation byte is never a lead, of any length", () => {
+  for (
+    const bytes of [[0x9f, 0x80], [0xbf, 0xbf], [0x8f, 0xbf, 0xbf], [0x84, 0x80, 0x80, 0x80], [
+      0xf8,
+      0x90,
+      0x80,
+      0x80,
+    ]]
+  ) {
+    assert.equal(invalidUtf8Offset(new Uint8Array(bytes)), 0, bytes.join(" "));
+  }
+});
+
+Deno.test("decodeUtf8: a bad first byte is refused; a foreign charset is an encoding error, not retried", () => {
+  assert.throws(() => decodeUtf8(new Uint8Array([0xff, 0x41]), undefined, "GET /x"), /offset 0\)/);
+  assert.throws(() => decodeUtf8(encode("[]"), "latin1", "GET /x"), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.kind, "encoding");
     return true;
   });
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
 import {
   classifyFailure,
+  describeNetworkFailure,
   errorBodyMessage,
   type FailureContext,
   redirectError,
@@ -191,4 +192,199 @@ Deno.test("snippet: whitespace folded, cut to 200 characters", () => {
   const long = snippet("y".repeat(201));
   assert.equal(long.length, 200);
   assert.equal(long, "y".repeat(197) + "...");
+});
+
+/** A `fetch` error as Deno throws it: a TypeError whose cause holds the runtime's words. */
+function fetchError(inner: string, url = "https://api.example.net/v1/outages"): TypeError {
+  return new TypeError("fetch failed", {
+    cause: new Error(`error sending request for url (${url}): client error (Connect): ${inner}`),
+  });
+}
+
+Deno.test("describeNetworkFailure: each of the runtime's causes in words, with its attempt limit", async (t) => {
+  const url = new URL("https://api.example.net/v1/outages");
+  const cases: [string, unknown, { what: string; attemptLimit?: number }][] = [
+    [
+      "a port the runtime blocks",
+      new TypeError("Requests to port 6000 are blocked"),
+      { what: "requests to port 6000 are blocked by the runtime", attemptLimit: 1 },
+    ],
+    ...["Invalid URL: 'x'", "invalid url", "relative URL without a base"].map((
+      text,
+    ): [string, unknown, { what: string; attemptLimit?: number }] => [
+      `a URL the runtime cannot use: ${text}`,
+      new TypeError(text),
+      { what: `the URL ${url.href} cannot be used`, attemptLimit: 1 },
+    ]),
+    ...[
+      "dns error",
+      "failed to lookup address",
+      "Name or service not known",
+      "No address associated",
+    ]
+      .map((text): [string, unknown, { what: string; attemptLimit?: number }] => [
+        `DNS, without detail: ${text}`,
+        fetchError(text),
+        { what: "DNS lookup failed for api.example.net", attemptLimit: 2 },
+      ]),
+    [
+      "DNS, the detail up to the next cause",
+      new TypeError("fetch failed", {
+        cause: new Error("failed to lookup address information:  Temporary failure  ", {
+          cause: new Error("inner"),
+        }),
+      }),
+      { what: "DNS lookup failed for api.example.net (Temporary failure)", attemptLimit: 2 },
+    ],
+    ...["UnknownIssuer", "NotValidForName", "CertExpired", "BadSignature"].map((
+      text,
+    ): [string, unknown, { what: string; attemptLimit?: number }] => [
+      `a certificate rejected, without detail: ${text}`,
+      new TypeError(`rustls: ${text}`),
+      { what: "TLS: the certificate of api.example.net was rejected", attemptLimit: 1 },
+    ]),
+    [
+      "a certificate rejected, the detail up to a parenthesis",
+      fetchError("invalid peer certificate: CertExpired) and more"),
+      {
+        what: "TLS: the certificate of api.example.net was rejected " +
+          "(invalid peer certificate: CertExpired)",
+        attemptLimit: 1,
+      },
+    ],
+    [
+      "a certificate rejected, a detail that starts at 'certificate'",
+      new TypeError("bad Certificate: self signed"),
+      {
+        what: "TLS: the certificate of api.example.net was rejected (Certificate: self signed)",
+        attemptLimit: 1,
+      },
+    ],
+    ...["received corrupt message", "TLS", "handshake", "InvalidContentType", "alert"].map((
+      text,
+    ): [string, unknown, { what: string; attemptLimit?: number }] => [
+      `a TLS handshake that failed: ${text}`,
+      new TypeError(`the ${text} went wrong`),
+      { what: "TLS handshake with api.example.net:443 failed", attemptLimit: 1 },
+    ]),
+    [
+      "a TLS handshake that failed, with the runtime's detail",
+      fetchError("received corrupt message of type InvalidContentType "),
+      {
+        what: "TLS handshake with api.example.net:443 failed " +
+          "(received corrupt message of type InvalidContentType)",
+        attemptLimit: 1,
+      },
+    ],
+    [
+      "refused",
+      fetchError("tcp connect error: connection refused (os error 111)"),
+      { what: "connection refused by api.example.net:443" },
+    ],
+    [
+      "reset",
+      fetchError("connection reset by peer (os error 104)"),
+      { what: "connection reset by api.example.net:443" },
+    ],
+    [
+      "closed before an answer (hyper's words)",
+      new TypeError("IncompleteMessage"),
+      { what: "connection closed by api.example.net:443 before an answer arrived" },
+    ],
+    [
+      "unreachable",
+      fetchError("Network is Unreachable (os error 101)"),
+      { what: "api.example.net:443 is unreachable" },
+    ],
+    [
+      "anything else: the innermost message, without the request's prefix",
+      fetchError("something new"),
+      { what: "client error (Connect): something new (api.example.net:443)" },
+    ],
+    [
+      "a thrown string",
+      "boom",
+      { what: "boom (api.example.net:443)" },
+    ],
+  ];
+  for (const [name, error, expected] of cases) {
+    await t.step(name, () => assert.deepEqual(describeNetworkFailure(error, url), expected));
+  }
+
+  await t.step("the port: as given, else the scheme's default", () => {
+    const refused = fetchError("Connection refused");
+    assert.equal(
+      describeNetworkFailure(refused, new URL("http://127.0.0.1:8080/")).what,
+      "connection refused by 127.0.0.1:8080",
+    );
+    assert.equal(
+      describeNetworkFailure(refused, new URL("http://api.example.net/")).what,
+      "connection refused by api.example.net:80",
+    );
+  });
+
+  await t.step("only the first eight causes are read (a cycle of causes ends)", () => {
+    let error: Error = new Error("Connection refused");
+    for (let i = 8; i >= 1; i--) error = new Error(`level ${i}`, { cause: error });
+    assert.deepEqual(describeNetworkFailure(error, url), {
+      what: "level 8 (api.example.net:443)",
+    });
+    const cycle = new Error("round");
+    cycle.cause = cycle;
+    assert.deepEqual(describeNetworkFailure(cycle, url), { what: "round (api.example.net:443)" });
+  });
+
+  await t.step("classifyFailure names the cause and keeps its attempt limit", () => {
+    const error = classifyFailure(
+      fetchError("dns error: failed to lookup address information: no such host"),
+      context({ url }),
+    );
+    assert.equal(error.kind, "network");
+    assert.equal(
+      error.message,
+      "GET /outages: network error: DNS lookup failed for api.example.net (no such host)",
+    );
+    assert.equal(error.attemptLimit, 2);
+  });
+});
+
+Deno.test("errorBodyMessage: the key redacted in a snippet, and a body too big to read as JSON", () => {
+  const key = "SENTINEL-body-key-19";
+  const redact = createRedactor([key]);
+  assert.equal(
+    errorBodyMessage(`<p>bad key ${key}</p>`, redact),
+    "<p>bad key [redacted]</p>",
+  );
+  const values = (n: number) => `{"message":"m","pad":[${Array(n).fill(0).join(",")}]}`;
+  assert.equal(errorBodyMessage(values(990), same), "m");
+  assert.equal(errorBodyMessage(values(1000), same), snippet(values(1000)));
+  assert.ok(snippet(values(1000)).startsWith('{"message":"m","pad":[0,0,'));
+});
+
+Deno.test("snippet: only the first 4000 characters are read", () => {
+  assert.equal(snippet(" ".repeat(4000) + "tail"), "");
+  assert.equal(snippet(" ".repeat(3996) + "tail"), "tail");
+});
+
+Deno.test("describeNetworkFailure: details end where the next cause begins, and only a leading request prefix is cut", () => {
+  const url = new URL("https://api.example.net/v1/outages");
+  const certificate = new TypeError("invalid peer certificate: UnknownIssuer", {
+    cause: new Error("os"),
+  });
+  assert.equal(
+    describeNetworkFailure(certificate, url).what,
+    "TLS: the certificate of api.example.net was rejected (invalid peer certificate: UnknownIssuer)",
+  );
+  const wrapped = new TypeError("proxy said: error sending request for url (x): boom");
+  assert.equal(
+    describeNetworkFailure(wrapped, url).what,
+    "proxy said: error sending request for url (x): boom (api.example.net:443)",
+  );
+});
+
+Deno.test("classifyFailure: a body cut short keeps what cut it as its cause", () => {
+  const cause = new Error("connection reset");
+  const error = classifyFailure(cause, context({ stage: "body" }));
+  assert.equal(error.cause, cause);
+  assert.equal(error.message, "GET /outages: the response body was cut short: connection reset");
 });

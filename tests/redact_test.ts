@@ -152,3 +152,98 @@ Deno.test("createRedactor: nothing to redact, and longest forms first", () => {
   assert.equal(createRedactor(["abcdefgh", "abcdefghijkl"])("xabcdefghijklx"), `x${REDACTED}x`);
   assert.ok(new RegExp(secretPattern(KEY), "i").test(KEY));
 });
+
+/** HTML's named character references for ASCII symbols, as the HTML standard spells them. */
+const HTML_NAMES: [string, string][] = [
+  ["!", "excl"],
+  ['"', "quot"],
+  ["#", "num"],
+  ["$", "dollar"],
+  ["%", "percnt"],
+  ["&", "amp"],
+  ["'", "apos"],
+  ["(", "lpar"],
+  [")", "rpar"],
+  ["*", "ast"],
+  ["*", "midast"],
+  ["+", "plus"],
+  [",", "comma"],
+  [".", "period"],
+  ["/", "sol"],
+  [":", "colon"],
+  [";", "semi"],
+  ["<", "lt"],
+  ["=", "equals"],
+  [">", "gt"],
+  ["?", "quest"],
+  ["@", "commat"],
+  ["[", "lsqb"],
+  ["[", "lbrack"],
+  ["\\", "bsol"],
+  ["]", "rsqb"],
+  ["]", "rbrack"],
+  ["^", "Hat"],
+  ["_", "lowbar"],
+  ["_", "UnderBar"],
+  ["`", "grave"],
+  ["`", "DiacriticalGrave"],
+  ["{", "lcub"],
+  ["{", "lbrace"],
+  ["|", "verbar"],
+  ["|", "vert"],
+  ["|", "VerticalLine"],
+  ["}", "rcub"],
+  ["}", "rbrace"],
+];
+
+Deno.test("createRedactor: a key whose symbol an HTML page writes as a named reference", async (t) => {
+  for (const [symbol, name] of HTML_NAMES) {
+    await t.step(`&${name}; for ${symbol}`, () => {
+      const key = `SENTINEL-${symbol}-4d2f9`;
+      const out = createRedactor([key])(`<p>SENTINEL-&${name};-4d2f9</p>`);
+      assert.equal(out, "<p>[redacted]</p>");
+    });
+  }
+});
+
+Deno.test("createRedactor: the replacement is the word [redacted], for each of several keys", () => {
+  const redact = createRedactor(["first-key-0a1b2c", "second-key-3d4e5f"]);
+  assert.equal(redact("a first-key-0a1b2c b"), "a [redacted] b");
+  assert.equal(redact("a second-key-3d4e5f b"), "a [redacted] b");
+  assert.equal(
+    redact(`${encodeURIComponent("second-key-3d4e5f")} first-key-0a1b2c`),
+    "[redacted] [redacted]",
+  );
+});
+
+Deno.test("createRedactor: a key beyond the BMP, JSON-escaped as surrogate pairs", () => {
+  const key = "SENTINEL-\u{1F600}-k";
+  const escaped = "SENTINEL-\\ud83d\\ude00-k";
+  assert.equal(createRedactor([key])(`"${escaped}"`), '"[redacted]"');
+});
+
+Deno.test("createRedactor: base64 is only matched for six bytes or more, and text that is not the key is left alone", () => {
+  // Six bytes of key in base64 are enough to recognise it...
+  assert.equal(createRedactor(["abcdef"])("x YWJjZGVm x"), "x [redacted] x");
+  // ...fewer are not: a short key's base64 is ordinary text, and nothing else is touched.
+  assert.equal(createRedactor(["abc"])("x YWJj x"), "x YWJj x");
+  assert.equal(createRedactor(["abcd"])("text without it"), "text without it");
+  // A character replaced by a JSON escape of another is not the key.
+  const key = "SENTINEL-ab12";
+  assert.equal(createRedactor([key])("SENTINEL-\\/b12"), "SENTINEL-\\/b12");
+});
+
+Deno.test("createRedactor: a key with a character of several UTF-8 bytes, percent-encoded", () => {
+  const key = "SENTINEL-clé-€-9";
+  const redact = createRedactor([key]);
+  assert.equal(redact(`?k=${encodeURIComponent(key)}&x=1`), "?k=[redacted]&x=1");
+  assert.equal(redact(`?k=${encodeURIComponent(encodeURIComponent(key))}`), "?k=[redacted]");
+});
+
+Deno.test("createRedactor: with two keys, the shorter is redacted raw even when only its raw form matches", () => {
+  // `"`, `%` and `&` are escaped in every layer but the raw one: only that layer matches.
+  const short = 'k%&"ey-12';
+  const redact = createRedactor(["a-much-longer-key-123456", short]);
+  assert.equal(redact(`<${short}>`), "<[redacted]>");
+  assert.equal(redact("<a-much-longer-key-123456>"), "<[redacted]>");
+});

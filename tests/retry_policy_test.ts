@@ -511,3 +511,111 @@ Deno.test("withRetries: `Retry-After: 0` or a past date waits the computed backo
   assert.deepEqual(fake.sleeps, [125, 375, 500]);
   assert.deepEqual(infos.map((i) => i.serverDelay), [false, false, false]);
 });
+
+Deno.test("isRetryable: an error that only looks like an ApiError is not retried", () => {
+  const lookalike = Object.assign(new Error("reset"), { kind: "network", endpoint: ENDPOINT });
+  assert.equal(isRetryable(lookalike), false);
+  assert.equal(isRetryable({ kind: "timeout" }), false);
+});
+
+/** A network error that deserves at most `attemptLimit` attempts (TLS: 1, DNS: 2). */
+function limitedError(attemptLimit: number): ApiError {
+  return new ApiError("network", ENDPOINT, `${ENDPOINT}: network error: x`, { attemptLimit });
+}
+
+Deno.test("withRetries: a failure that cannot succeed again is not retried, whatever --max-attempts allows", async (t) => {
+  await t.step("attempt limit 1: one attempt, and the message says why", async () => {
+    const fake = fakeClock();
+    const { attempt, calls } = scripted([limitedError(1), limitedError(1)]);
+    const thrown = await apiRejection(withRetries(attempt, options(fake.clock)));
+    assert.equal(
+      thrown.message,
+      `${ENDPOINT}: network error: x (not retried: it cannot succeed on another attempt)`,
+    );
+    assert.equal(thrown.attempts, 1);
+    assert.equal(thrown.attemptLimit, 1);
+    assert.deepEqual(calls, [1]);
+    assert.deepEqual(fake.sleeps, []);
+  });
+
+  await t.step("attempt limit 2: retried once, then given up, saying why", async () => {
+    const fake = fakeClock();
+    const errors = [limitedError(2), limitedError(2), limitedError(2)];
+    const { attempt, calls } = scripted(errors);
+    const thrown = await apiRejection(withRetries(attempt, options(fake.clock)));
+    assert.equal(
+      thrown.message,
+      `${ENDPOINT}: network error: x (gave up after 2 attempts: it is unlikely to succeed on another)`,
+    );
+    assert.equal(thrown.attempts, 2);
+    assert.deepEqual(calls, [1, 2]);
+    assert.deepEqual(fake.sleeps, [125]);
+  });
+
+  await t.step("attempt limit 3: the third attempt is made", async () => {
+    const fake = fakeClock();
+    const { attempt, calls } = scripted([limitedError(3), limitedError(3)]);
+    assert.equal(await withRetries(attempt, options(fake.clock)), "done");
+    assert.deepEqual(calls, [1, 2, 3]);
+  });
+
+  await t.step("the limit reached with --max-attempts: --max-attempts is the reason", async () => {
+    for (
+      const [limit, maxAttempts, note] of [
+        [2, 2, " (gave up after 2 attempts)"],
+        [1, 1, " (not retried: --max-attempts is 1)"],
+        [5, 2, " (gave up after 2 attempts)"],
+      ] as const
+    ) {
+      const fake = fakeClock();
+      const { attempt } = scripted([limitedError(limit), limitedError(limit), limitedError(limit)]);
+      const thrown = await apiRejection(withRetries(attempt, options(fake.clock, { maxAttempts })));
+      assert.equal(
+        thrown.message,
+        `${ENDPOINT}: network error: x${note}`,
+        `${limit}, ${maxAttempts}`,
+      );
+    }
+  });
+});
+
+Deno.test("withRetries: the deadline messages, word for word", async () => {
+  const fake = fakeClock([0.5]);
+  const { attempt } = scripted([statusError(500)]);
+  const thrown = await apiRejection(
+    withRetries(attempt, options(fake.clock, { deadline: START + 100 })),
+  );
+  assert.equal(
+    thrown.message,
+    `${ENDPOINT}: the API answered 500 (after 1 attempt; not retried: waiting 0.1 s would pass ` +
+      "the run's deadline)",
+  );
+  assert.equal(thrown.attempts, 1);
+  const server = scripted([statusError(429, "30")]);
+  const asked = await apiRejection(
+    withRetries(server.attempt, options(fakeClock().clock, { deadline: START + 1000 })),
+  );
+  assert.equal(
+    asked.message,
+    `${ENDPOINT}: the API answered 429 (after 1 attempt; not retried: waiting 30.0 s as ` +
+      "Retry-After asks would pass the run's deadline)",
+  );
+});
+
+Deno.test("withRetries: an interrupted wait keeps what interrupted it as its cause", async () => {
+  const reason = new Error("SIGTERM received");
+  const clock: RetryClock = {
+    now: () => START,
+    random: () => 0.5,
+    sleep: () => Promise.reject(reason),
+  };
+  const { attempt } = scripted([statusError(503)]);
+  const thrown = await apiRejection(withRetries(attempt, options(clock)));
+  assert.equal(thrown.kind, "interrupted");
+  assert.equal(thrown.message, `${ENDPOINT}: interrupted: SIGTERM received`);
+  assert.equal(thrown.cause, reason);
+});
+
+Deno.test("realClock: sleep without a signal resolves", async () => {
+  assert.equal(await realClock.sleep(1), undefined);
+});

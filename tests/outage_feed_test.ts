@@ -177,7 +177,7 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
         () => parseOutageFeed(text),
         (error: unknown) =>
           error instanceof NotAnArrayError &&
-          error.message === `expected a JSON array of outages, got ${what}`,
+          String(error) === `NotAnArrayError: expected a JSON array of outages, got ${what}`,
       );
     }
   });

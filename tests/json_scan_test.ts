@@ -211,3 +211,19 @@ Deno.test("parseJsonBounded: the count in its refusal, and the scanner's words f
     /^JsonSyntaxError: unexpected data after the value at offset 6$/,
   );
 });
+
+Deno.test("scanValue: all four whitespace characters, and \\u escapes at the edges of hex", () => {
+  for (const space of [" ", "\t", "\n", "\r"]) {
+    const text =
+      `${space}[${space}1${space},${space}{${space}"a"${space}:${space}2${space}}${space}]${space}`;
+    assert.equal(skipWhitespace(text, scanValue(text, 0)), text.length, JSON.stringify(space));
+    assert.equal(scanValue(text, 0), text.length - 1, JSON.stringify(space));
+  }
+  for (const hex of ["09AF", "af0F", "FFFF", "a0b9", "CDEc"]) {
+    assert.ok(scans(`"\\u${hex}"`), hex);
+  }
+  // The characters on either side of 0-9, A-F and a-f are not hex digits.
+  for (const bad of ["/", ":", "@", "G", "`", "g"]) {
+    assert.equal(scans(`"\\u0${bad}00"`), false, bad);
+  }
+});

@@ -153,6 +153,8 @@ Deno.test("scanValue: each syntax error says what was wrong, and where", () => {
       ['{"a":1', "unexpected end at offset 6"],
       ["  ", "unexpected end at offset 2"],
       ["x", "expected a value at offset 0"],
+      ["+1", "expected a value at offset 0"],
+      ["[.5]", "expected a value at offset 1"],
       ["[1,]", "expected a value at offset 3"],
     ]
   ) {
@@ -192,8 +194,8 @@ Deno.test("parseJsonBounded: the count in its refusal, and the scanner's words f
     assert.throws(() => parseJsonBounded(text, max), (error: unknown) => {
       assert.ok(error instanceof JsonLimitError, text);
       assert.equal(
-        error.message,
-        `it holds ${values} JSON values, more than the ${max} this request may build`,
+        String(error),
+        `JsonLimitError: it holds ${values} JSON values, more than the ${max} this request may build`,
       );
       return true;
     });
@@ -218,6 +220,9 @@ Deno.test("scanValue: all four whitespace characters, and \\u escapes at the edg
       `${space}[${space}1${space},${space}{${space}"a"${space}:${space}2${space}}${space}]${space}`;
     assert.equal(skipWhitespace(text, scanValue(text, 0)), text.length, JSON.stringify(space));
     assert.equal(scanValue(text, 0), text.length - 1, JSON.stringify(space));
+  }
+  for (const escape of ["\\b", "\\f", "\\n", "\\r", "\\t", "\\/", '\\"', "\\\\"]) {
+    assert.ok(scans(`"a${escape}b"`), escape);
   }
   for (const hex of ["09AF", "af0F", "FFFF", "a0b9", "CDEc"]) {
     assert.ok(scans(`"\\u${hex}"`), hex);

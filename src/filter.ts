@@ -73,7 +73,7 @@ class DeviceFingerprints {
 
   constructor(ids: Iterable<string>, count: number) {
     let size = 1024;
-    // Stryker disable next-line all: the bit set's size changes only how many ids the screen lets through to the Map, which decides
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator,ArithmeticOperator: the bit set's size changes only how many ids the screen lets through to the Map, which decides
     while (size < count * 64 && size < 1 << 22) size *= 2;
     this.#bits = new Uint32Array(size >>> 5);
     this.#mask = size - 1;

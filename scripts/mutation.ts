@@ -21,6 +21,7 @@ export const MODULES: Readonly<Record<string, readonly string[]>> = {
   "outage_index": ["tests/outage_index_test.ts"],
   "json_scan": ["tests/json_scan_test.ts"],
   "outage_feed": ["tests/outage_feed_test.ts"],
+  "outage_table": ["tests/outage_feed_test.ts"],
   "state": ["tests/state_test.ts"],
   "retry_policy": ["tests/retry_policy_test.ts"],
   "redact": ["tests/redact_test.ts"],

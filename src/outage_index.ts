@@ -18,6 +18,7 @@ import { isAtOrAfter, type Since } from "./timestamp.ts";
 /** The hash of every code unit of the id `text[start, end)` under `seed`: FNV-1a, then mixed. */
 function fullHash(text: string, start: number, end: number, seed: number): number {
   let h = seed ^ 0x811c9dc5;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a full hash that reads no code unit puts every id in one bucket, where idIs still decides (only slower)
   for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 0;
@@ -31,8 +32,11 @@ function fullHash(text: string, start: number, end: number, seed: number): numbe
 function quickHash(text: string, start: number, end: number, seed: number): number {
   const n = end - start;
   let h = Math.imul(seed ^ n, 0x9e3779b1);
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a quick hash that reads no code unit is still the same for the same id at build and look-up (only slower)
   if (n > 0) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: sampling fewer or one more code unit (all inside the id) keeps the hash the same at build and look-up
     for (let k = 0; k < 8; k++) {
+      // Stryker disable next-line ArithmeticOperator: (n - 1) / k >> 3 still samples code units inside the id, the same at build and look-up
       h = Math.imul(h ^ text.charCodeAt(start + (((n - 1) * k) >> 3)), 0x01000193);
     }
     h = Math.imul(h ^ text.charCodeAt(end - 1), 0x01000193);
@@ -68,6 +72,7 @@ export class OutageIndex {
     this.#outages = outages;
     this.#seed = seed;
     let size = 1024;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: more or fewer buckets than the outages change only the cost, not which outages a bucket walk finds
     while (size < outages.length) size *= 2;
     this.#mask = size - 1;
     const hashes = new Uint32Array(outages.length);
@@ -76,8 +81,10 @@ export class OutageIndex {
     for (let i = 0; i < outages.length; i++) {
       const hash = quickHash(outages.textOf(i), outages.idStart(i), outages.idEnd(i), seed);
       hashes[i] = hash;
+      // Stryker disable next-line UpdateOperator: counts that wrap under zero exceed LOPSIDED, so the index is rebuilt with the full hash and counted again
       starts[(hash & this.#mask) + 1]++;
     }
+    // Stryker disable next-line all: either hash gives the same result; the choice (and so every mutant of this condition and its block) only changes the cost
     if (starts.some((count) => count > LOPSIDED)) {
       // Many ids agree where the quick hash looks (or one device has many outages): the full
       // hash tells apart every pair of different ids but an unlucky one in four billion.
@@ -89,6 +96,7 @@ export class OutageIndex {
         starts[(hash & this.#mask) + 1]++;
       }
     }
+    // Stryker disable next-line EqualityOperator: b <= size writes starts[size + 1], past the end of the typed array, which is ignored
     for (let b = 0; b < size; b++) starts[b + 1] += starts[b];
     const next = starts.slice(0, size);
     const order = new Uint32Array(outages.length);
@@ -116,9 +124,11 @@ export class OutageIndex {
    */
   filterDevices(devices: readonly Device[], since: Since, where: string): SiteOutages {
     const { hashOf, byBucket } = this.#byBucket(devices);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: the by-name path and the pair path give the same payload, counts and error; only the cost differs
     if (this.#lopsided(byBucket)) {
       // Many of the site's devices share a bucket (ids alike where the quick hash looks): checking
       // them pair by pair would cost their square. The `Map` costs a hash of each id instead.
+      // Stryker disable next-line StringLiteral: the stand-in site's id and name are never read, as where is given
       const names = deviceNames({ id: "", name: "", devices }, where);
       return this.#filterNames(names, since);
     }
@@ -194,6 +204,7 @@ export class OutageIndex {
         if (devices[first].name !== name && d < conflict) [conflict, conflictFirst] = [d, first];
         continue;
       }
+      // Stryker disable next-line EqualityOperator: the entry at end is the next bucket's (other low bits, so another hash) or past the array (undefined): never a match
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
         if (hashes[k] === hash && outages.idIs(order[k], id)) matches.push(order[k] * DEVICES + d);
       }
@@ -208,11 +219,15 @@ export class OutageIndex {
   /** Whether more than {@link LOPSIDED} of the sorted devices share a bucket. */
   #lopsided(byBucket: Float64Array): boolean {
     let run = 0;
+    // Stryker disable next-line EqualityOperator: byBucket[length] is undefined, so that step only resets the run
     for (let i = 1; i < byBucket.length; i++) {
+      // Stryker disable next-line ConditionalExpression: a longer run only sends more sites down the by-name path, which gives the same result
       const same = Math.floor(byBucket[i] / DEVICES) === Math.floor(byBucket[i - 1] / DEVICES);
       run = same ? run + 1 : 0;
+      // Stryker disable next-line all: LOPSIDED only chooses between two paths that give the same result
       if (run >= LOPSIDED) return true;
     }
+    // Stryker disable next-line BooleanLiteral: answering lopsided sends the site down the by-name path, which gives the same result
     return false;
   }
 
@@ -224,6 +239,7 @@ export class OutageIndex {
     for (const id of names.keys()) {
       const hash = this.#hash(id, 0, id.length, this.#seed);
       const bucket = hash & this.#mask;
+      // Stryker disable next-line EqualityOperator: the entry at end is the next bucket's (another hash) or past the array (undefined): never a match
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
         if (hashes[k] === hash && outages.idIs(order[k], id)) positions.push(order[k]);
       }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ValidationError } from "../src/errors.ts";
-import { deviceNames, filterSiteOutages } from "../src/filter.ts";
+import { deviceNames, filterSiteOutages, skippedForSite } from "../src/filter.ts";
 import { parseOutageFeed } from "../src/outage_feed.ts";
 import { parseSince } from "../src/timestamp.ts";
 import type { EnhancedOutage, Outage, SiteInfo } from "../src/api_shapes.ts";
@@ -401,4 +401,42 @@ Deno.test("property: no device id is missed, whatever the ids and the site's siz
     ),
     { numRuns: 25, seed: 2 },
   );
+});
+
+Deno.test("deviceNames: the conflict message, word for word", () => {
+  assert.throws(
+    () => deviceNames(site([{ id: "d-1", name: "Roof" }, { id: "d-1", name: "Shed" }], "s-9")),
+    (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(
+        error.message,
+        'GET /site-info/s-9: device "d-1" is listed twice with different names, "Roof" and "Shed"',
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("skippedForSite: the skipped records of the site's devices, each device once", () => {
+  const invalid = new Map([["a", 2], ["c", 5], ["__proto__", 1]]);
+  const devices = [{ id: "a" }, { id: "b" }, { id: "a" }, { id: "__proto__" }];
+  assert.equal(skippedForSite(devices, invalid), 3);
+  assert.equal(skippedForSite([{ id: "b" }], invalid), 0);
+  assert.equal(skippedForSite(devices, new Map()), 0);
+  assert.equal(skippedForSite([], invalid), 0);
+});
+
+Deno.test("filterSiteOutages: an empty id read from a body is the site's empty-id device", () => {
+  const body = JSON.stringify([
+    outage("", "2022-02-01T00:00:00Z"),
+    outage("x", "2022-02-01T00:00:00Z"),
+    outage("", "2021-02-01T00:00:00Z"),
+  ]);
+  const table = parseOutageFeed(body).outages;
+  const result = filterSiteOutages(table, new Map([["", "Blank"]]), DEFAULT_SINCE);
+  assert.deepEqual(result.payload, [
+    { id: "", name: "Blank", begin: "2022-02-01T00:00:00Z", end: END },
+  ]);
+  assert.equal(result.droppedBeforeSince, 1);
+  assert.equal(result.droppedUnknownDevice, 1);
 });

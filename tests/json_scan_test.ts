@@ -4,6 +4,7 @@ import {
   JsonLimitError,
   JsonSyntaxError,
   parseJsonBounded,
+  scanString,
   scanValue,
   skipWhitespace,
 } from "../src/json_scan.ts";
@@ -128,4 +129,106 @@ Deno.test("parseJsonBounded refuses more values than allowed, before building an
   // A body of two million zeros is refused quickly and without building an array.
   const zeros = "[" + "0,".repeat(1_999_999) + "0]";
   assert.throws(() => parseJsonBounded(zeros, 1_000_000), JsonLimitError);
+});
+
+Deno.test("scanValue: each syntax error says what was wrong, and where", () => {
+  // The message is what the operator reads ("the body is not JSON: …"): words and offset both.
+  for (
+    const [text, message] of [
+      ['"\\u12G4"', "bad \\u escape in a string at offset 1"],
+      ['"\\u"', "bad \\u escape in a string at offset 1"],
+      ['"\\q"', "bad escape in a string at offset 1"],
+      ['"\\', "bad escape in a string at offset 1"],
+      ['"abc', "unterminated string at offset 4"],
+      ['"a\u0001"', "control character in a string at offset 2"],
+      ["1.", "expected a digit at offset 2"],
+      ["1e+", "expected a digit at offset 3"],
+      ["-", "expected a digit at offset 1"],
+      ["{1:2}", "expected a member name at offset 1"],
+      ['{"a":1,}', "expected a member name at offset 7"],
+      ['{"a" 1}', 'expected ":" at offset 5'],
+      ['{"a":1 2}', 'expected "," or "}" at offset 7'],
+      ["[1 2]", 'expected "," or "]" at offset 3'],
+      ["[1", "unexpected end at offset 2"],
+      ['{"a":1', "unexpected end at offset 6"],
+      ["  ", "unexpected end at offset 2"],
+      ["x", "expected a value at offset 0"],
+      ["+1", "expected a value at offset 0"],
+      ["[.5]", "expected a value at offset 1"],
+      ["[1,]", "expected a value at offset 3"],
+    ]
+  ) {
+    assert.throws(() => scanValue(text, 0), (error: unknown) => {
+      assert.ok(error instanceof JsonSyntaxError, text);
+      assert.equal(error.message, message, text);
+      return true;
+    });
+  }
+  assert.throws(() => scanString("x", 0), /^JsonSyntaxError: expected a string at offset 0$/);
+  // Where a valid value ends, whitespace inside it included and after it not.
+  for (
+    const [text, end] of [
+      ["-01", 2],
+      ["1.5e-3", 6],
+      ['"\\u00e9\\n\\/"', 12],
+      ["  [ ] ", 5],
+      ["[1 , 2 ]", 8],
+      ['{ "a" : 1 , "b" : [ ] }', 23],
+    ] as const
+  ) {
+    assert.equal(scanValue(text, 0), end, text);
+  }
+});
+
+Deno.test("parseJsonBounded: the count in its refusal, and the scanner's words for bad JSON", () => {
+  assert.deepEqual(parseJsonBounded("[1,2,3]", 4), [1, 2, 3]);
+  assert.deepEqual(parseJsonBounded("[[[[]]]]", 4), [[[[]]]]);
+  assert.deepEqual(parseJsonBounded("  [1] ", 2), [1]);
+  for (
+    const [text, max, values] of [["[1,2,3]", 3, 4], ["[[[[]]]]", 3, 4], [
+      '{"a":[1,{}]}',
+      2,
+      4,
+    ]] as const
+  ) {
+    assert.throws(() => parseJsonBounded(text, max), (error: unknown) => {
+      assert.ok(error instanceof JsonLimitError, text);
+      assert.equal(
+        String(error),
+        `JsonLimitError: it holds ${values} JSON values, more than the ${max} this request may build`,
+      );
+      return true;
+    });
+  }
+  // Short texts go to JSON.parse first; its error (which quotes the text) is never the one thrown.
+  for (const [text, max] of [["[1,2", 10], ["[1,2", 1]] as const) {
+    assert.throws(() => parseJsonBounded(text, max), (error: unknown) => {
+      assert.ok(error instanceof JsonSyntaxError, text);
+      assert.equal(error.message, "unexpected end at offset 4");
+      return true;
+    });
+  }
+  assert.throws(
+    () => parseJsonBounded("[1,2] x", 10),
+    /^JsonSyntaxError: unexpected data after the value at offset 6$/,
+  );
+});
+
+Deno.test("scanValue: all four whitespace characters, and \\u escapes at the edges of hex", () => {
+  for (const space of [" ", "\t", "\n", "\r"]) {
+    const text =
+      `${space}[${space}1${space},${space}{${space}"a"${space}:${space}2${space}}${space}]${space}`;
+    assert.equal(skipWhitespace(text, scanValue(text, 0)), text.length, JSON.stringify(space));
+    assert.equal(scanValue(text, 0), text.length - 1, JSON.stringify(space));
+  }
+  for (const escape of ["\\b", "\\f", "\\n", "\\r", "\\t", "\\/", '\\"', "\\\\"]) {
+    assert.ok(scans(`"a${escape}b"`), escape);
+  }
+  for (const hex of ["09AF", "af0F", "FFFF", "a0b9", "CDEc"]) {
+    assert.ok(scans(`"\\u${hex}"`), hex);
+  }
+  // The characters on either side of 0-9, A-F and a-f are not hex digits.
+  for (const bad of ["/", ":", "@", "G", "`", "g"]) {
+    assert.equal(scans(`"\\u0${bad}00"`), false, bad);
+  }
 });

@@ -177,7 +177,7 @@ Deno.test("parseOutageFeed reads a body as JSON.parse and the record rules would
         () => parseOutageFeed(text),
         (error: unknown) =>
           error instanceof NotAnArrayError &&
-          error.message === `expected a JSON array of outages, got ${what}`,
+          String(error) === `NotAnArrayError: expected a JSON array of outages, got ${what}`,
       );
     }
   });
@@ -247,4 +247,44 @@ Deno.test("OutageTable grows past its first guess, spans and decoded records int
   const feed = parseOutageFeed(text);
   assert.deepEqual(feed.outages.toArray(), records);
   assert.deepEqual(plain(feed), plain(feedFromRecords(records)));
+});
+
+Deno.test("parseOutageFeed: the message says what was expected, and where", () => {
+  // These messages reach the operator (GET /outages: the body is not JSON: …), so their words
+  // matter as much as the offset.
+  for (
+    const [text, message] of [
+      ['[{"id" 1}]', 'expected ":" at offset 7'],
+      ['[{"id":"a" "b"}]', 'expected "," or "}" at offset 11'],
+      ['[{"id":"a"', "unexpected end at offset 10"],
+      ["[1 2]", 'expected "," or "]" at offset 3'],
+      ["[1", "unexpected end at offset 2"],
+      ['[{"id":"a","begin":"b","end":"c"} x]', 'expected "," or "]" at offset 34'],
+      ['[{"id":"a","begin":"b","end":"c"}', "unexpected end at offset 33"],
+      ["[1,2] 3", "unexpected data after the array at offset 6"],
+      ['{"a":1} x', "unexpected data after the value at offset 8"],
+    ]
+  ) {
+    assert.throws(() => parseOutageFeed(text), (error: unknown) => {
+      assert.ok(error instanceof JsonSyntaxError, text);
+      assert.equal(error.message, message, text);
+      return true;
+    });
+  }
+});
+
+Deno.test("parseOutageFeed: records that are not objects are named by their kind", () => {
+  const feed = parseOutageFeed('[true, false, null, "s", [], {}, -1, {"x":{}, "id":"a"}]');
+  assert.deepEqual(feed.invalidSamples.map((sample) => sample.problem), [
+    "expected an object, got a boolean",
+    "expected an object, got a boolean",
+    "expected an object, got null",
+    "expected an object, got a string",
+    "expected an object, got an array",
+    'field "id": missing',
+    "expected an object, got a number",
+    'field "begin": missing',
+  ]);
+  assert.deepEqual([...feed.invalidByDevice], [["a", 1]]);
+  assert.equal(parseOutageFeed("[ ]").total, 0);
 });

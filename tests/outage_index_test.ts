@@ -150,3 +150,76 @@ Deno.test("OutageIndex: a crowded site's outages come out in the list's order, c
     filterSiteOutages(outages, new Map(devices.map((d) => [d.id, d.name])), SINCE),
   );
 });
+
+/** `count` ids of 23 characters alike wherever the quick hash looks (`fill`, digits at 1, 3, 4, 6). */
+function alikeIds(count: number, fill: string): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const chars = Array.from(fill.repeat(23));
+    const digits = String(i).padStart(4, "0");
+    [1, 3, 4, 6].forEach((at, k) => (chars[at] = digits[k]));
+    return chars.join("");
+  });
+}
+
+Deno.test("OutageIndex: ids the quick hash cannot tell apart are still different devices", () => {
+  // Three outages: too few for a lopsided bucket, so the index keeps the quick hash, under which
+  // these ids are the same. Two devices with different names, and a third id that is neither.
+  const [a, b, c] = alikeIds(3, "q");
+  const outages = [a, c, b, a].map((id, i) => ({
+    id,
+    begin: `2022-07-0${i + 1}T00:00:00Z`,
+    end: "2022-08-01T00:00:00Z",
+  }));
+  for (const index of [new OutageIndex(outages, 5), new OutageIndex(outages, 6)]) {
+    const devices = [{ id: a, name: "Battery A" }, { id: b, name: "Battery B" }];
+    const result = index.filterDevices(devices, SINCE, "here");
+    assert.deepEqual(result.payload.map((o) => [o.id, o.name, o.begin]), [
+      [a, "Battery A", "2022-07-01T00:00:00Z"],
+      [b, "Battery B", "2022-07-03T00:00:00Z"],
+      [a, "Battery A", "2022-07-04T00:00:00Z"],
+    ]);
+    assert.equal(result.droppedUnknownDevice, 1);
+    assert.equal(index.size, 4);
+  }
+});
+
+Deno.test("OutageIndex: every outage of a large index is found, under the quick hash and the full one", () => {
+  // Distinct plain ids keep the quick hash; ids alike where it looks make the index use the full
+  // one. Either way, sites that together list every device get every outage, each exactly once.
+  const plainIds = Array.from({ length: 3000 }, (_, i) => `device-${i}`);
+  for (const ids of [plainIds, alikeIds(3000, "f")]) {
+    const outages = ids.map((id) => ({
+      id,
+      begin: "2022-09-01T00:00:00Z",
+      end: "2022-09-02T00:00:00Z",
+    }));
+    for (const seed of [1, 2, 3, 4]) {
+      const index = new OutageIndex(outages, seed);
+      assert.equal(index.size, 3000);
+      const found: string[] = [];
+      for (let from = 0; from < ids.length; from += 30) {
+        const devices = ids.slice(from, from + 30).map((id) => ({ id, name: `n${id}` }));
+        const result = index.filterDevices(devices, SINCE, "here");
+        assert.equal(result.payload.length, devices.length, `seed ${seed}, devices from ${from}`);
+        found.push(...result.payload.map((outage) => outage.id));
+      }
+      assert.deepEqual(found, ids, `seed ${seed}`);
+    }
+  }
+});
+
+Deno.test("OutageIndex: a device listed seventy times, over an index of alike ids, keeps its outages", () => {
+  // The index uses the full hash (3,000 ids alike where the quick hash looks); the site lists one
+  // device 70 times under one name, so its devices crowd one bucket and take the by-name path.
+  const ids = alikeIds(3000, "m");
+  const outages = ids.map((id) => ({
+    id,
+    begin: "2022-10-01T00:00:00Z",
+    end: "2022-10-02T00:00:00Z",
+  }));
+  const index = new OutageIndex(outages, 9);
+  const devices = Array.from({ length: 70 }, () => ({ id: ids[1234], name: "Inverter" }));
+  const result = index.filterDevices(devices, SINCE, "here");
+  assert.deepEqual(result.payload, [{ ...outages[1234], name: "Inverter" }]);
+  assert.equal(result.droppedUnknownDevice, 2999);
+});

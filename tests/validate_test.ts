@@ -6,6 +6,7 @@ import {
   describeInvalidOutage,
   enhancedOutageProblem,
   outageProblem,
+  quote,
   validatePayload,
   validateSiteInfo,
 } from "../src/validate.ts";
@@ -310,4 +311,14 @@ Deno.test("property: the fast paths of validation agree with the problem finders
       { numRuns: 3000, seed: 2 },
     );
   });
+});
+
+Deno.test("quote: JSON for what JSON can spell, words for what it cannot", () => {
+  assert.equal(quote('a "b"\n'), '"a \\"b\\"\\n"');
+  assert.equal(quote(undefined), "undefined");
+  assert.equal(quote(null), "null");
+  assert.equal(quote(12n), "12", "JSON.stringify throws on a BigInt");
+  const loop: { self?: unknown } = {};
+  loop.self = loop;
+  assert.equal(quote(loop), "[object Object]");
 });

@@ -192,20 +192,25 @@ export class OutageIndex {
     for (let i = 0; i < count; i++) {
       const d = byBucket[i] % DEVICES;
       const bucket = Math.floor(byBucket[i] / DEVICES);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: an earlier listing of the same id is always in the same bucket, so a wider search window is only slower
       if (i > 0 && Math.floor(byBucket[i - 1] / DEVICES) !== bucket) groupStart = i;
       const { id, name } = devices[d];
       const hash = hashOf[d];
       let first = -1; // an earlier listing of the same id, in this bucket
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: every earlier listing before the earliest conflict has the same name, so which one is found names the same conflict
       for (let j = groupStart; j < i && first < 0; j++) {
         const e = byBucket[j] % DEVICES;
+        // Stryker disable next-line ConditionalExpression: the hash only screens; the id comparison decides
         if (hashOf[e] === hash && devices[e].id === id) first = e;
       }
       if (first >= 0) {
+        // Stryker disable next-line EqualityOperator: device indices are distinct, so < and <= agree
         if (devices[first].name !== name && d < conflict) [conflict, conflictFirst] = [d, first];
         continue;
       }
       // Stryker disable next-line EqualityOperator: the entry at end is the next bucket's (other low bits, so another hash) or past the array (undefined): never a match
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
+        // Stryker disable next-line ConditionalExpression: the hash only screens; idIs decides
         if (hashes[k] === hash && outages.idIs(order[k], id)) matches.push(order[k] * DEVICES + d);
       }
     }
@@ -217,12 +222,14 @@ export class OutageIndex {
   }
 
   /** Whether more than {@link LOPSIDED} of the sorted devices share a bucket. */
+  // Stryker disable next-line BlockStatement: the answer only chooses the by-name path or the pair path, which give the same result
   #lopsided(byBucket: Float64Array): boolean {
     let run = 0;
-    // Stryker disable next-line EqualityOperator: byBucket[length] is undefined, so that step only resets the run
+    // Stryker disable next-line all: the loop's answer only chooses the by-name path or the pair path, which give the same result
     for (let i = 1; i < byBucket.length; i++) {
-      // Stryker disable next-line ConditionalExpression: a longer run only sends more sites down the by-name path, which gives the same result
+      // Stryker disable next-line all: the run's length only chooses the by-name path or the pair path, which give the same result
       const same = Math.floor(byBucket[i] / DEVICES) === Math.floor(byBucket[i - 1] / DEVICES);
+      // Stryker disable next-line all: the run's length only chooses the by-name path or the pair path, which give the same result
       run = same ? run + 1 : 0;
       // Stryker disable next-line all: LOPSIDED only chooses between two paths that give the same result
       if (run >= LOPSIDED) return true;
@@ -241,6 +248,7 @@ export class OutageIndex {
       const bucket = hash & this.#mask;
       // Stryker disable next-line EqualityOperator: the entry at end is the next bucket's (another hash) or past the array (undefined): never a match
       for (let k = starts[bucket], end = starts[bucket + 1]; k < end; k++) {
+        // Stryker disable next-line ConditionalExpression: the hash only screens; idIs decides
         if (hashes[k] === hash && outages.idIs(order[k], id)) positions.push(order[k]);
       }
     }

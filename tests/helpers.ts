@@ -139,3 +139,19 @@ export function usageError(fn: () => unknown, pattern?: RegExp): UsageError {
   if (pattern !== undefined) assert.match(caught.message, pattern);
   return caught;
 }
+
+/** Files in memory that the program both reads and writes, for `--metrics-file`. */
+export function memoryFiles(): { files: Record<string, string>; fs: FileWriter } {
+  const files: Record<string, string> = {};
+  const fs: FileWriter = {
+    kind: (path) => Promise.resolve(Object.hasOwn(files, path) ? "file" : "missing"),
+    writeTextFile: (path, text) => (files[path] = text, Promise.resolve()),
+    rename: (from, to) => {
+      files[to] = files[from];
+      delete files[from];
+      return Promise.resolve();
+    },
+    remove: (path) => (delete files[path], Promise.resolve()),
+  };
+  return { files, fs };
+}

@@ -12,28 +12,12 @@ import {
 } from "../src/metrics_push.ts";
 import { startMockServer } from "../src/mock/server.ts";
 import { syntheticDataset, syntheticSiteId } from "../src/mock/synthetic.ts";
-import { usageError } from "./helpers.ts";
+import { memoryFiles, usageError } from "./helpers.ts";
 import { runMain } from "./in_process.ts";
 import { pushgatewayRequired, startPushgateway } from "./pushgateway.ts";
 import { startScriptedServer } from "./scripted_server.ts";
 
 const KEY = "SENTINEL-push-key-7c2a";
-
-/** Files in memory that the program both reads and writes, for `--metrics-file`. */
-function memoryFiles(): { files: Record<string, string>; fs: FileWriter } {
-  const files: Record<string, string> = {};
-  const fs: FileWriter = {
-    kind: (path) => Promise.resolve(Object.hasOwn(files, path) ? "file" : "missing"),
-    writeTextFile: (path, text) => (files[path] = text, Promise.resolve()),
-    rename: (from, to) => {
-      files[to] = files[from];
-      delete files[from];
-      return Promise.resolve();
-    },
-    remove: (path) => (delete files[path], Promise.resolve()),
-  };
-  return { files, fs };
-}
 
 /** The value of the one sample line that has `name` and every label in `labels`, if any. */
 function sample(lines: string[], name: string, labels: Record<string, string> = {}) {

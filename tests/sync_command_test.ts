@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import type { FileWriter } from "../src/atomic_file.ts";
 import { startMockServer } from "../src/mock/server.ts";
 import { readTextFile, stateFiles } from "../src/cli/real_io.ts";
-import { realExpected, realFileWriter, realOutages, realSiteInfo, tempDir } from "./helpers.ts";
+import {
+  memoryFiles,
+  realExpected,
+  realFileWriter,
+  realOutages,
+  realSiteInfo,
+  tempDir,
+} from "./helpers.ts";
 import { runMain } from "./in_process.ts";
 import { parsePrometheus } from "./prometheus.ts";
 import { json, type ScriptedServer, startScriptedServer } from "./scripted_server.ts";
@@ -241,22 +248,6 @@ Deno.test("check names what is wrong: bad key → exit 1; unknown site among goo
   assert.match(config.stderr, /Run `outage-sync check --help`|only sent over https/);
   assert.equal(server.api.requests().filter((e) => e.method === "POST").length, 0);
 });
-
-/** Files in memory that the program both reads and writes, for `--metrics-file`. */
-function memoryFiles(): { files: Record<string, string>; fs: FileWriter } {
-  const files: Record<string, string> = {};
-  const fs: FileWriter = {
-    kind: (path) => Promise.resolve(Object.hasOwn(files, path) ? "file" : "missing"),
-    writeTextFile: (path, text) => (files[path] = text, Promise.resolve()),
-    rename: (from, to) => {
-      files[to] = files[from];
-      delete files[from];
-      return Promise.resolve();
-    },
-    remove: (path) => (delete files[path], Promise.resolve()),
-  };
-  return { files, fs };
-}
 
 Deno.test("--metrics-file: written after a sync; a failed run keeps the last success time", async () => {
   await using server = await startMockServer({ apiKey: KEY, port: 0 });

@@ -282,7 +282,7 @@ export const HELP_WIDTH = 80;
  * `text` as lines of at most {@link HELP_WIDTH} columns, each after `column` spaces; a word too long
  * for that (a URL) gets a line of its own, moved left as far as it must to fit.
  */
-export function wrapHelp(text: string, column: number): string[] {
+function wrapHelp(text: string, column: number): string[] {
   const room = HELP_WIDTH - column;
   const lines: string[] = [];
   let line = "";

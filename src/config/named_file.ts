@@ -31,7 +31,7 @@ export interface NamedFile {
  * The next step after a file could not be read: `shape` (what the file must be) when it was
  * refused for what it is, permissions when it could not be opened or read at all.
  */
-export function unreadableHint(error: unknown, shape: string): string {
+function unreadableHint(error: unknown, shape: string): string {
   const denied = error instanceof FileRefused && error.reason.startsWith("cannot be read")
     ? true
     : !(error instanceof FileRefused);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
-import type { FileWriter } from "../src/atomic_file.ts";
 import { resolveSyncConfig } from "../src/config/sync_config.ts";
 import { pushMetrics } from "../src/http/pushgateway.ts";
 import {

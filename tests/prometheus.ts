@@ -37,6 +37,9 @@ export function parsePrometheus(text: string): {
 /** What a `promtool` run gave. */
 export interface PromtoolResult {
   code: number;
+  /** What it printed on stdout. */
+  stdout: string;
+  /** Its stdout, then its stderr. */
   output: string;
 }
 
@@ -68,7 +71,8 @@ export async function promtool(
   }
   const { code, stdout, stderr } = await child.output();
   const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+  const out = decoder.decode(stdout);
+  return { code, stdout: out, output: out + decoder.decode(stderr) };
 }
 
 /**

@@ -1,15 +1,20 @@
 /**
- * Suite of the pure core tests, run on every platform: the files below register their tests here, so
- * that they share one runtime instead of starting one each (about 0.3 s of CPU per module). The
- * name has no `_test` so that `deno test tests/` does not find it as well (docs/testing.md).
+ * Suite of the core and API tests (pure functions; the sync against scripted and hostile servers),
+ * run on every platform. The files below register their tests here, so that they share one runtime
+ * instead of starting one each (about 0.25 s of CPU per module). The name has no `_test` so that
+ * `deno test tests/` does not find it as well (docs/testing.md).
  * @module
  */
 
 import "../../bytes_test.ts";
 import "../../env_file_test.ts";
+import "../../fault_matrix_test.ts";
 import "../../filter_test.ts";
 import "../../flags_test.ts";
+import "../../fleet_test.ts";
+import "../../hostile_server_test.ts";
 import "../../http_body_test.ts";
+import "../../http_client_test.ts";
 import "../../http_failure_test.ts";
 import "../../json_scan_test.ts";
 import "../../logger_test.ts";
@@ -26,5 +31,6 @@ import "../../secret_test.ts";
 import "../../state_test.ts";
 import "../../sync_config_test.ts";
 import "../../sync_test.ts";
+import "../../time_zone_test.ts";
 import "../../timestamp_test.ts";
 import "../../validate_test.ts";

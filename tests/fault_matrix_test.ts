@@ -211,9 +211,11 @@ Deno.test("docs/fault-matrix.md: every Hostile inputs row names a test file, and
   }
 });
 
-Deno.test("random 500s: --fail-rate 0.3 over 100 seeded runs, every run posts the exact payload", async () => {
+// Fifty seeds: with eight attempts a request fails for good once in 15,000 (0.3⁸), so every run
+// must post; more seeds only cost time (about 8 ms of CPU each).
+Deno.test("random 500s: --fail-rate 0.3 over 50 seeded runs, every run posts the exact payload", async () => {
   let posted = 0;
-  for (let seed = 1; seed <= 100; seed++) {
+  for (let seed = 1; seed <= 50; seed++) {
     await using server = await startMockServer({ apiKey: KEY, port: 0, failRate: 0.3, seed });
     const result = await runMain(["--base-url", server.url, "--max-attempts", "8", "-q"], {
       KRAKENFLEX_API_KEY: KEY,
@@ -226,7 +228,7 @@ Deno.test("random 500s: --fail-rate 0.3 over 100 seeded runs, every run posts th
     assert.equal(JSON.stringify(accepted[0].body), JSON.stringify(realExpected));
     posted++;
   }
-  assert.equal(posted, 100);
+  assert.equal(posted, 50);
 });
 
 Deno.test("a Retry-After that would pass --deadline fails the request at once, saying so", async () => {

@@ -20,11 +20,12 @@ const NOT_RFC3339 = "not an RFC 3339 timestamp with offset";
  */
 const LOWEST = new TextEncoder().encode("0000-00-00T00:00:00.000Z");
 
+/** The highest character allowed at each position of the canonical shape: `9` where a digit goes. */
+const HIGHEST = new TextEncoder().encode("9999-99-99T99:99:99.999Z");
+
 /** How far above {@link LOWEST} each position's character may be: 9 for a digit, 0 for a separator. */
 // Stryker disable next-line ArrowFunction: spans of 0 accept only zeros, so the general path decides.
-const SPAN = new TextEncoder().encode("9999-99-99T99:99:99.999Z").map((high, i) =>
-  high - LOWEST[i]
-);
+const SPAN = HIGHEST.map((high, i) => high - LOWEST[i]);
 
 /** The digits {@link readCanonical} read last (0 at a separator): reused, so nothing is allocated. */
 const DIGITS = new Uint8Array(24);
@@ -34,6 +35,7 @@ const DIGITS = new Uint8Array(24);
  * into {@link DIGITS}. Upper-case `T` and `Z` only; field ranges are not checked here. A table
  * walked once rather than a pattern: this runs twice per outage, a million times.
  */
+// Stryker disable next-line BlockStatement: `undefined` reads as "not canonical": the general path decides.
 function readCanonical(text: string): boolean {
   if (text.length !== 24) return false;
   for (let i = 0; i < 24; i++) {
@@ -43,6 +45,7 @@ function readCanonical(text: string): boolean {
     if (digit > SPAN[i]) return false;
     DIGITS[i] = digit;
   }
+  // Stryker disable next-line BooleanLiteral: "not canonical", so the general path decides.
   return true;
 }
 
@@ -85,6 +88,7 @@ function fieldProblem(
  * 00–60 as RFC 3339 allows a leap second, offset hours 00–23 and minutes 00–59).
  */
 export function rfc3339Problem(text: string): string | undefined {
+  // Stryker disable next-line BlockStatement: without it, the general path gives the same answer.
   if (readCanonical(text)) {
     const year = pairAt(0) * 100 + pairAt(2);
     return fieldProblem(year, pairAt(5), pairAt(8), pairAt(11), pairAt(14), pairAt(17), 0, 0);
@@ -93,7 +97,9 @@ export function rfc3339Problem(text: string): string | undefined {
   if (m === null) return NOT_RFC3339;
   // An offset `Z` has no hours and minutes to check: 0.
   const offsetHour = +(m[9] ?? 0), offsetMinute = +(m[10] ?? 0);
-  return fieldProblem(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], offsetHour, offsetMinute);
+  // Stryker disable next-line UnaryOperator: `-year` is a leap year exactly when `year` is one.
+  const year = +m[1];
+  return fieldProblem(year, +m[2], +m[3], +m[4], +m[5], +m[6], offsetHour, offsetMinute);
 }
 
 /** Whether `text` is an RFC 3339 timestamp with offset whose fields are all in range. */

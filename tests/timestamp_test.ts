@@ -485,3 +485,11 @@ Deno.test("isAtOrAfter: a lower-case t or z is compared as the instant it names"
   assert.equal(isAtOrAfter("2022-01-01t12:00:00.000z", since), true);
   assert.equal(isAtOrAfter("2022-01-01T11:59:59.999z", since), false);
 });
+
+Deno.test("rfc3339Problem: 24 characters with none in its place are not a timestamp", () => {
+  // Not a field out of range: nothing of the canonical shape is there to have a range.
+  for (const text of ["////////////////////////", "abcdefghijklmnopqrstuvwx"]) {
+    assert.equal(rfc3339Problem(text), "not an RFC 3339 timestamp with offset", text);
+    assert.equal(isRfc3339(text), false, text);
+  }
+});

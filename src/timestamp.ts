@@ -14,36 +14,40 @@ const RFC3339 =
 /** The problem of a text that does not even have the shape of a timestamp. */
 const NOT_RFC3339 = "not an RFC 3339 timestamp with offset";
 
-/**
- * The API's canonical shape, `YYYY-MM-DDTHH:MM:SS.sssZ`, as the lowest character allowed at each
- * of its 24 positions: `0` where a digit goes, the separator itself elsewhere.
- */
-const LOWEST = new TextEncoder().encode("0000-00-00T00:00:00.000Z");
+/** The API's canonical shape, `YYYY-MM-DDTHH:MM:SS.sssZ`, as character codes, `d` for a digit. */
+// Stryker disable next-line StringLiteral: no separator matches then, so the general path decides.
+const CANONICAL = new TextEncoder().encode("dddd-dd-ddTdd:dd:dd.dddZ");
 
-/** The highest character allowed at each position of the canonical shape: `9` where a digit goes. */
-const HIGHEST = new TextEncoder().encode("9999-99-99T99:99:99.999Z");
+/** Where {@link CANONICAL} has a separator (`-`, `T`, `:`, `.` or `Z`). */
+const SEPARATOR_AT = Uint8Array.of(4, 7, 10, 13, 16, 19, 23);
 
-/** How far above {@link LOWEST} each position's character may be: 9 for a digit, 0 for a separator. */
-// Stryker disable next-line ArrowFunction: spans of 0 accept only zeros, so the general path decides.
-const SPAN = HIGHEST.map((high, i) => high - LOWEST[i]);
+/** Where {@link CANONICAL} has a digit. */
+const DIGIT_AT = Uint8Array.of(0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22);
 
-/** The digits {@link readCanonical} read last (0 at a separator): reused, so nothing is allocated. */
+/** The digits {@link readCanonical} read last, at their positions: reused, so nothing is allocated. */
 const DIGITS = new Uint8Array(24);
 
 /**
- * Whether `text` has the canonical shape the API uses (see {@link LOWEST}), reading its digits
- * into {@link DIGITS}. Upper-case `T` and `Z` only; field ranges are not checked here. A table
- * walked once rather than a pattern: this runs twice per outage, a million times.
+ * Whether `text` has the {@link CANONICAL} shape, reading its digits into {@link DIGITS}.
+ * Upper-case `T` and `Z` only; field ranges are not checked here. Two small tables walked once
+ * rather than a pattern (faster than one loop over all 24 positions): this runs twice per outage,
+ * a million times.
  */
 // Stryker disable next-line BlockStatement: `undefined` reads as "not canonical": the general path decides.
 function readCanonical(text: string): boolean {
   if (text.length !== 24) return false;
-  for (let i = 0; i < 24; i++) {
-    // Below the lowest character, the unsigned difference wraps round to above any span.
-    // Stryker disable next-line ArithmeticOperator: a sum is above every span: the general path decides.
-    const digit = (text.charCodeAt(i) - LOWEST[i]) >>> 0;
-    if (digit > SPAN[i]) return false;
-    DIGITS[i] = digit;
+  // Stryker disable next-line UpdateOperator: `k--` reads no separator, so the general path decides.
+  for (let k = 0; k < SEPARATOR_AT.length; k++) {
+    const at = SEPARATOR_AT[k];
+    if (text.charCodeAt(at) !== CANONICAL[at]) return false;
+  }
+  for (let k = 0; k < DIGIT_AT.length; k++) {
+    const at = DIGIT_AT[k];
+    // Below `0`, the unsigned difference wraps round to above 9.
+    // Stryker disable next-line ArithmeticOperator: a sum is above 9, so the general path decides.
+    const digit = (text.charCodeAt(at) - 48) >>> 0;
+    if (digit > 9) return false;
+    DIGITS[at] = digit;
   }
   // Stryker disable next-line BooleanLiteral: "not canonical", so the general path decides.
   return true;

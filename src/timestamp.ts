@@ -24,7 +24,7 @@ const SEPARATOR_AT = Uint8Array.of(4, 7, 10, 13, 16, 19, 23);
 /** Where {@link CANONICAL} has a digit. */
 const DIGIT_AT = Uint8Array.of(0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22);
 
-/** The digits {@link readCanonical} read last, at their positions: reused, so nothing is allocated. */
+/** The digits {@link readCanonical} read last, at their positions (reused: no allocation). */
 const DIGITS = new Uint8Array(24);
 
 /**
@@ -33,10 +33,10 @@ const DIGITS = new Uint8Array(24);
  * rather than a pattern (faster than one loop over all 24 positions): this runs twice per outage,
  * a million times.
  */
-// Stryker disable next-line BlockStatement: `undefined` reads as "not canonical": the general path decides.
+// Stryker disable next-line BlockStatement: `undefined` means "not canonical": the general path.
 function readCanonical(text: string): boolean {
   if (text.length !== 24) return false;
-  // Stryker disable next-line UpdateOperator: `k--` reads no separator, so the general path decides.
+  // Stryker disable next-line UpdateOperator: index -1 matches no separator: the general path.
   for (let k = 0; k < SEPARATOR_AT.length; k++) {
     const at = SEPARATOR_AT[k];
     if (text.charCodeAt(at) !== CANONICAL[at]) return false;

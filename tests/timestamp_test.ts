@@ -485,3 +485,16 @@ Deno.test("isAtOrAfter: a lower-case t or z is compared as the instant it names"
   assert.equal(isAtOrAfter("2022-01-01t12:00:00.000z", since), true);
   assert.equal(isAtOrAfter("2022-01-01T11:59:59.999z", since), false);
 });
+
+Deno.test("rfc3339Problem: 24 characters in the canonical layout but not its characters", () => {
+  // Not a field out of range: a text with no digit, or none of the separators, has no fields.
+  const texts = [
+    "////////////////////////", // nothing in its place
+    "yyyy-mm-ddThh:mm:ss.sssZ", // every separator, no digit
+    "2000/01/01 00.00.00,000z", // every digit, no separator
+  ];
+  for (const text of texts) {
+    assert.equal(rfc3339Problem(text), "not an RFC 3339 timestamp with offset", text);
+    assert.equal(isRfc3339(text), false, text);
+  }
+});

@@ -1,9 +1,9 @@
 /**
- * Suite of the files, outputs and signals tests, which need something POSIX-only: `deno task
- * test:portable` (CI on macOS and Windows) leaves out `tests/suites/posix/`, and the comment above
- * each import says what that file needs (tests/test_suites_test.ts checks there is one). The files
- * share one runtime; the name has no `_test` so that `deno test tests/` does not find it too
- * (docs/testing.md).
+ * Suite of the files, outputs and signals tests, and the docs' shell blocks, which need something
+ * POSIX-only: `deno task test:portable` (CI on macOS and Windows) leaves out `tests/suites/posix/`,
+ * and the comment above each import says what that file needs (tests/test_suites_test.ts checks
+ * there is one). The files share one runtime; the name has no `_test` so that `deno test tests/`
+ * does not find it too (docs/testing.md).
  * @module
  */
 
@@ -11,6 +11,8 @@
 import "../../atomic_file_test.ts";
 // scripts/build.ts names its outputs by URL pathnames (POSIX paths)
 import "../../build_script_test.ts";
+// runs the docs' `sh test` blocks with bash
+import "../../docs_test.ts";
 // FIFOs, /dev/zero, /dev/urandom, /proc, bash
 import "../../hostile_files_test.ts";
 // starts main.ts by the POSIX path of tests/cli_process.ts

@@ -114,7 +114,7 @@ function withoutTypeCheck(task: string): string {
   return command.replaceAll(/\bdeno test /g, "deno test --no-check ");
 }
 
-/** The stand-in tests a run passed, as `tests/x_test.ts`, sorted. */
+/** The stand-in tests a run passed, as the paths of their files (`tests/<name>_test.ts`), sorted. */
 function ran(output: string): string[] {
   return [...output.matchAll(/leaf (tests\/\w+_test\.ts) \.\.\. ok/g)]
     .map((match) => match[1])

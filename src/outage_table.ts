@@ -37,6 +37,7 @@ export class OutageTable {
 
   /** A table of already validated outages (a test's, a benchmark's). */
   static from(outages: readonly Outage[]): OutageTable {
+    // Stryker disable next-line StringLiteral: every outage is decoded: the body is never read.
     const builder = new OutageTableBuilder("");
     for (const { id, begin, end } of outages) builder.addDecoded(id, begin, end);
     return builder.build();
@@ -110,6 +111,7 @@ export class OutageTableBuilder {
       bigger.set(this.#spans);
       this.#spans = bigger;
       if (this.#inDecoded !== undefined) {
+        // Stryker disable next-line ArithmeticOperator: more flags than outages are never read.
         const flags = new Uint8Array(bigger.length / SPAN);
         flags.set(this.#inDecoded);
         this.#inDecoded = flags;
@@ -154,9 +156,11 @@ export class OutageTableBuilder {
     // Nearly full (as the body's size predicts for the API's records): kept as it is, rather
     // than copied, so that a million outages never need 48 MB of spans at once.
     const used = SPAN * this.#count;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: a view or a copy, the same spans.
     const spans = used * 8 >= this.#spans.length * 7
       ? this.#spans.subarray(0, used)
       : this.#spans.slice(0, used);
+    // Stryker disable next-line MethodExpression: flags past the last outage are never read.
     const flags = this.#inDecoded?.slice(0, this.#count);
     return new OutageTable(this.#body, this.#decodedParts.join(""), spans, flags);
   }

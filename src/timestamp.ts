@@ -36,7 +36,7 @@ const DIGITS = new Uint8Array(24);
  */
 // Stryker disable next-line BlockStatement: `undefined` means "not canonical": the general path.
 export function readCanonical(text: string, start = 0, end = text.length): boolean {
-  if (end - start !== 24) return false;
+  if (end !== start + 24) return false;
   // Stryker disable next-line UpdateOperator: index -1 matches no separator: the general path.
   for (let k = 0; k < SEPARATOR_AT.length; k++) {
     const at = SEPARATOR_AT[k];
@@ -44,9 +44,10 @@ export function readCanonical(text: string, start = 0, end = text.length): boole
   }
   for (let k = 0; k < DIGIT_AT.length; k++) {
     const at = DIGIT_AT[k];
+    const code = text.charCodeAt(start + at);
     // Below `0`, the unsigned difference wraps round to above 9.
     // Stryker disable next-line ArithmeticOperator: a sum is above 9, so the general path decides.
-    const digit = (text.charCodeAt(start + at) - 48) >>> 0;
+    const digit = (code - 48) >>> 0;
     if (digit > 9) return false;
     DIGITS[at] = digit;
   }

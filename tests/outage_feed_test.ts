@@ -218,6 +218,7 @@ Deno.test("isRfc3339Span says what isRfc3339 of the slice says, in place", () =>
   assert.equal(isRfc3339Span(body, 1, 24), false, "cut short");
   assert.equal(isRfc3339Span(body, 1, 26), false, "with its quote");
   assert.equal(isRfc3339Span(body, 0, 24), false, "from the quote");
+  assert.equal(isRfc3339Span(`xx${body}`, 3, 23), false, "cut short by more");
   assert.equal(isRfc3339Span('"2022-02-29T00:00:00.000Z"', 1, 25), false, "no 29 February");
 });
 

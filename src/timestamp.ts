@@ -28,29 +28,40 @@ const DIGIT_AT = Uint8Array.of(0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 2
 const DIGITS = new Uint8Array(24);
 
 /**
- * Whether `text` has the {@link CANONICAL} shape, reading its digits into {@link DIGITS}.
- * Upper-case `T` and `Z` only; field ranges are not checked here. Two small tables walked once
- * rather than a pattern (faster than one loop over all 24 positions): this runs twice per outage,
- * a million times.
+ * Whether `text[start, end)` (all of `text` by default) has the {@link CANONICAL} shape, reading
+ * its digits into {@link DIGITS} for {@link canonicalProblem}. Upper-case `T` and `Z` only; field
+ * ranges are not checked here. Two small tables walked once rather than a pattern (faster than one
+ * loop over all 24 positions): this runs twice per outage, a million times, in place in the body
+ * (`isRfc3339Span`). `false` means "ask the general path", never "invalid".
  */
 // Stryker disable next-line BlockStatement: `undefined` means "not canonical": the general path.
-function readCanonical(text: string): boolean {
-  if (text.length !== 24) return false;
+export function readCanonical(text: string, start = 0, end = text.length): boolean {
+  if (end !== start + 24) return false;
   // Stryker disable next-line UpdateOperator: index -1 matches no separator: the general path.
   for (let k = 0; k < SEPARATOR_AT.length; k++) {
     const at = SEPARATOR_AT[k];
-    if (text.charCodeAt(at) !== CANONICAL[at]) return false;
+    if (text.charCodeAt(start + at) !== CANONICAL[at]) return false;
   }
   for (let k = 0; k < DIGIT_AT.length; k++) {
     const at = DIGIT_AT[k];
+    const code = text.charCodeAt(start + at);
     // Below `0`, the unsigned difference wraps round to above 9.
     // Stryker disable next-line ArithmeticOperator: a sum is above 9, so the general path decides.
-    const digit = (text.charCodeAt(at) - 48) >>> 0;
+    const digit = (code - 48) >>> 0;
     if (digit > 9) return false;
     DIGITS[at] = digit;
   }
   // Stryker disable next-line BooleanLiteral: "not canonical", so the general path decides.
   return true;
+}
+
+/**
+ * The first field out of range of the timestamp {@link readCanonical} read last (it must have
+ * answered `true`), or `undefined` when all are in range: the same words as {@link rfc3339Problem}.
+ */
+export function canonicalProblem(): string | undefined {
+  const year = pairAt(0) * 100 + pairAt(2);
+  return fieldProblem(year, pairAt(5), pairAt(8), pairAt(11), pairAt(14), pairAt(17), 0, 0);
 }
 
 /** The two-digit number at position `at` of the {@link DIGITS} read last. */
@@ -92,11 +103,7 @@ function fieldProblem(
  * 00–60 as RFC 3339 allows a leap second, offset hours 00–23 and minutes 00–59).
  */
 export function rfc3339Problem(text: string): string | undefined {
-  // Stryker disable next-line BlockStatement: without it, the general path gives the same answer.
-  if (readCanonical(text)) {
-    const year = pairAt(0) * 100 + pairAt(2);
-    return fieldProblem(year, pairAt(5), pairAt(8), pairAt(11), pairAt(14), pairAt(17), 0, 0);
-  }
+  if (readCanonical(text)) return canonicalProblem();
   const m = RFC3339.exec(text);
   if (m === null) return NOT_RFC3339;
   // An offset `Z` has no hours and minutes to check: 0.

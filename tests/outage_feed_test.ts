@@ -212,6 +212,14 @@ Deno.test("isRfc3339Span says what isRfc3339 of the slice says, in place", () =>
     ),
     { seed: 2112, numRuns: 5000 },
   );
+  // The span, not the text around it: a canonical timestamp cut short or run on is not one.
+  const body = '"2022-01-01T00:00:00.000Z",';
+  assert.equal(isRfc3339Span(body, 1, 25), true);
+  assert.equal(isRfc3339Span(body, 1, 24), false, "cut short");
+  assert.equal(isRfc3339Span(body, 1, 26), false, "with its quote");
+  assert.equal(isRfc3339Span(body, 0, 24), false, "from the quote");
+  assert.equal(isRfc3339Span(`xx${body}`, 3, 23), false, "cut short by more");
+  assert.equal(isRfc3339Span('"2022-02-29T00:00:00.000Z"', 1, 25), false, "no 29 February");
 });
 
 Deno.test("OutageTable: spans of the body and decoded records read back as the same outages", () => {
@@ -234,6 +242,17 @@ Deno.test("OutageTable: spans of the body and decoded records read back as the s
   assert.equal(feed.outages.idIs(0, "ab"), false);
   assert.equal(feed.outages.idIs(1, "Battéry"), true, "a decoded id, in the second text");
   assert.equal(feed.outages.idIs(2, ""), true);
+  assert.equal(feed.outages.idIs(0, ""), false, "a prefix of the id is not the id");
+  assert.equal(feed.outages.idIs(2, "a"), false, "nor is a longer id");
+  // Where the index and the filter hash an id: in the body, or in the decoded text.
+  const ids = expected.map((_, i) => {
+    const { outages } = feed;
+    return [
+      outages.textOf(i) === text,
+      outages.textOf(i).slice(outages.idStart(i), outages.idEnd(i)),
+    ];
+  });
+  assert.deepEqual(ids, [[true, "a"], [false, "Battéry"], [true, ""]]);
 });
 
 Deno.test("OutageTable grows past its first guess, spans and decoded records interleaved", () => {
@@ -247,6 +266,16 @@ Deno.test("OutageTable grows past its first guess, spans and decoded records int
   const feed = parseOutageFeed(text);
   assert.deepEqual(feed.outages.toArray(), records);
   assert.deepEqual(plain(feed), plain(feedFromRecords(records)));
+});
+
+Deno.test("OutageTable grows past its first guess with spans alone, or decoded records alone", () => {
+  const records = Array.from({ length: 2000 }, (_, i) => ({
+    id: `${i}`,
+    begin: "2022-01-01T00:00:00.000Z",
+    end: "2022-01-02T00:00:00.000Z",
+  }));
+  assert.deepEqual(parseOutageFeed(JSON.stringify(records)).outages.toArray(), records);
+  assert.deepEqual(OutageTable.from(records).toArray(), records);
 });
 
 Deno.test("parseOutageFeed: the message says what was expected, and where", () => {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { isAtOrAfter, isRfc3339, parseSince, rfc3339Problem } from "../src/timestamp.ts";
+import {
+  canonicalProblem,
+  isAtOrAfter,
+  isRfc3339,
+  parseSince,
+  readCanonical,
+  rfc3339Problem,
+} from "../src/timestamp.ts";
 
 const DEFAULT_SINCE = "2022-01-01T00:00:00.000Z";
 
@@ -497,4 +504,17 @@ Deno.test("rfc3339Problem: 24 characters in the canonical layout but not its cha
     assert.equal(rfc3339Problem(text), "not an RFC 3339 timestamp with offset", text);
     assert.equal(isRfc3339(text), false, text);
   }
+});
+
+Deno.test("readCanonical reads a span in place: exactly its 24 characters, wherever it starts", () => {
+  const text = `"begin":"2022-02-28T23:59:59.999Z","end":"2022-13-01T00:00:00.000Z"`;
+  const begin = text.indexOf("2022-02-28"), end = text.indexOf("2022-13-01");
+  assert.equal(readCanonical(text, begin, begin + 24), true);
+  assert.equal(canonicalProblem(), undefined, "the digits read are the span's own");
+  assert.equal(readCanonical(text, end, end + 24), true);
+  assert.equal(canonicalProblem(), "month out of range");
+  // One character short, one too many, or started a character early: not the canonical shape.
+  assert.equal(readCanonical(text, begin, begin + 23), false);
+  assert.equal(readCanonical(text, begin, begin + 25), false);
+  assert.equal(readCanonical(text, begin - 1, begin + 23), false);
 });

@@ -3,8 +3,9 @@
  * exactly one suite of `tests/suites/portable/` or `tests/suites/posix/`, so that a group of files
  * shares one runtime. `deno test`, `deno task test` and `deno task test:portable` each run every test
  * they should exactly once: checked by running them, as written in deno.json, over a copy of this
- * layout whose test files are stand-ins that register one test named after their file. And a
- * failure in a grouped run names the test file and line it came from, not only the suite.
+ * layout whose test files are stand-ins that register one test named after their file. One
+ * stand-in fails on purpose: in each of those runs, the failure names its test file and line, not
+ * only the suite.
  */
 
 import assert from "node:assert/strict";
@@ -81,9 +82,15 @@ async function deno(cwd: string, args: string[]): Promise<{ code: number; output
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
 }
 
+/** The stand-in that fails on purpose: the first portable test file, so that every command runs it. */
+function failing(): string {
+  return leafFiles().find((file) => !POSIX_ONLY.includes(file))!;
+}
+
 /**
  * A copy of the layout in a temporary directory: deno.json and deno.lock, the suites as they are,
- * and for each test file a stand-in whose one test is named `leaf <file>`.
+ * and for each test file a stand-in whose one test is named `leaf <file>`; the stand-in of
+ * {@link failing} throws, from its line 2.
  */
 async function standInLayout(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "outage-sync-layout-" });
@@ -95,9 +102,10 @@ async function standInLayout(): Promise<string> {
     await Deno.writeTextFile(`${dir}/tests/suites/${suite.path}`, suite.text);
   }
   for (const file of leafFiles()) {
+    const body = file === failing() ? '\n  throw new Error("on purpose");\n' : "";
     await Deno.writeTextFile(
       `${dir}/tests/${file}`,
-      `Deno.test("leaf tests/${file}", () => {});\n`,
+      `Deno.test("leaf tests/${file}", () => {${body}});\n`,
     );
   }
   return dir;
@@ -116,55 +124,51 @@ function withoutTypeCheck(task: string): string {
 
 /** The stand-in tests a run passed, as the paths of their files (`tests/<name>_test.ts`), sorted. */
 function ran(output: string): string[] {
-  return [...output.matchAll(/leaf (tests\/\w+_test\.ts) \.\.\. ok/g)]
+  return [...output.matchAll(/leaf (tests\/\w+_test\.ts) \.\.\. (?:ok|FAILED)/g)]
     .map((match) => match[1])
     .sort();
 }
 
-Deno.test("deno test, deno task test and deno task test:portable run each test once", async () => {
+/**
+ * Whether a run's failure names the stand-in that failed by its file and line, not only the suite
+ * that imported it: in the summary, and in the stack of the error.
+ */
+function assertNamesFailure(output: string, command: string): void {
+  const file = `tests/${failing()}`;
+  const failures = output.slice(output.indexOf(" FAILURES "));
+  assert.match(
+    failures,
+    new RegExp(`^leaf ${file} => \\./${file}:1:6$`, "m"),
+    `${command}: ${output}`,
+  );
+  assert.match(output, new RegExp(`on purpose\\n[^]*at file:///\\S+/${file}:2:9`), command);
+}
+
+Deno.test("deno test, deno task test and deno task test:portable run each test once; a failure names its file and line", async () => {
   const dir = await standInLayout();
   try {
     const all = leafFiles().map((file) => `tests/${file}`);
     const portable = leafFiles().filter((file) => !POSIX_ONLY.includes(file))
       .map((file) => `tests/${file}`);
 
-    // The three runs at once: each starts a runtime per suite, about 0.3 s of CPU each.
+    // The three runs at once: each starts a runtime per suite, about 0.25 s of CPU each. Each fails,
+    // as one stand-in fails on purpose.
     const [plain, task, portableTask] = await Promise.all([
       deno(dir, ["test", "-A", "--no-check"]),
       deno(dir, ["task", "--eval", withoutTypeCheck("test")]),
       deno(dir, ["task", "--eval", withoutTypeCheck("test:portable")]),
     ]);
-    assert.equal(plain.code, 0, plain.output);
-    assert.deepEqual(ran(plain.output), all, "deno test");
-    assert.equal(task.code, 0, task.output);
-    assert.deepEqual(ran(task.output), all, "deno task test");
-    assert.equal(portableTask.code, 0, portableTask.output);
-    assert.deepEqual(ran(portableTask.output), portable, "deno task test:portable");
+    const runs = [
+      ["deno test", plain, all],
+      ["deno task test", task, all],
+      ["deno task test:portable", portableTask, portable],
+    ] as const;
+    for (const [command, run, expected] of runs) {
+      assert.equal(run.code, 1, `${command}: ${run.output}`);
+      assert.deepEqual(ran(run.output), expected, command);
+      assertNamesFailure(run.output, command);
+    }
     assert.ok(portable.length < all.length && portable.length > 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("a failure in a grouped run names the test file and line it came from", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "outage-sync-failure-" });
-  try {
-    await Deno.mkdir(`${dir}/suites`);
-    await Deno.writeTextFile(
-      `${dir}/broken_test.ts`,
-      'Deno.test("fails on purpose", () => {\n  throw new Error("on purpose");\n});\n',
-    );
-    await Deno.writeTextFile(`${dir}/suites/group.ts`, 'import "../broken_test.ts";\n');
-    const { code, output } = await deno(dir, [
-      "test",
-      "--no-check",
-      "--parallel",
-      "suites/group.ts",
-    ]);
-    assert.equal(code, 1, output);
-    const failures = output.slice(output.indexOf(" FAILURES "));
-    assert.match(failures, /^fails on purpose => \.\/broken_test\.ts:1:6$/m, output);
-    assert.match(output, /on purpose\n[^]*at file:\/\/\S+\/broken_test\.ts:2:9/, output);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -171,8 +171,19 @@ async function tracedRun(console?: "replace") {
   return { result, bodies: receiver.bodies };
 }
 
+let replaced: ReturnType<typeof tracedRun> | undefined;
+
+/**
+ * The traced run with `OTEL_DENO_CONSOLE=replace`, made once (a subprocess and its exporter cost
+ * about 0.25 s of CPU) and read by each test below that needs it: plain data, the process ended and
+ * the receiver closed before the first reads it.
+ */
+function replacedRun(): ReturnType<typeof tracedRun> {
+  return replaced ??= tracedRun("replace");
+}
+
 Deno.test("OTEL_DENO=true: one trace per run, the run span its root, a span per site, requests and attempts under them", async () => {
-  const { result, bodies } = await tracedRun("replace");
+  const { result, bodies } = await replacedRun();
   assert.equal(result.code, 3, result.stderr); // Some sites failed: the missing one.
   const spans = spansOf(bodies["/v1/traces"] ?? []);
   assert.equal(new Set(spans.map((span) => span.traceId)).size, 1, "one trace id for the run");
@@ -236,7 +247,7 @@ Deno.test("OTEL_DENO=true: one trace per run, the run span its root, a span per 
 });
 
 Deno.test("OTEL_DENO=true: log lines are exported under the span active when they were written, and printed once", async () => {
-  const { result, bodies } = await tracedRun("replace");
+  const { result, bodies } = await replacedRun();
   const spans = spansOf(bodies["/v1/traces"] ?? []);
   const logs = logsOf(bodies["/v1/logs"] ?? []);
   const site = (id: string) =>
@@ -276,7 +287,7 @@ Deno.test("OTEL_DENO=true with Deno's default console capture: warnings and erro
 });
 
 Deno.test("OTEL_DENO=true: the key is in no exported span, event, log or metric, in any encoding", async () => {
-  const { result, bodies } = await tracedRun("replace");
+  const { result, bodies } = await replacedRun();
   assert.equal(result.code, 3, result.stderr);
   const all = Object.values(bodies).flat().join("\n");
   assert.match(all, /retry wait/); // the payloads that could have carried it did arrive

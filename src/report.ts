@@ -164,7 +164,7 @@ function jsonFields<T extends object>(
   const document: Record<string, unknown> = {};
   for (const key of Object.keys(table) as (keyof T)[]) {
     const where = table[key];
-    if (where === "hidden" || where === (check ? "not-check" : "check")) continue;
+    if (where !== "always" && where !== (check ? "check" : "not-check")) continue;
     const value = record[key];
     if (value !== undefined) document[key as string] = render(key, value);
   }

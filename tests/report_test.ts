@@ -5,6 +5,7 @@ import type { ErrorReport } from "../src/errors.ts";
 import type { SiteStatus } from "../src/outcome.ts";
 import {
   HIDDEN_JSON_FIELDS,
+  JSON_MESSAGE_MAX,
   renderJsonFailure,
   renderJsonReport,
   renderTextReport,
@@ -466,4 +467,33 @@ Deno.test("renderJsonReport carries what changed for each site; a failure docume
     renderJsonFailure(error),
     '{\n  "ok": false,\n  "error": {\n    "message": "bad flag",\n    "kind": "usage"\n  }\n}\n',
   );
+});
+
+Deno.test("renderJsonReport cuts every message to JSON_MESSAGE_MAX: a site's error, the run's, the metrics'", () => {
+  const long = (what: string) => `${what}: ${"x".repeat(20_000)}`;
+  const failed = siteReport("failed");
+  failed.error = { message: long("site"), kind: "http", status: 500 };
+  const report = runReport([failed], {
+    error: { message: long("run"), kind: "network" },
+    metricsError: long("metrics"),
+  });
+  const document = JSON.parse(renderJsonReport(report));
+  const cutTo = (what: string) =>
+    `${what}: ${"x".repeat(JSON_MESSAGE_MAX - what.length - 2)}… (${
+      20_000 + what.length + 2 - JSON_MESSAGE_MAX
+    } more characters)`;
+  assert.equal(document.sites[0].error.message, cutTo("site"));
+  assert.equal(document.error.message, cutTo("run"));
+  assert.equal(document.metricsError, cutTo("metrics"));
+});
+
+Deno.test("renderTextReport says the metrics were not written, with why, before the summary", () => {
+  const text = renderTextReport(
+    runReport([siteReport("posted")], { metricsError: "permission denied\nsecond line" }),
+  );
+  const lines = text.split("\n");
+  // The message's newline is shown escaped: it cannot start a line of its own.
+  assert.equal(lines.at(-3), "metrics not written: permission denied\\nsecond line");
+  assert.match(lines.at(-2)!, /^OK: 1 site/);
+  assert.doesNotMatch(renderTextReport(runReport([siteReport("posted")])), /metrics not written/);
 });

@@ -52,6 +52,15 @@ async function state(
   };
 }
 
+/** A candidate run identical to `previous`: same base URL, cut-off and payload. */
+function sameAs(previous: { baseUrl: string; sinceInstant: string; digest: string }) {
+  return {
+    baseUrl: previous.baseUrl,
+    sinceInstant: previous.sinceInstant,
+    digest: previous.digest,
+  };
+}
+
 Deno.test("stateFileName: a safe, distinct file name for any id", async () => {
   const ids = [
     "norwich-pear-tree",
@@ -100,11 +109,7 @@ Deno.test("payloadDigest and payloadChanges: multisets, whatever the order of el
 
 Deno.test("verdict: only an identical, recent payload for the same base URL and cut-off is skipped", async () => {
   const previous = await state([A, B]);
-  const candidate = {
-    baseUrl: previous.baseUrl,
-    sinceInstant: previous.sinceInstant,
-    digest: previous.digest,
-  };
+  const candidate = sameAs(previous);
   const now = Date.parse(previous.postedAt) + 3_600_000; // an hour later
   const options = { now, repostAfterMs: 86_400_000, force: false };
   assert.equal(verdict(undefined, candidate, options), "first");
@@ -150,11 +155,7 @@ Deno.test("parseState: what it wrote reads back; anything else is a problem name
 
 Deno.test("verdict: a postedAt beyond the allowed skew in the future counts as too old", async () => {
   const previous = await state([A]);
-  const candidate = {
-    baseUrl: previous.baseUrl,
-    sinceInstant: previous.sinceInstant,
-    digest: previous.digest,
-  };
+  const candidate = sameAs(previous);
   const posted = Date.parse(previous.postedAt);
   const options = { repostAfterMs: 86_400_000, force: false };
   // A clock that moved back a little since (NTP): still recent.
@@ -255,11 +256,7 @@ Deno.test("payloadChanges: added in the new order, removed in the old, duplicate
 
 Deno.test("verdict: reposted once exactly --repost-after has passed", async () => {
   const previous = await state([A]);
-  const candidate = {
-    baseUrl: previous.baseUrl,
-    sinceInstant: previous.sinceInstant,
-    digest: previous.digest,
-  };
+  const candidate = sameAs(previous);
   const posted = Date.parse(previous.postedAt);
   const options = { repostAfterMs: 60_000, force: false };
   assert.equal(verdict(previous, candidate, { ...options, now: posted + 59_999 }), "unchanged");
@@ -359,11 +356,7 @@ Deno.test("stateFileName: a run of unsafe characters is one underscore; only lea
 
 Deno.test("verdict: --repost-after 0 reposts even a payload whose postedAt is a little ahead", async () => {
   const previous = await state([A]);
-  const candidate = {
-    baseUrl: previous.baseUrl,
-    sinceInstant: previous.sinceInstant,
-    digest: previous.digest,
-  };
+  const candidate = sameAs(previous);
   const now = Date.parse(previous.postedAt) - 60_000; // the clock moved back a minute
   assert.equal(verdict(previous, candidate, { now, repostAfterMs: 0, force: false }), "stale");
 });

@@ -101,8 +101,9 @@ async function standInLayout(): Promise<string> {
   for (const suite of suites()) {
     await Deno.writeTextFile(`${dir}/tests/suites/${suite.path}`, suite.text);
   }
+  const broken = failing();
   for (const file of leafFiles()) {
-    const body = file === failing() ? '\n  throw new Error("on purpose");\n' : "";
+    const body = file === broken ? '\n  throw new Error("on purpose");\n' : "";
     await Deno.writeTextFile(
       `${dir}/tests/${file}`,
       `Deno.test("leaf tests/${file}", () => {${body}});\n`,
